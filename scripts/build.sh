@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Configures and builds one flavour of loadlab into build/<flavour>.
+#   build.sh release   optimised, warnings as errors (what the demo and the image run)
+#   build.sh asan      AddressSanitizer + UndefinedBehaviorSanitizer
+#   build.sh tsan      ThreadSanitizer
+set -euo pipefail
+
+flavour=${1:-release}
+root=$(cd "$(dirname "$0")/.." && pwd)
+dir="$root/build/$flavour"
+args=(-DLOADLAB_WERROR=ON)
+case "$flavour" in
+  release) args+=(-DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
+  asan) args+=(-DCMAKE_BUILD_TYPE=Debug "-DLOADLAB_SANITIZE=address,undefined") ;;
+  tsan) args+=(-DCMAKE_BUILD_TYPE=Debug -DLOADLAB_SANITIZE=thread) ;;
+  *) echo "usage: $0 release|asan|tsan" >&2; exit 2 ;;
+esac
+shift || true
+
+cmake -S "$root" -B "$dir" "${args[@]}" "$@" >/dev/null
+cmake --build "$dir" -j "$(nproc)"

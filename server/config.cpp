@@ -1,0 +1,79 @@
+#include "server/config.h"
+
+#include <sys/resource.h>
+
+#include <map>
+#include <thread>
+
+namespace loadlab::server {
+namespace {
+
+// File descriptors kept back from max_connections for listeners, worker pipes, logs, the
+// loop's own fds and libuv's EMFILE reserve.
+constexpr std::uint64_t kReservedFds = 64;
+
+}  // namespace
+
+void add_server_options(CLI::App& app, ServerConfig& c) {
+  app.add_option("--host", c.host, "Address to listen on (IPv4 or IPv6)")
+      ->envname("LOADLAB_HOST")->capture_default_str();
+  app.add_option("-p,--port", c.port, "TCP port; 0 picks a free one (printed on stdout)")
+      ->envname("LOADLAB_PORT")->capture_default_str();
+  app.add_option("--threads", c.threads, "Event-loop threads, each with its own listener (0: CPU count)")
+      ->envname("LOADLAB_THREADS")->capture_default_str();
+  app.add_option("--backlog", c.backlog, "listen(2) backlog per listener")
+      ->envname("LOADLAB_BACKLOG")->check(CLI::Range(1u, 65535u))->capture_default_str();
+  app.add_option("--max-delay-ms", c.max_delay_ms, "Largest N accepted by GET /N")
+      ->envname("LOADLAB_MAX_DELAY_MS")->capture_default_str();
+  app.add_option("--max-header-bytes", c.max_header_bytes, "Request line + headers limit (431 beyond)")
+      ->envname("LOADLAB_MAX_HEADER_BYTES")->check(CLI::Range(std::uint64_t{256}, std::uint64_t{1} << 24))
+      ->capture_default_str();
+  app.add_option("--max-url-bytes", c.max_url_bytes, "Request-target limit (414 beyond)")
+      ->envname("LOADLAB_MAX_URL_BYTES")->check(CLI::Range(std::uint64_t{16}, std::uint64_t{1} << 24))
+      ->capture_default_str();
+  app.add_option("--max-body-bytes", c.max_body_bytes, "Request body limit; bodies are read and discarded (413 beyond)")
+      ->envname("LOADLAB_MAX_BODY_BYTES")->capture_default_str();
+  app.add_option("--header-timeout-ms", c.header_timeout_ms, "Time a client has to send a request's headers (408 beyond)")
+      ->envname("LOADLAB_HEADER_TIMEOUT_MS")->check(CLI::Range(std::uint64_t{1}, std::uint64_t{86400000}))
+      ->capture_default_str();
+  app.add_option("--keepalive-timeout-ms", c.keepalive_timeout_ms, "Idle keep-alive connections are closed after this")
+      ->envname("LOADLAB_KEEPALIVE_TIMEOUT_MS")->check(CLI::Range(std::uint64_t{1}, std::uint64_t{86400000}))
+      ->capture_default_str();
+  app.add_option("--max-connections", c.max_connections, "Open connections across all threads (0: from RLIMIT_NOFILE)")
+      ->envname("LOADLAB_MAX_CONNECTIONS")->capture_default_str();
+  app.add_option("--max-pipeline", c.max_pipeline, "Requests queued per connection before reading pauses")
+      ->envname("LOADLAB_MAX_PIPELINE")->check(CLI::Range(1u, 4096u))->capture_default_str();
+  app.add_option("--drain-timeout-ms", c.drain_timeout_ms, "On SIGINT/SIGTERM, time in-flight requests get to finish")
+      ->envname("LOADLAB_DRAIN_TIMEOUT_MS")->capture_default_str();
+  app.add_option("--workers", c.workers, "Forked /prime worker processes (0: CPU count)")
+      ->envname("LOADLAB_WORKERS")->capture_default_str();
+  app.add_option("--max-queue", c.max_queue, "/prime jobs waiting for a worker before 503")
+      ->envname("LOADLAB_MAX_QUEUE")->capture_default_str();
+  app.add_option("--job-timeout-ms", c.job_timeout_ms, "A /prime job running longer gets 504 and its worker is replaced")
+      ->envname("LOADLAB_JOB_TIMEOUT_MS")->check(CLI::Range(std::uint64_t{1}, std::uint64_t{86400000}))
+      ->capture_default_str();
+  app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error, critical, off")
+      ->envname("LOADLAB_LOG_LEVEL")->capture_default_str();
+  app.add_option("--log-format", c.log_format, "text or json")
+      ->envname("LOADLAB_LOG_FORMAT")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, LogFormat>{{"text", LogFormat::kText}, {"json", LogFormat::kJson}},
+          CLI::ignore_case))
+      ->default_str("text");
+  app.add_flag("--access-log", c.access_log, "Log one line per request (off: it costs throughput)")
+      ->envname("LOADLAB_ACCESS_LOG");
+}
+
+void resolve_defaults(ServerConfig& c) {
+  const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
+  if (c.threads == 0) c.threads = cpus;
+  if (c.workers == 0) c.workers = cpus;
+  if (c.max_connections == 0) {
+    rlimit limit{};
+    std::uint64_t fds = 1024;
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) fds = limit.rlim_cur;
+    c.max_connections = fds > 2 * kReservedFds ? fds - kReservedFds : fds / 2;
+  }
+}
+
+}  // namespace loadlab::server

@@ -1,0 +1,45 @@
+// Everything loadlab-server can be told, built once from flags/environment and then only read.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <string>
+
+#include "common/logging.h"
+
+namespace loadlab::server {
+
+struct ServerConfig {
+  std::string host = "0.0.0.0";
+  std::uint16_t port = 8080;
+  unsigned threads = 0;  // 0: one event loop per CPU
+  unsigned backlog = 4096;
+
+  std::uint64_t max_delay_ms = 60000;
+  std::uint64_t max_header_bytes = 16 * 1024;
+  std::uint64_t max_url_bytes = 8 * 1024;
+  std::uint64_t max_body_bytes = 1024 * 1024;
+  std::uint64_t header_timeout_ms = 10000;
+  std::uint64_t keepalive_timeout_ms = 60000;
+  std::uint64_t max_connections = 0;  // 0: derived from RLIMIT_NOFILE
+  unsigned max_pipeline = 64;         // queued requests per connection before reading pauses
+  std::uint64_t drain_timeout_ms = 10000;
+
+  // /prime worker pool
+  unsigned workers = 0;  // 0: one per CPU
+  std::uint64_t max_queue = 1024;
+  std::uint64_t job_timeout_ms = 10000;
+
+  std::string log_level = "info";
+  LogFormat log_format = LogFormat::kText;
+  bool access_log = false;
+};
+
+// Registers every option with its LOADLAB_* environment variable.
+void add_server_options(CLI::App& app, ServerConfig& config);
+
+// Fills the zero "auto" values (threads, workers, max_connections) from the machine.
+void resolve_defaults(ServerConfig& config);
+
+}  // namespace loadlab::server

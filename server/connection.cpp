@@ -1,0 +1,542 @@
+#include "server/connection.h"
+
+#include <spdlog/spdlog.h>
+
+#include <variant>
+
+#include "server/loop_context.h"
+#include "server/router.h"
+
+namespace loadlab::server {
+namespace {
+
+// After the last response of a closing connection, how long to keep reading (and discarding)
+// before closing: closing with unread input makes the kernel send RST, which can destroy
+// the response before the client reads it (RFC 9112 §9.6, "lingering close").
+constexpr std::uint64_t kLingerMs = 2000;
+constexpr std::size_t kMaxWriteBatch = 32;
+// We only look at the Expect header; longer names and values cannot match it.
+constexpr std::size_t kHeaderCompareBytes = 32;
+constexpr std::string_view kContinueResponse = "HTTP/1.1 100 Continue\r\n\r\n";
+
+template <int (Connection::*Method)()>
+int forward(llhttp_t* parser) {
+  return (static_cast<Connection*>(parser->data)->*Method)();
+}
+
+template <int (Connection::*Method)(const char*, std::size_t)>
+int forward_data(llhttp_t* parser, const char* at, std::size_t length) {
+  return (static_cast<Connection*>(parser->data)->*Method)(at, length);
+}
+
+const llhttp_settings_t* parser_settings() {
+  static const llhttp_settings_t settings = [] {
+    llhttp_settings_t s;
+    llhttp_settings_init(&s);
+    s.on_message_begin = forward<&Connection::on_message_begin>;
+    s.on_url = forward_data<&Connection::on_url>;
+    s.on_header_field = forward_data<&Connection::on_header_field>;
+    s.on_header_value = forward_data<&Connection::on_header_value>;
+    s.on_header_value_complete = forward<&Connection::on_header_value_complete>;
+    s.on_headers_complete = forward<&Connection::on_headers_complete>;
+    s.on_body = forward_data<&Connection::on_body>;
+    s.on_message_complete = forward<&Connection::on_message_complete>;
+    return s;
+  }();
+  return &settings;
+}
+
+bool equals_ignore_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+void append_bounded(std::string& out, const char* at, std::size_t length, std::size_t bound) {
+  if (out.size() <= bound) out.append(at, std::min(length, bound + 1 - out.size()));
+}
+
+}  // namespace
+
+Connection::Connection(LoopContext& loop, std::uint64_t id)
+    : loop_(loop), id_(id), delay_timer_(loop.loop()), deadline_timer_(loop.loop()) {
+  uv_check(uv_tcp_init(loop.loop(), &tcp_), "uv_tcp_init");
+  tcp_.data = this;
+  write_req_.data = this;
+  continue_req_.data = this;
+  shutdown_req_.data = this;
+  llhttp_init(&parser_, HTTP_REQUEST, parser_settings());
+  parser_.data = this;
+  loop_.shared().open_connections.fetch_add(1, std::memory_order_relaxed);
+  loop_.metrics().open_connections.add(1);
+}
+
+Connection::~Connection() {
+  loop_.shared().open_connections.fetch_sub(1, std::memory_order_relaxed);
+  loop_.metrics().open_connections.add(-1);
+}
+
+void Connection::start() {
+  uv_tcp_nodelay(&tcp_, 1);
+  set_reading(true);
+  deadline_timer_.start<&Connection::on_header_timeout>(this, loop_.config().header_timeout_ms);
+}
+
+void Connection::set_reading(bool reading) {
+  if (reading == reading_ || closing_) return;
+  if (reading) {
+    const int status = uv_read_start(
+        stream(),
+        [](uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
+          *buf = owner_of<Connection>(handle)->loop_.read_buffer();
+        },
+        [](uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) { owner_of<Connection>(s)->on_read(nread, buf); });
+    if (status < 0) {
+      close();
+      return;
+    }
+  } else {
+    uv_read_stop(stream());
+  }
+  reading_ = reading;
+}
+
+void Connection::on_read(ssize_t nread, const uv_buf_t* buf) {
+  if (nread == 0) return;
+  if (nread < 0) {
+    // EOF or reset: the client is gone, whatever it was waiting for (like nginx, we do not
+    // keep serving a half-closed connection).
+    close();
+    return;
+  }
+  if (read_state_ != ReadState::kReading) return;  // lingering: discard
+  feed(buf->base, static_cast<std::size_t>(nread));
+  flush();
+  after_idle_change();
+}
+
+void Connection::feed(const char* data, std::size_t length) {
+  const llhttp_errno_t err = llhttp_execute(&parser_, data, length);
+  switch (err) {
+    case HPE_OK:
+      return;
+    case HPE_PAUSED:
+      if (read_state_ == ReadState::kPaused) {
+        const char* stopped_at = llhttp_get_error_pos(&parser_);
+        pending_input_.assign(stopped_at, static_cast<std::size_t>(data + length - stopped_at));
+        set_reading(false);
+      } else {
+        stop_requests();  // the request just parsed was the connection's last
+      }
+      return;
+    case HPE_PAUSED_UPGRADE:
+      // An Upgrade request was answered over HTTP/1.1; the bytes after it are not HTTP/1.1.
+      stop_requests();
+      if (!exchanges_.empty()) exchanges_.at(exchanges_.size() - 1).close_after = true;
+      return;
+    default:
+      break;
+  }
+  loop_.metrics().parse_errors.add();
+  if (rejected_status_ != 0) {
+    fail_request(rejected_status_, rejected_message_);
+  } else if (err == HPE_INVALID_VERSION) {
+    fail_request(505, "only HTTP/1.0 and HTTP/1.1 are supported");
+  } else {
+    fail_request(400, std::string("malformed request: ") + llhttp_get_error_reason(&parser_));
+  }
+}
+
+void Connection::resume_reading() {
+  llhttp_resume(&parser_);
+  read_state_ = ReadState::kReading;
+  std::string input;
+  input.swap(pending_input_);
+  feed(input.data(), input.size());
+  if (read_state_ == ReadState::kReading) set_reading(true);
+}
+
+void Connection::stop_requests() {
+  read_state_ = ReadState::kStopped;
+  in_message_ = false;
+  pending_input_.clear();
+  deadline_timer_.stop();
+  set_reading(false);
+}
+
+int Connection::on_message_begin() {
+  in_message_ = true;
+  target_.clear();
+  header_field_.clear();
+  header_value_.clear();
+  header_bytes_ = 0;
+  body_bytes_ = 0;
+  expect_continue_ = false;
+  rejected_status_ = 0;
+  // Headers and body must arrive within the header timeout: slow-loris clients are cut off.
+  deadline_timer_.start<&Connection::on_header_timeout>(this, loop_.config().header_timeout_ms);
+  return 0;
+}
+
+int Connection::reject(int status, std::string message) {
+  rejected_status_ = status;
+  rejected_message_ = std::move(message);
+  return HPE_USER;
+}
+
+int Connection::on_url(const char* at, std::size_t length) {
+  header_bytes_ += length;
+  if (target_.size() + length > loop_.config().max_url_bytes) {
+    return reject(414, "request-target longer than " + std::to_string(loop_.config().max_url_bytes) + " bytes");
+  }
+  target_.append(at, length);
+  return 0;
+}
+
+int Connection::on_header_field(const char* at, std::size_t length) {
+  header_bytes_ += length;
+  if (header_bytes_ > loop_.config().max_header_bytes) {
+    return reject(431, "request headers larger than " + std::to_string(loop_.config().max_header_bytes) + " bytes");
+  }
+  append_bounded(header_field_, at, length, kHeaderCompareBytes);
+  return 0;
+}
+
+int Connection::on_header_value(const char* at, std::size_t length) {
+  header_bytes_ += length;
+  if (header_bytes_ > loop_.config().max_header_bytes) {
+    return reject(431, "request headers larger than " + std::to_string(loop_.config().max_header_bytes) + " bytes");
+  }
+  append_bounded(header_value_, at, length, kHeaderCompareBytes);
+  return 0;
+}
+
+int Connection::on_header_value_complete() {
+  if (equals_ignore_case(header_field_, "expect")) {
+    if (!equals_ignore_case(header_value_, "100-continue")) {
+      return reject(417, "the only expectation supported is 100-continue");
+    }
+    expect_continue_ = true;
+  }
+  header_field_.clear();
+  header_value_.clear();
+  return 0;
+}
+
+int Connection::on_headers_complete() {
+  const std::uint64_t max_body = loop_.config().max_body_bytes;
+  const bool has_length = (parser_.flags & F_CONTENT_LENGTH) != 0;
+  if (has_length && parser_.content_length > max_body) {
+    return reject(413, "request body of " + std::to_string(parser_.content_length) + " bytes exceeds the limit of " +
+                           std::to_string(max_body) + " bytes");
+  }
+  const bool body_expected = (parser_.flags & F_CHUNKED) != 0 || (has_length && parser_.content_length > 0);
+  // 100-continue only when this request is next to be answered, so it cannot overtake the
+  // responses of earlier pipelined requests (RFC 9110 §10.1.1 lets a server omit it).
+  if (expect_continue_ && body_expected && exchanges_.empty() && !continue_pending_) {
+    continue_pending_ = true;
+    uv_buf_t buf = uv_buf_init(const_cast<char*>(kContinueResponse.data()),
+                               static_cast<unsigned>(kContinueResponse.size()));
+    const int status = uv_write(&continue_req_, stream(), &buf, 1, [](uv_write_t* req, int s) {
+      owner_of<Connection>(req)->on_continue_written(s);
+    });
+    if (status < 0) continue_pending_ = false;
+  }
+  return 0;
+}
+
+void Connection::on_continue_written(int status) {
+  continue_pending_ = false;
+  if (status < 0) close();
+}
+
+int Connection::on_body(const char*, std::size_t length) {
+  body_bytes_ += length;  // read and discarded: no endpoint uses a body
+  if (body_bytes_ > loop_.config().max_body_bytes) {
+    return reject(413, "request body exceeds the limit of " + std::to_string(loop_.config().max_body_bytes) + " bytes");
+  }
+  return 0;
+}
+
+int Connection::on_message_complete() {
+  in_message_ = false;
+  deadline_timer_.stop();
+  dispatch();
+  if (exchanges_.at(exchanges_.size() - 1).close_after) {
+    read_state_ = ReadState::kStopped;
+    return HPE_PAUSED;
+  }
+  if (exchanges_.size() >= loop_.config().max_pipeline) {
+    read_state_ = ReadState::kPaused;
+    return HPE_PAUSED;
+  }
+  return 0;
+}
+
+Exchange& Connection::begin_exchange(std::uint64_t now_ns) {
+  Exchange& exchange = exchanges_.push();
+  exchange.seq = next_seq_++;
+  exchange.state = Exchange::State::kWaiting;
+  exchange.label = RouteLabel::kOther;
+  exchange.method = static_cast<std::uint8_t>(parser_.method);
+  exchange.head_only = parser_.method == HTTP_HEAD;
+  exchange.http10 = parser_.http_major == 1 && parser_.http_minor == 0;
+  exchange.close_after = false;
+  exchange.status = 0;
+  exchange.start_ns = now_ns;
+  exchange.due_ns = 0;
+  exchange.delay_ms = 0;
+  if (loop_.config().access_log) exchange.target = target_;
+  loop_.metrics().in_flight.add(1);
+  return exchange;
+}
+
+void Connection::dispatch() {
+  const std::uint64_t now = uv_hrtime();
+  Exchange& exchange = begin_exchange(now);
+  exchange.close_after = !llhttp_should_keep_alive(&parser_) || draining_;
+
+  const RouteResult result = route_request(llhttp_method_name(static_cast<llhttp_method_t>(parser_.method)),
+                                           target_, RouterLimits{loop_.config().max_delay_ms});
+  if (const auto* error = std::get_if<HttpError>(&result)) {
+    respond_error(exchange, error->status, error->message, error->allow);
+    return;
+  }
+  const Route& route = std::get<Route>(result);
+  exchange.label = route_label(route.kind);
+  switch (route.kind) {
+    case RouteKind::kDelay:
+      exchange.delay_ms = route.number;
+      if (route.number == 0) {
+        respond_delay(exchange, now);
+      } else {
+        exchange.due_ns = now + route.number * 1'000'000;
+        arm_delay_timer();
+      }
+      return;
+    case RouteKind::kHealthz:
+      respond(exchange, 200, "application/json", "{\"status\":\"ok\"}\n", {});
+      return;
+    case RouteKind::kReadyz:
+      if (loop_.shared().draining.load(std::memory_order_relaxed)) {
+        respond_error(exchange, 503, "draining: the server is shutting down");
+      } else {
+        respond(exchange, 200, "application/json", "{\"status\":\"ready\"}\n", {});
+      }
+      return;
+    case RouteKind::kMetrics: {
+      std::string& body = loop_.body_scratch();
+      body.clear();
+      loop_.shared().metrics.render(body);
+      respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", body, {});
+      return;
+    }
+    case RouteKind::kPrime:
+      if (PrimeService* prime = loop_.shared().prime) {
+        prime->submit(loop_, ExchangeRef{id_, exchange.seq}, PrimeRequest{route.number, route.prime_method});
+      } else {
+        respond_error(exchange, 503, "the /prime worker pool is not running");
+      }
+      return;
+  }
+}
+
+void Connection::respond(Exchange& exchange, int status, std::string_view content_type, std::string_view body,
+                         std::string_view extra_headers) {
+  if (draining_) exchange.close_after = true;
+  exchange.status = status;
+  ResponseHead head;
+  head.status = status;
+  head.content_type = content_type;
+  head.date = loop_.date().now();
+  head.connection = exchange.close_after ? ConnectionHeader::kClose
+                    : exchange.http10    ? ConnectionHeader::kKeepAlive
+                                         : ConnectionHeader::kOmit;
+  head.extra_headers = extra_headers;
+  head.head_only = exchange.head_only;
+  exchange.out.clear();
+  append_response(exchange.out, head, body);
+  exchange.state = Exchange::State::kReady;
+}
+
+void Connection::respond_error(Exchange& exchange, int status, std::string_view message, std::string_view allow) {
+  std::string& body = loop_.body_scratch();
+  body.clear();
+  append_error_body(body, status, message);
+  std::string& headers = loop_.header_scratch();
+  headers.clear();
+  if (!allow.empty()) headers.append("Allow: ").append(allow).append("\r\n");
+  if (status == 503) headers.append("Retry-After: 1\r\n");
+  respond(exchange, status, "application/json", body, headers);
+}
+
+void Connection::respond_delay(Exchange& exchange, std::uint64_t now_ns) {
+  const std::uint64_t waited = now_ns - exchange.start_ns;
+  std::string& body = loop_.body_scratch();
+  body.clear();
+  body.append("{\"delay_ms\":");
+  append_uint(body, exchange.delay_ms);
+  body.append(",\"waited_ms\":");
+  append_millis(body, waited);
+  body.append("}\n");
+  std::string& headers = loop_.header_scratch();
+  headers.clear();
+  headers.append("Server-Timing: delay;dur=");
+  append_millis(headers, waited);
+  headers.append("\r\n");
+  respond(exchange, 200, "application/json", body, headers);
+}
+
+void Connection::complete(std::uint64_t seq, int status, std::string_view body, std::string_view extra_headers) {
+  if (closing_) return;
+  for (std::size_t i = 0; i < exchanges_.size(); ++i) {
+    Exchange& exchange = exchanges_.at(i);
+    if (exchange.seq != seq) continue;
+    if (exchange.state == Exchange::State::kWaiting) {
+      respond(exchange, status, "application/json", body, extra_headers);
+      flush();
+    }
+    return;
+  }
+}
+
+void Connection::fail_request(int status, std::string_view message) {
+  Exchange& exchange = begin_exchange(uv_hrtime());
+  exchange.close_after = true;
+  respond_error(exchange, status, message);
+  stop_requests();
+}
+
+void Connection::flush() {
+  if (closing_ || writing_ > 0) return;
+  uv_buf_t bufs[kMaxWriteBatch];
+  std::size_t count = 0;
+  while (count < exchanges_.size() && count < kMaxWriteBatch) {
+    Exchange& exchange = exchanges_.at(count);
+    if (exchange.state != Exchange::State::kReady) break;
+    exchange.state = Exchange::State::kWriting;
+    // Responses are always longer than the small-string buffer, so their bytes live on the
+    // heap and stay put even if the queue grows and moves the strings during the write.
+    bufs[count++] = uv_buf_init(exchange.out.data(), static_cast<unsigned>(exchange.out.size()));
+    if (exchange.close_after) break;
+  }
+  if (count == 0) return;
+  writing_ = count;
+  const int status = uv_write(&write_req_, stream(), bufs, static_cast<unsigned>(count),
+                              [](uv_write_t* req, int s) { owner_of<Connection>(req)->on_write(s); });
+  if (status < 0) close();
+}
+
+void Connection::on_write(int status) {
+  if (status < 0) {
+    close();  // reset by the peer, or cancelled because we are closing
+    return;
+  }
+  const std::uint64_t now = uv_hrtime();
+  bool close_after = false;
+  for (std::size_t i = 0; i < writing_; ++i) {
+    Exchange& exchange = exchanges_.front();
+    const std::uint64_t duration = now - exchange.start_ns;
+    loop_.metrics().record_response(exchange.label, exchange.status, duration);
+    if (loop_.config().access_log) {
+      spdlog::info("{} {} {} {:.3f}ms conn={}", llhttp_method_name(static_cast<llhttp_method_t>(exchange.method)),
+                   exchange.target, exchange.status, static_cast<double>(duration) / 1e6, id_);
+    }
+    close_after = close_after || exchange.close_after;
+    exchanges_.pop_front();
+  }
+  loop_.metrics().in_flight.add(-static_cast<std::int64_t>(writing_));
+  writing_ = 0;
+  if (close_after) {
+    start_lingering_close();
+    return;
+  }
+  if (read_state_ == ReadState::kPaused && exchanges_.size() < loop_.config().max_pipeline) resume_reading();
+  flush();
+  after_idle_change();
+}
+
+void Connection::after_idle_change() {
+  if (closing_ || read_state_ != ReadState::kReading || !exchanges_.empty() || in_message_) return;
+  if (draining_) {
+    close();
+    return;
+  }
+  deadline_timer_.start<&Connection::on_idle_timeout>(this, loop_.config().keepalive_timeout_ms);
+}
+
+void Connection::arm_delay_timer() {
+  std::uint64_t earliest = UINT64_MAX;
+  for (std::size_t i = 0; i < exchanges_.size(); ++i) {
+    const Exchange& exchange = exchanges_.at(i);
+    if (exchange.state == Exchange::State::kWaiting && exchange.due_ns != 0 && exchange.due_ns < earliest) {
+      earliest = exchange.due_ns;
+    }
+  }
+  if (earliest == UINT64_MAX) {
+    delay_timer_.stop();
+    return;
+  }
+  const std::uint64_t now = uv_hrtime();
+  const std::uint64_t remaining_ns = earliest > now ? earliest - now : 0;
+  delay_timer_.start<&Connection::on_delay_timer>(this, (remaining_ns + 999'999) / 1'000'000);
+}
+
+void Connection::on_delay_timer() {
+  // libuv's timers run on a millisecond loop clock that may lag the precise clock, so each
+  // due time is checked against uv_hrtime(): a delay is never answered early.
+  const std::uint64_t now = uv_hrtime();
+  for (std::size_t i = 0; i < exchanges_.size(); ++i) {
+    Exchange& exchange = exchanges_.at(i);
+    if (exchange.state == Exchange::State::kWaiting && exchange.due_ns != 0 && exchange.due_ns <= now) {
+      respond_delay(exchange, now);
+    }
+  }
+  arm_delay_timer();
+  flush();
+}
+
+void Connection::on_header_timeout() {
+  loop_.metrics().header_timeouts.add();
+  fail_request(408, "request not received within " + std::to_string(loop_.config().header_timeout_ms) + " ms");
+  flush();
+}
+
+void Connection::on_idle_timeout() {
+  loop_.metrics().idle_timeouts.add();
+  close();
+}
+
+void Connection::on_linger_timeout() { close(); }
+
+void Connection::begin_drain() {
+  draining_ = true;
+  if (exchanges_.empty() && !in_message_) close();
+}
+
+void Connection::start_lingering_close() {
+  read_state_ = ReadState::kLingering;
+  delay_timer_.stop();
+  const int status = uv_shutdown(&shutdown_req_, stream(), [](uv_shutdown_t*, int) {});
+  if (status < 0) {
+    close();
+    return;
+  }
+  set_reading(true);
+  deadline_timer_.start<&Connection::on_linger_timeout>(this, kLingerMs);
+}
+
+void Connection::close() {
+  if (closing_) return;
+  closing_ = true;
+  delay_timer_.stop();
+  deadline_timer_.stop();
+  loop_.metrics().in_flight.add(-static_cast<std::int64_t>(exchanges_.size()));
+  loop_.forget(this);
+  uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), [](uv_handle_t* handle) { delete owner_of<Connection>(handle); });
+}
+
+}  // namespace loadlab::server

@@ -1,0 +1,116 @@
+// One client connection: it owns its socket, its llhttp parser, its timers and the queue of
+// requests whose responses are pending. It frees itself from the socket's close callback,
+// never earlier, so no libuv callback can reach freed memory.
+#pragma once
+
+#include <llhttp.h>
+#include <uv.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/uv_handle.h"
+#include "server/exchange_queue.h"
+
+namespace loadlab::server {
+
+class LoopContext;
+
+class Connection {
+ public:
+  Connection(LoopContext& loop, std::uint64_t id);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  std::uint64_t id() const { return id_; }
+  uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&tcp_); }
+
+  void start();
+  // Shutdown: answer what is in flight with "Connection: close", take no new requests.
+  void begin_drain();
+  // Closes now; in-flight requests are dropped. Idempotent.
+  void close();
+  // An asynchronous result (a /prime job) for request `seq`.
+  void complete(std::uint64_t seq, int status, std::string_view body, std::string_view extra_headers);
+
+  // llhttp callbacks (public only for the settings table in connection.cpp).
+  int on_message_begin();
+  int on_url(const char* at, std::size_t length);
+  int on_header_field(const char* at, std::size_t length);
+  int on_header_value(const char* at, std::size_t length);
+  int on_header_value_complete();
+  int on_headers_complete();
+  int on_body(const char* at, std::size_t length);
+  int on_message_complete();
+
+ private:
+  enum class ReadState : std::uint8_t {
+    kReading,    // parsing requests as they arrive
+    kPaused,     // too many pending responses: socket and parser paused (back-pressure)
+    kStopped,    // no more requests on this connection (close after the last response)
+    kLingering,  // final response sent, FIN sent: discarding input until the peer closes
+  };
+
+  void on_read(ssize_t nread, const uv_buf_t* buf);
+  void on_write(int status);
+  void on_continue_written(int status);
+  void on_closed();
+
+  void feed(const char* data, std::size_t length);
+  void resume_reading();
+  void set_reading(bool reading);
+  void stop_requests();
+  Exchange& begin_exchange(std::uint64_t now_ns);
+  void dispatch();
+  void respond(Exchange& exchange, int status, std::string_view content_type, std::string_view body,
+               std::string_view extra_headers);
+  void respond_error(Exchange& exchange, int status, std::string_view message, std::string_view allow = {});
+  void respond_delay(Exchange& exchange, std::uint64_t now_ns);
+  void fail_request(int status, std::string_view message);
+  void flush();
+  void after_idle_change();
+
+  void arm_delay_timer();
+  void on_delay_timer();
+  void on_header_timeout();
+  void on_idle_timeout();
+  void on_linger_timeout();
+  void start_lingering_close();
+  int reject(int status, std::string message);
+
+  LoopContext& loop_;
+  const std::uint64_t id_;
+  uv_tcp_t tcp_{};
+  uv_write_t write_req_{};
+  uv_write_t continue_req_{};
+  uv_shutdown_t shutdown_req_{};
+  llhttp_t parser_{};
+  Timer delay_timer_;
+  Timer deadline_timer_;
+  ExchangeQueue exchanges_;
+
+  // The request being parsed. Its pieces may span reads, so they are copied (into buffers
+  // that keep their capacity across requests).
+  std::string target_;
+  std::string header_field_;
+  std::string header_value_;
+  std::uint64_t header_bytes_ = 0;
+  std::uint64_t body_bytes_ = 0;
+  bool in_message_ = false;
+  bool expect_continue_ = false;
+  int rejected_status_ = 0;  // set by a callback that refuses the request (413, 414, 431, ...)
+  std::string rejected_message_;
+
+  std::string pending_input_;  // bytes not yet parsed while paused
+  std::uint64_t next_seq_ = 0;
+  std::size_t writing_ = 0;    // exchanges in the uv_write in progress
+  ReadState read_state_ = ReadState::kReading;
+  bool reading_ = false;
+  bool continue_pending_ = false;
+  bool draining_ = false;
+  bool closing_ = false;
+};
+
+}  // namespace loadlab::server

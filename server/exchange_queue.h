@@ -1,0 +1,67 @@
+// The requests of one connection, in arrival order, until their responses are written.
+// A ring of reused slots: each slot keeps its output buffer's capacity, so a keep-alive
+// connection allocates nothing per request once warm.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "server/metrics.h"
+#include "server/response.h"
+
+namespace loadlab::server {
+
+struct Exchange {
+  enum class State : std::uint8_t { kWaiting, kReady, kWriting };
+
+  std::uint64_t seq = 0;
+  State state = State::kWaiting;
+  RouteLabel label = RouteLabel::kOther;
+  std::uint8_t method = 0;  // llhttp_method_t
+  bool head_only = false;
+  bool close_after = false;
+  bool http10 = false;
+  int status = 0;
+  std::uint64_t start_ns = 0;  // request fully received
+  std::uint64_t due_ns = 0;    // delay route: when to answer; 0 for everything else
+  std::uint64_t delay_ms = 0;
+  std::string out;             // the serialised response once ready
+  std::string target;          // kept only for the access log
+};
+
+class ExchangeQueue {
+ public:
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  Exchange& at(std::size_t i) { return slots_[(head_ + i) % slots_.size()]; }
+  Exchange& front() { return at(0); }
+
+  // References into the queue are invalidated by push() (it may grow the ring).
+  Exchange& push() {
+    if (size_ == slots_.size()) grow();
+    Exchange& slot = slots_[(head_ + size_) % slots_.size()];
+    ++size_;
+    return slot;
+  }
+  void pop_front() {
+    head_ = (head_ + 1) % slots_.size();
+    --size_;
+  }
+  void clear() { head_ = size_ = 0; }
+
+ private:
+  void grow() {
+    std::vector<Exchange> bigger(slots_.empty() ? 2 : slots_.size() * 2);
+    for (std::size_t i = 0; i < size_; ++i) bigger[i] = std::move(at(i));
+    slots_ = std::move(bigger);
+    head_ = 0;
+  }
+
+  std::vector<Exchange> slots_;
+  std::size_t head_ = 0;
+  std::size_t size_ = 0;
+};
+
+}  // namespace loadlab::server

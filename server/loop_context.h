@@ -1,0 +1,80 @@
+// One event-loop thread of the server: its uv loop, its SO_REUSEPORT listener, the
+// connections it accepted, and the per-loop scratch space their requests reuse.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/http_date.h"
+#include "common/uv_handle.h"
+#include "server/prime_service.h"
+#include "server/shared_state.h"
+
+namespace loadlab::server {
+
+class Connection;
+
+class LoopContext {
+ public:
+  // Binds the listener (so start-up errors surface on the main thread) but does not listen yet.
+  LoopContext(SharedState& shared, unsigned index, const sockaddr* address);
+  ~LoopContext();
+  LoopContext(const LoopContext&) = delete;
+  LoopContext& operator=(const LoopContext&) = delete;
+
+  std::uint16_t bound_port() const;
+
+  // Starts accepting (on the main thread, before run(), so a failure stops start-up).
+  void listen();
+  // Runs the loop on the calling thread until it is drained.
+  void run() { loop_.run(); }
+
+  // Thread-safe: ask the loop to stop accepting and finish in-flight requests, or to close
+  // every connection now (the drain timeout expired).
+  void request_drain() { drain_signal_.send(); }
+  void request_close_all() { close_all_signal_.send(); }
+
+  // --- loop-thread API for connections and services ---
+  uv_loop_t* loop() { return loop_.get(); }
+  unsigned index() const { return index_; }
+  const ServerConfig& config() const { return shared_.config; }
+  SharedState& shared() { return shared_; }
+  LoopMetrics& metrics() { return metrics_; }
+  HttpDate& date() { return date_; }
+  std::string& body_scratch() { return body_scratch_; }
+  std::string& header_scratch() { return header_scratch_; }
+  uv_buf_t read_buffer() { return uv_buf_init(read_buffer_.data(), static_cast<unsigned>(read_buffer_.size())); }
+  bool draining() const { return draining_; }
+
+  void forget(Connection* connection);
+
+  // Delivers an asynchronous result to the exchange it belongs to; dropped if the client left.
+  void complete(ExchangeRef ref, int status, std::string_view body, std::string_view extra_headers);
+
+ private:
+  void on_connection(int status);
+  void on_drain_requested();
+  void on_close_all_requested();
+
+  SharedState& shared_;
+  unsigned index_;
+  LoopMetrics& metrics_;
+  EventLoop loop_;  // declared before every handle so it is destroyed after them
+  UvHandle<uv_tcp_t> listener_;
+  AsyncSignal drain_signal_;
+  AsyncSignal close_all_signal_;
+  std::unordered_map<std::uint64_t, Connection*> connections_;
+  std::uint64_t next_connection_id_ = 1;
+  bool draining_ = false;
+  HttpDate date_;
+  std::vector<char> read_buffer_;
+  std::string body_scratch_;
+  std::string header_scratch_;
+};
+
+}  // namespace loadlab::server

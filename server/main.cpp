@@ -1,0 +1,34 @@
+// loadlab-server: the talk's /N delay server and /prime process pool, on libuv + llhttp.
+#include <csignal>
+#include <cstdio>
+#include <exception>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "common/logging.h"
+#include "server/config.h"
+#include "server/server.h"
+
+int main(int argc, char** argv) {
+  using namespace loadlab;
+  server::ServerConfig config;
+  CLI::App app{"loadlab-server: GET /N answers after N ms without blocking; GET /prime/N runs on a pool "
+               "of worker processes. Every option can also be set through the environment variable shown.",
+               "loadlab-server"};
+  app.set_version_flag("--version", std::string("loadlab-server ") + LOADLAB_VERSION);
+  server::add_server_options(app, config);
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    server::resolve_defaults(config);
+    setup_logging(config.log_level, config.log_format, "loadlab-server");
+    // A client that resets mid-write must cost us an EPIPE return code, not the process.
+    std::signal(SIGPIPE, SIG_IGN);
+    server::Server server(config);
+    return server.run();
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "loadlab-server: %s\n", error.what());
+    return 1;
+  }
+}

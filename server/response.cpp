@@ -1,0 +1,71 @@
+#include "server/response.h"
+
+#include "common/logging.h"
+
+namespace loadlab::server {
+
+std::string_view reason_phrase(int status) {
+  switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 417: return "Expectation Failed";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
+    default: return "Unknown";
+  }
+}
+
+void append_response(std::string& out, const ResponseHead& head, std::string_view body) {
+  out.append("HTTP/1.1 ");
+  append_uint(out, static_cast<std::uint64_t>(head.status));
+  out.push_back(' ');
+  out.append(reason_phrase(head.status));
+  out.append("\r\nServer: loadlab\r\nDate: ");
+  out.append(head.date);
+  out.append("\r\nContent-Type: ");
+  out.append(head.content_type);
+  out.append("\r\nContent-Length: ");
+  append_uint(out, body.size());
+  switch (head.connection) {
+    case ConnectionHeader::kOmit: break;
+    case ConnectionHeader::kKeepAlive: out.append("\r\nConnection: keep-alive"); break;
+    case ConnectionHeader::kClose: out.append("\r\nConnection: close"); break;
+  }
+  out.append("\r\n");
+  out.append(head.extra_headers);
+  out.append("\r\n");
+  if (!head.head_only) out.append(body);
+}
+
+void append_millis(std::string& out, std::uint64_t nanoseconds) {
+  const std::uint64_t micros = (nanoseconds + 500) / 1000;
+  append_uint(out, micros / 1000);
+  out.push_back('.');
+  const auto fraction = static_cast<unsigned>(micros % 1000);
+  out.push_back(static_cast<char>('0' + fraction / 100));
+  out.push_back(static_cast<char>('0' + fraction / 10 % 10));
+  out.push_back(static_cast<char>('0' + fraction % 10));
+}
+
+void append_error_body(std::string& out, int status, std::string_view message) {
+  out.append(R"({"error":{"status":)");
+  append_uint(out, static_cast<std::uint64_t>(status));
+  out.append(R"(,"reason":")");
+  out.append(reason_phrase(status));
+  out.append(R"(","message":")");
+  out.append(json_escape(message));
+  out.append("\"}}\n");
+}
+
+}  // namespace loadlab::server

@@ -1,0 +1,118 @@
+#include "server/server.h"
+
+#include <netdb.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+
+namespace loadlab::server {
+namespace {
+
+sockaddr_storage resolve_listen_address(const std::string& host, std::uint16_t port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  const std::string service = std::to_string(port);
+  if (const int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &found); rc != 0) {
+    throw std::runtime_error("cannot resolve --host '" + host + "': " + gai_strerror(rc));
+  }
+  sockaddr_storage address{};
+  std::memcpy(&address, found->ai_addr, found->ai_addrlen);
+  freeaddrinfo(found);
+  return address;
+}
+
+void set_port(sockaddr_storage& address, std::uint16_t port) {
+  if (address.ss_family == AF_INET6) {
+    reinterpret_cast<sockaddr_in6*>(&address)->sin6_port = htons(port);
+  } else {
+    reinterpret_cast<sockaddr_in*>(&address)->sin_port = htons(port);
+  }
+}
+
+std::string url_host(const std::string& host, const sockaddr_storage& address) {
+  return address.ss_family == AF_INET6 ? "[" + host + "]" : host;
+}
+
+}  // namespace
+
+Server::Server(const ServerConfig& config)
+    : config_(config),
+      shared_(config),
+      sigint_(SignalWatcher::create<&Server::on_signal>(main_loop_.get(), this, SIGINT)),
+      sigterm_(SignalWatcher::create<&Server::on_signal>(main_loop_.get(), this, SIGTERM)),
+      drain_timer_(main_loop_.get()),
+      loop_finished_(AsyncSignal::create<&Server::on_loop_finished>(main_loop_.get(), this)) {
+  sockaddr_storage address = resolve_listen_address(config.host, config.port);
+  for (unsigned i = 0; i < config.threads; ++i) {
+    loops_.push_back(std::make_unique<LoopContext>(shared_, i, reinterpret_cast<const sockaddr*>(&address)));
+    // With --port 0 the first bind picks the port; every other loop joins it.
+    if (i == 0) set_port(address, loops_[0]->bound_port());
+  }
+  for (auto& loop : loops_) loop->listen();
+  const std::uint16_t port = loops_[0]->bound_port();
+  // One machine-readable line on stdout, so scripts and tests can find a --port 0 server.
+  std::printf("{\"event\":\"listening\",\"host\":\"%s\",\"port\":%u,\"url\":\"http://%s:%u\"}\n",
+              config.host.c_str(), port, url_host(config.host, address).c_str(), port);
+  std::fflush(stdout);
+  spdlog::info("loadlab-server {} listening on {}:{} with {} event-loop thread(s), max {} connections",
+               LOADLAB_VERSION, config.host, port, config.threads, config.max_connections);
+}
+
+Server::~Server() {
+  for (auto& thread : threads_) {
+    if (thread.joinable()) thread.join();
+  }
+}
+
+int Server::run() {
+  for (auto& loop : loops_) {
+    threads_.emplace_back([this, context = loop.get()] {
+      context->run();
+      loops_finished_.fetch_add(1);
+      loop_finished_.send();
+    });
+  }
+  main_loop_.run();
+  for (auto& thread : threads_) thread.join();
+  threads_.clear();
+  spdlog::info("drained; exiting");
+  return 0;
+}
+
+void Server::on_signal(int signum) {
+  if (draining_) {
+    spdlog::warn("second signal ({}): exiting now without draining", strsignal(signum));
+    spdlog::default_logger()->flush();
+    std::_Exit(1);
+  }
+  draining_ = true;
+  shared_.draining.store(true);
+  spdlog::info("{}: draining (up to {} ms); a second signal exits at once", strsignal(signum),
+               config_.drain_timeout_ms);
+  for (auto& loop : loops_) loop->request_drain();
+  drain_timer_.start<&Server::on_drain_timeout>(this, config_.drain_timeout_ms);
+  drain_timer_.unref();
+}
+
+void Server::on_drain_timeout() {
+  spdlog::warn("drain timeout: closing the connections still open");
+  for (auto& loop : loops_) loop->request_close_all();
+}
+
+void Server::on_loop_finished() {
+  // Async sends coalesce, so count what has actually finished rather than the wake-ups.
+  if (loops_finished_.load() < loops_.size()) return;
+  sigint_.close();
+  sigterm_.close();
+  drain_timer_.stop();
+  loop_finished_.close();
+}
+
+}  // namespace loadlab::server

@@ -1,0 +1,52 @@
+// A deliberately simple blocking HTTP/1.1 client over a real loopback socket, for tests:
+// it sends exactly the bytes a test gives it, so malformed and pipelined requests are easy.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace loadlab::test {
+
+struct HttpResponse {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+
+  std::string header(const std::string& name) const;
+};
+
+class TcpClient {
+ public:
+  explicit TcpClient(std::uint16_t port, const char* host = "127.0.0.1");
+  ~TcpClient();
+  TcpClient(const TcpClient&) = delete;
+  TcpClient& operator=(const TcpClient&) = delete;
+
+  bool connected() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
+  void send(const std::string& bytes);
+  // One response (Content-Length framed; HEAD responses have no body when head_request).
+  std::optional<HttpResponse> read_response(std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                                            bool head_request = false);
+  // True if the server closed the connection (EOF or reset) within the timeout.
+  bool wait_closed(std::chrono::milliseconds timeout);
+  void close();
+
+ private:
+  bool fill(std::chrono::steady_clock::time_point deadline);
+
+  int fd_ = -1;
+  std::string buffer_;
+  bool eof_ = false;
+};
+
+// Convenience: one GET on a fresh connection that asks to close.
+std::optional<HttpResponse> http_get(std::uint16_t port, const std::string& target,
+                                     std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+std::string get_request(const std::string& target, const std::string& extra_headers = "");
+
+}  // namespace loadlab::test
