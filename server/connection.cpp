@@ -227,6 +227,7 @@ int Connection::on_header_value_complete() {
 }
 
 int Connection::on_headers_complete() {
+  if (parser_.http_major != 1) return reject(505, "only HTTP/1.0 and HTTP/1.1 are supported");
   const std::uint64_t max_body = loop_.config().max_body_bytes;
   const bool has_length = (parser_.flags & F_CONTENT_LENGTH) != 0;
   if (has_length && parser_.content_length > max_body) {
@@ -346,7 +347,12 @@ void Connection::dispatch() {
 
 void Connection::respond(Exchange& exchange, int status, std::string_view content_type, std::string_view body,
                          std::string_view extra_headers) {
-  if (draining_) exchange.close_after = true;
+  // While draining, the last queued response announces the close and no further requests
+  // are read; earlier ones keep their keep-alive framing.
+  if (draining_ && &exchange == &exchanges_.at(exchanges_.size() - 1) && !exchange.close_after) {
+    exchange.close_after = true;
+    stop_requests();
+  }
   exchange.status = status;
   ResponseHead head;
   head.status = status;

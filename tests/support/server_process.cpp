@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <regex>
@@ -67,7 +68,10 @@ ServerProcess::ServerProcess(std::vector<std::string> args, std::string binary) 
   stderr_path_ = temp_path("loadlab-test-stderr");
   int out[2];
   if (pipe(out) != 0) throw std::runtime_error("pipe failed");
-  std::vector<std::string> full = {binary, "--host", "127.0.0.1", "--port", "0"};
+  std::vector<std::string> full = {binary};
+  const auto given = [&](const char* flag) { return std::find(args.begin(), args.end(), flag) != args.end(); };
+  if (!given("--host")) full.insert(full.end(), {"--host", "127.0.0.1"});
+  if (!given("--port")) full.insert(full.end(), {"--port", "0"});
   full.insert(full.end(), args.begin(), args.end());
   pid_ = fork();
   if (pid_ == 0) {

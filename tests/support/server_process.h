@@ -14,7 +14,8 @@ namespace loadlab::test {
 
 class ServerProcess {
  public:
-  // Runs `binary` with `--host 127.0.0.1 --port 0` and `args`; waits for the listening line.
+  // Runs `binary` with `args` (plus `--host 127.0.0.1 --port 0` unless given); waits for the
+  // listening line.
   explicit ServerProcess(std::vector<std::string> args = {}, std::string binary = LOADLAB_SERVER_BIN);
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;

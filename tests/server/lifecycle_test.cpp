@@ -1,0 +1,241 @@
+// Timeouts, disconnects, limits, load and shutdown of the real loadlab-server.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <signal.h>
+
+#include <chrono>
+#include <memory>
+#include <regex>
+#include <thread>
+#include <vector>
+
+#include "tests/support/http_client.h"
+#include "tests/support/server_process.h"
+
+namespace loadlab::test {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+double metric(std::uint16_t port, const std::string& name) {
+  const auto response = http_get(port, "/metrics");
+  if (!response) return -1;
+  const std::regex line("(^|\n)" + name + R"( ([0-9.e+-]+))");
+  std::smatch match;
+  return std::regex_search(response->body, match, line) ? std::stod(match[2].str()) : 0.0;
+}
+
+// Requests in flight, not counting the /metrics request that asks.
+double in_flight(std::uint16_t port) { return metric(port, "loadlab_http_requests_in_flight") - 1; }
+
+bool in_flight_reaches(std::uint16_t port, double value, std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    if (in_flight(port) == value) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return false;
+}
+
+// Polls until the metric has the value, for at most `timeout`.
+bool metric_reaches(std::uint16_t port, const std::string& name, double value, std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    if (metric(port, name) == value) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return false;
+}
+
+TEST(Lifecycle, SlowHeadersGet408AndClose) {
+  ServerProcess server({"--header-timeout-ms", "300"});
+  TcpClient client(server.port());
+  const auto start = Clock::now();
+  client.send("GET /0 HTTP/1.1\r\nHost: slo");  // and never the rest
+  const auto response = client.read_response(5s);
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 408);
+  EXPECT_GE(Clock::now() - start, 300ms);
+  EXPECT_TRUE(client.wait_closed(5s));
+  EXPECT_EQ(metric(server.port(), "loadlab_header_timeouts_total"), 1);
+}
+
+TEST(Lifecycle, SilentNewConnectionIsCutOffToo) {
+  ServerProcess server({"--header-timeout-ms", "200"});
+  TcpClient client(server.port());
+  const auto response = client.read_response(5s);
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 408);
+  EXPECT_TRUE(client.wait_closed(5s));
+}
+
+TEST(Lifecycle, IdleKeepAliveConnectionIsClosed) {
+  ServerProcess server({"--keepalive-timeout-ms", "200"});
+  TcpClient client(server.port());
+  client.send(get_request("/0"));
+  ASSERT_TRUE(client.read_response());
+  EXPECT_TRUE(client.wait_closed(5s));
+  EXPECT_EQ(metric(server.port(), "loadlab_idle_timeouts_total"), 1);
+}
+
+TEST(Lifecycle, DisconnectDuringDelayFreesTheRequest) {
+  ServerProcess server({"--threads", "1"});
+  {
+    TcpClient client(server.port());
+    client.send(get_request("/10000") + get_request("/20000"));
+    ASSERT_TRUE(in_flight_reaches(server.port(), 2, 3s));
+  }  // the client leaves while both delays are pending
+  EXPECT_TRUE(in_flight_reaches(server.port(), 0, 3s));
+  // Only the /metrics request's own connection remains.
+  EXPECT_TRUE(metric_reaches(server.port(), "loadlab_open_connections", 1, 3s));
+  // And the server is perfectly healthy afterwards.
+  const auto response = http_get(server.port(), "/1");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+}
+
+TEST(Lifecycle, ConnectionsBeyondTheLimitAreRefusedCleanly) {
+  ServerProcess server({"--max-connections", "3", "--threads", "1"});
+  std::vector<std::unique_ptr<TcpClient>> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(std::make_unique<TcpClient>(server.port()));
+    held.back()->send(get_request("/0"));
+    ASSERT_TRUE(held.back()->read_response()) << i;
+  }
+  TcpClient extra(server.port());
+  extra.send(get_request("/0"));
+  EXPECT_TRUE(extra.wait_closed(3s));
+  held.pop_back();  // make room, then the server accepts again
+  std::optional<HttpResponse> response;
+  const auto deadline = Clock::now() + 3s;
+  while (!response && Clock::now() < deadline) response = http_get(server.port(), "/metrics");
+  ASSERT_TRUE(response);
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(response->body, match, std::regex(R"(loadlab_connections_refused_total (\d+))")));
+  EXPECT_GE(std::stoi(match[1].str()), 1);
+}
+
+TEST(Lifecycle, TwoThousandConcurrentDelaysAreAllAnswered) {
+  constexpr int kClients = 2000;
+  ServerProcess server({"--threads", "2"});
+  std::vector<std::unique_ptr<TcpClient>> clients;
+  clients.reserve(kClients);
+  const auto start = Clock::now();
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(std::make_unique<TcpClient>(server.port()));
+    ASSERT_TRUE(clients.back()->connected()) << i;
+    clients.back()->send(get_request("/200"));
+  }
+  int ok = 0;
+  for (auto& client : clients) {
+    const auto response = client->read_response(30s);
+    if (response && response->status == 200) ++ok;
+  }
+  const auto elapsed = Clock::now() - start;
+  EXPECT_EQ(ok, kClients);
+  // Sequential service would take 400 s; concurrent service takes little more than 200 ms.
+  // The bound is generous so a loaded CI machine cannot fail it.
+  EXPECT_LT(elapsed, 30s);
+}
+
+TEST(Lifecycle, SigtermDrainsInFlightRequestsAndExitsZero) {
+  ServerProcess server({"--threads", "2"});
+  TcpClient in_flight(server.port());
+  in_flight.send(get_request("/500"));
+  ASSERT_TRUE(in_flight_reaches(server.port(), 1, 3s));
+  const auto start = Clock::now();
+  server.signal(SIGTERM);
+  // New connections are refused once the listeners are closed.
+  bool refused = false;
+  for (int i = 0; i < 100 && !refused; ++i) {
+    TcpClient probe(server.port());
+    refused = !probe.connected();
+    if (!refused) std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_TRUE(refused);
+  // ... while the request in flight completes, announcing the close.
+  const auto response = in_flight.read_response(5s);
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->header("connection"), "close");
+  EXPECT_GE(Clock::now() - start, 300ms);
+  EXPECT_EQ(server.wait_exit(10s), 0);
+}
+
+TEST(Lifecycle, ReadyzTurns503WhileDraining) {
+  ServerProcess server({"--threads", "1"});
+  TcpClient client(server.port());
+  client.send(get_request("/400"));
+  ASSERT_TRUE(in_flight_reaches(server.port(), 1, 3s));
+  server.signal(SIGTERM);
+  std::this_thread::sleep_for(50ms);
+  client.send(get_request("/readyz"));  // on the connection kept open by the request in flight
+  const auto delayed = client.read_response(5s);
+  ASSERT_TRUE(delayed);
+  EXPECT_EQ(delayed->status, 200);
+  const auto ready = client.read_response(5s);
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 503);
+  EXPECT_FALSE(ready->header("retry-after").empty());
+  EXPECT_EQ(ready->header("connection"), "close");
+  EXPECT_EQ(server.wait_exit(10s), 0);
+}
+
+TEST(Lifecycle, DrainTimeoutBoundsShutdown) {
+  ServerProcess server({"--drain-timeout-ms", "300"});
+  TcpClient client(server.port());
+  client.send(get_request("/30000"));
+  ASSERT_TRUE(in_flight_reaches(server.port(), 1, 3s));
+  const auto start = Clock::now();
+  server.signal(SIGTERM);
+  EXPECT_EQ(server.wait_exit(10s), 0);
+  EXPECT_LT(Clock::now() - start, 5s);
+  EXPECT_TRUE(client.wait_closed(3s));
+}
+
+TEST(Lifecycle, SecondSignalExitsAtOnce) {
+  ServerProcess server;
+  TcpClient client(server.port());
+  client.send(get_request("/30000"));
+  ASSERT_TRUE(in_flight_reaches(server.port(), 1, 3s));
+  server.signal(SIGTERM);
+  std::this_thread::sleep_for(100ms);
+  server.signal(SIGINT);
+  const auto code = server.wait_exit(5s);
+  ASSERT_TRUE(code);
+  EXPECT_EQ(*code, 1);
+}
+
+TEST(Lifecycle, IdleConnectionsDoNotDelayShutdown) {
+  ServerProcess server;
+  TcpClient idle(server.port());
+  idle.send(get_request("/0"));
+  ASSERT_TRUE(idle.read_response());
+  const auto start = Clock::now();
+  server.signal(SIGINT);
+  EXPECT_EQ(server.wait_exit(5s), 0);
+  EXPECT_LT(Clock::now() - start, 2s);
+  EXPECT_TRUE(idle.wait_closed(2s));
+}
+
+TEST(Lifecycle, EnvironmentVariablesConfigureTheServer) {
+  setenv("LOADLAB_MAX_DELAY_MS", "50", 1);
+  ServerProcess server;
+  unsetenv("LOADLAB_MAX_DELAY_MS");
+  const auto response = http_get(server.port(), "/51");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 400);
+}
+
+TEST(Lifecycle, BadFlagsFailFastWithUsage) {
+  const auto result = run_command({LOADLAB_SERVER_BIN, "--threads", "lots"}, 10s);
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.err.find("threads"), std::string::npos);
+  const auto version = run_command({LOADLAB_SERVER_BIN, "--version"}, 10s);
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_NE(version.out.find("loadlab-server"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace loadlab::test
