@@ -82,7 +82,7 @@ Connection::~Connection() {
 void Connection::start() {
   uv_tcp_nodelay(&tcp_, 1);
   set_reading(true);
-  deadline_timer_.start<&Connection::on_header_timeout>(this, loop_.config().header_timeout_ms);
+  set_deadline(Deadline::kHeaders, loop_.config().header_timeout_ms);
 }
 
 void Connection::set_reading(bool reading) {
@@ -163,7 +163,7 @@ void Connection::stop_requests() {
   read_state_ = ReadState::kStopped;
   in_message_ = false;
   pending_input_.clear();
-  deadline_timer_.stop();
+  set_deadline(Deadline::kNone, 0);
   set_reading(false);
 }
 
@@ -177,7 +177,7 @@ int Connection::on_message_begin() {
   expect_continue_ = false;
   rejected_status_ = 0;
   // Headers and body must arrive within the header timeout: slow-loris clients are cut off.
-  deadline_timer_.start<&Connection::on_header_timeout>(this, loop_.config().header_timeout_ms);
+  set_deadline(Deadline::kHeaders, loop_.config().header_timeout_ms);
   return 0;
 }
 
@@ -264,7 +264,7 @@ int Connection::on_body(const char*, std::size_t length) {
 
 int Connection::on_message_complete() {
   in_message_ = false;
-  deadline_timer_.stop();
+  set_deadline(Deadline::kNone, 0);
   dispatch();
   if (exchanges_.at(exchanges_.size() - 1).close_after) {
     read_state_ = ReadState::kStopped;
@@ -471,7 +471,7 @@ void Connection::after_idle_change() {
     close();
     return;
   }
-  deadline_timer_.start<&Connection::on_idle_timeout>(this, loop_.config().keepalive_timeout_ms);
+  set_deadline(Deadline::kIdle, loop_.config().keepalive_timeout_ms);
 }
 
 void Connection::arm_delay_timer() {
@@ -505,6 +505,36 @@ void Connection::on_delay_timer() {
   flush();
 }
 
+void Connection::set_deadline(Deadline kind, std::uint64_t timeout_ms) {
+  deadline_ = kind;
+  if (kind == Deadline::kNone) return;  // a running timer finds nothing to do and stops
+  deadline_at_ms_ = uv_now(loop_.loop()) + timeout_ms;
+  // Re-arm only when the new deadline is earlier than the armed one. A keep-alive connection
+  // alternates header and idle deadlines on every request; moving the timer each time would
+  // cost several timer-heap operations per request, so a timer that fires early re-arms.
+  if (!deadline_timer_.active() || deadline_at_ms_ < deadline_armed_ms_) {
+    deadline_armed_ms_ = deadline_at_ms_;
+    deadline_timer_.start<&Connection::on_deadline_timer>(this, timeout_ms);
+  }
+}
+
+void Connection::on_deadline_timer() {
+  if (deadline_ == Deadline::kNone) return;
+  const std::uint64_t now = uv_now(loop_.loop());
+  if (now < deadline_at_ms_) {
+    deadline_armed_ms_ = deadline_at_ms_;
+    deadline_timer_.start<&Connection::on_deadline_timer>(this, deadline_at_ms_ - now);
+    return;
+  }
+  const Deadline expired = std::exchange(deadline_, Deadline::kNone);
+  switch (expired) {
+    case Deadline::kHeaders: on_header_timeout(); break;
+    case Deadline::kIdle: on_idle_timeout(); break;
+    case Deadline::kLinger: close(); break;
+    case Deadline::kNone: break;
+  }
+}
+
 void Connection::on_header_timeout() {
   loop_.metrics().header_timeouts.add();
   fail_request(408, "request not received within " + std::to_string(loop_.config().header_timeout_ms) + " ms");
@@ -515,8 +545,6 @@ void Connection::on_idle_timeout() {
   loop_.metrics().idle_timeouts.add();
   close();
 }
-
-void Connection::on_linger_timeout() { close(); }
 
 void Connection::begin_drain() {
   draining_ = true;
@@ -532,7 +560,7 @@ void Connection::start_lingering_close() {
     return;
   }
   set_reading(true);
-  deadline_timer_.start<&Connection::on_linger_timeout>(this, kLingerMs);
+  set_deadline(Deadline::kLinger, kLingerMs);
 }
 
 void Connection::close() {

@@ -74,9 +74,11 @@ class Connection {
 
   void arm_delay_timer();
   void on_delay_timer();
+  enum class Deadline : std::uint8_t { kNone, kHeaders, kIdle, kLinger };
+  void set_deadline(Deadline kind, std::uint64_t timeout_ms);
+  void on_deadline_timer();
   void on_header_timeout();
   void on_idle_timeout();
-  void on_linger_timeout();
   void start_lingering_close();
   int reject(int status, std::string message);
 
@@ -89,6 +91,9 @@ class Connection {
   llhttp_t parser_{};
   Timer delay_timer_;
   Timer deadline_timer_;
+  Deadline deadline_ = Deadline::kNone;
+  std::uint64_t deadline_at_ms_ = 0;     // loop time (uv_now) when the deadline expires
+  std::uint64_t deadline_armed_ms_ = 0;  // loop time the timer is armed for
   ExchangeQueue exchanges_;
 
   // The request being parsed. Its pieces may span reads, so they are copied (into buffers
