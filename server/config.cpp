@@ -33,7 +33,7 @@ void add_server_options(CLI::App& app, ServerConfig& c) {
       ->capture_default_str();
   app.add_option("--max-body-bytes", c.max_body_bytes, "Request body limit; bodies are read and discarded (413 beyond)")
       ->envname("LOADLAB_MAX_BODY_BYTES")->capture_default_str();
-  app.add_option("--header-timeout-ms", c.header_timeout_ms, "Time a client has to send a request's headers (408 beyond)")
+  app.add_option("--header-timeout-ms", c.header_timeout_ms, "Time a client has to send a request's headers and body (408 beyond)")
       ->envname("LOADLAB_HEADER_TIMEOUT_MS")->check(CLI::Range(std::uint64_t{1}, std::uint64_t{86400000}))
       ->capture_default_str();
   app.add_option("--keepalive-timeout-ms", c.keepalive_timeout_ms, "Idle keep-alive connections are closed after this")
@@ -57,8 +57,10 @@ void add_server_options(CLI::App& app, ServerConfig& c) {
   app.add_option("--log-format", c.log_format, "text or json")
       ->envname("LOADLAB_LOG_FORMAT")
       ->transform(CLI::CheckedTransformer(
-          std::map<std::string, LogFormat>{{"text", LogFormat::kText}, {"json", LogFormat::kJson}},
-          CLI::ignore_case))
+                      std::map<std::string, LogFormat>{{"text", LogFormat::kText}, {"json", LogFormat::kJson}},
+                      CLI::ignore_case)
+                      .description(""))
+      ->type_name("FORMAT")
       ->default_str("text");
   app.add_flag("--access-log", c.access_log, "Log one line per request (off: it costs throughput)")
       ->envname("LOADLAB_ACCESS_LOG");
