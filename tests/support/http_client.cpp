@@ -51,6 +51,10 @@ TcpClient::TcpClient(std::uint16_t port, const char* host) {
 
 TcpClient::~TcpClient() { close(); }
 
+void TcpClient::shutdown() {
+  if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
+}
+
 void TcpClient::close() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;

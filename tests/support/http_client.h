@@ -33,6 +33,8 @@ class TcpClient {
                                             bool head_request = false);
   // True if the server closed the connection (EOF or reset) within the timeout.
   bool wait_closed(std::chrono::milliseconds timeout);
+  // Shuts both directions down: unblocks another thread blocked in send() on this socket.
+  void shutdown();
   void close();
 
  private:
