@@ -46,22 +46,43 @@ echo "median ratio loadlab/nginx: $median"
 
 kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; pids=()
 
-echo
-echo "## fan-in: 10000 connections on /1000 for 20 s (wrk -t2 -c10000, loadlab default threads)"
-"$server_bin" --host 127.0.0.1 --port "$loadlab_port" --log-level warn >/dev/null &
-server_pid=$!
-pids+=($server_pid)
-wait_port "$loadlab_port"
-wrk -t2 -c10000 -d20s --timeout 10s --latency "http://127.0.0.1:$loadlab_port/1000" > "$work/fanin.txt"
-cat "$work/fanin.txt"
-achieved=$(rps < "$work/fanin.txt")
-rss_kib=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")
-python3 - "$achieved" "$rss_kib" "$work/fanin.txt" <<'PY'
+delay_count() {  # completed /N requests according to loadlab's own metrics
+  curl -s "http://127.0.0.1:$1/metrics" | awk '/^loadlab_http_requests_total\{route="delay",code="200"\}/ {print $2}'
+}
+
+fanin() {  # name, port, pid: 10000 connections on /1000 for 20 s
+  # wrk's figure includes the first second, in which no /1000 can complete; the steady-state
+  # rate comes from the server's counters between t=5 s and t=15 s (loadlab only).
+  ( sleep 5; a=$(delay_count "$2"); sleep 10; b=$(delay_count "$2")
+    [ -n "$a" ] && [ -n "$b" ] && echo "steady-state $(( (b - a) / 10 )) req/s (server counters, t=5..15 s)" ) \
+    > "$work/steady-$1.txt" 2>/dev/null &
+  wrk -t2 -c10000 -d20s --timeout 10s --latency "http://127.0.0.1:$2/1000" > "$work/fanin-$1.txt"
+  wait $! 2>/dev/null || true
+  python3 - "$1" "$(rps < "$work/fanin-$1.txt")" "$(awk '/VmHWM/ {print $2}' "/proc/$3/status")" "$work/fanin-$1.txt" <<'PY'
 import re, sys
-achieved, rss_kib, path = float(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+name, achieved, rss_kib, path = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 text = open(path).read()
-p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", text)
-scale = {"us": 0.001, "ms": 1, "s": 1000}
-p99_ms = float(p99.group(1)) * scale[p99.group(2)] if p99 else float("nan")
-print(f"achieved {achieved:.0f} req/s = {achieved/10000:.3f} of ideal; p99 {p99_ms:.1f} ms; server peak RSS {rss_kib/1024:.1f} MiB")
+def pct(p):
+    m = re.search(p + r"%\s+([\d.]+)(us|ms|s)\b", text)
+    return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)] if m else float("nan")
+errors = re.search(r"Socket errors: (.*)", text)
+print(f"{name:28s} {achieved:8.0f} req/s = {achieved/10000:.3f} of ideal; p50 {pct('50'):7.1f} ms; "
+      f"p99 {pct('99'):7.1f} ms; peak RSS {rss_kib/1024:6.1f} MiB{'; ' + errors.group(1) if errors else ''}")
 PY
+  cat "$work/steady-$1.txt"
+}
+
+echo
+echo "## fan-in: 10000 connections on /1000 for 20 s (wrk -t2 -c10000 --latency)"
+for variant in "loadlab --threads 2" "loadlab --threads 1" "node"; do
+  port=$(free_port)
+  case "$variant" in
+    node) node "$root/bench/node_delay_server.js" "$port" & ;;
+    *) "$server_bin" --host 127.0.0.1 --port "$port" ${variant#loadlab } --log-level warn >/dev/null & ;;
+  esac
+  pid=$!
+  pids+=($pid)
+  wait_port "$port"
+  fanin "$variant" "$port" "$pid"
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+done
