@@ -26,23 +26,38 @@ nginx_port=$(free_port)
 mkdir -p "$work/nginx/tmp"
 sed "s/__PORT__/$nginx_port/" "$root/bench/nginx-server.conf" > "$work/nginx/nginx.conf"
 taskset -c 1 nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" &
-pids+=($!)
+nginx_pid=$!
+pids+=($nginx_pid)
 loadlab_port=$(free_port)
 taskset -c 1 "$server_bin" --host 127.0.0.1 --port "$loadlab_port" --threads 1 --workers 1 --log-level warn >/dev/null &
-pids+=($!)
+loadlab_pid=$!
+pids+=($loadlab_pid)
 wait_port "$nginx_port"; wait_port "$loadlab_port"
 
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system, in clock ticks
+# One wrk run; prints "req/s cpu-us-per-request" for the server process $2.
+measure() {
+  local before after r
+  before=$(cpu_ticks "$2")
+  r=$(taskset -c 0 wrk -t1 -c100 -d"${seconds}s" "http://127.0.0.1:$1/0" | rps)
+  after=$(cpu_ticks "$2")
+  python3 -c "print(f'$r {($after - $before) * 1e6 / $(getconf CLK_TCK) / ($r * $seconds):.2f}')"
+}
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
 echo "## /0 throughput, one event loop vs one nginx worker (wrk -t1 -c100 -d${seconds}s, $rounds rounds)"
-ratios=()
+echo "(server CPU per request is the client-independent figure: one wrk thread saturates its core first)"
+ratios=(); cpu_ratios=()
 for round in $(seq "$rounds"); do
-  a=$(taskset -c 0 wrk -t1 -c100 -d"${seconds}s" "http://127.0.0.1:$loadlab_port/0" | rps)
-  b=$(taskset -c 0 wrk -t1 -c100 -d"${seconds}s" "http://127.0.0.1:$nginx_port/0" | rps)
-  ratio=$(python3 -c "print(f'{$a/$b:.3f}')")
-  ratios+=("$ratio")
-  echo "round $round: loadlab $a req/s, nginx $b req/s, ratio $ratio"
+  read -r a a_cpu < <(measure "$loadlab_port" "$loadlab_pid")
+  read -r b b_cpu < <(measure "$nginx_port" "$nginx_pid")
+  ratios+=("$(python3 -c "print(f'{$a/$b:.3f}')")")
+  cpu_ratios+=("$(python3 -c "print(f'{$b_cpu/$a_cpu:.3f}')")")
+  echo "round $round: loadlab $a req/s ($a_cpu us CPU/req), nginx $b req/s ($b_cpu us CPU/req)," \
+       "throughput ratio ${ratios[-1]}, CPU efficiency ratio ${cpu_ratios[-1]}"
 done
-median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-echo "median ratio loadlab/nginx: $median"
+echo "median throughput ratio loadlab/nginx: $(printf '%s\n' "${ratios[@]}" | median)"
+echo "median CPU-per-request ratio nginx/loadlab (>1: loadlab cheaper): $(printf '%s\n' "${cpu_ratios[@]}" | median)"
 
 kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; pids=()
 

@@ -115,7 +115,6 @@ void Connection::on_read(ssize_t nread, const uv_buf_t* buf) {
   if (read_state_ != ReadState::kReading) return;  // lingering: discard
   feed(buf->base, static_cast<std::size_t>(nread));
   flush();
-  after_idle_change();
 }
 
 void Connection::feed(const char* data, std::size_t length) {
@@ -417,23 +416,45 @@ void Connection::fail_request(int status, std::string_view message) {
 }
 
 void Connection::flush() {
-  if (closing_ || writing_ > 0) return;
-  uv_buf_t bufs[kMaxWriteBatch];
-  std::size_t count = 0;
-  while (count < exchanges_.size() && count < kMaxWriteBatch) {
-    Exchange& exchange = exchanges_.at(count);
-    if (exchange.state != Exchange::State::kReady) break;
-    exchange.state = Exchange::State::kWriting;
-    // Responses are always longer than the small-string buffer, so their bytes live on the
-    // heap and stay put even if the queue grows and moves the strings during the write.
-    bufs[count++] = uv_buf_init(exchange.out.data(), static_cast<unsigned>(exchange.out.size()));
-    if (exchange.close_after) break;
+  while (!closing_ && writing_ == 0) {
+    uv_buf_t bufs[kMaxWriteBatch];
+    std::size_t count = 0;
+    std::size_t bytes = 0;
+    while (count < exchanges_.size() && count < kMaxWriteBatch) {
+      Exchange& exchange = exchanges_.at(count);
+      if (exchange.state != Exchange::State::kReady) break;
+      exchange.state = Exchange::State::kWriting;
+      // Responses are always longer than the small-string buffer, so their bytes live on the
+      // heap and stay put even if the queue grows and moves the strings during the write.
+      bufs[count++] = uv_buf_init(exchange.out.data(), static_cast<unsigned>(exchange.out.size()));
+      bytes += exchange.out.size();
+      if (exchange.close_after) break;
+    }
+    if (count == 0) break;
+    writing_ = count;
+    // Most responses fit in the socket buffer: write them now and finish synchronously, which
+    // saves a write request and a loop iteration per response. Whatever does not fit goes
+    // through uv_write, which keeps the order (and returns EAGAIN here while one is queued).
+    const int written = uv_try_write(stream(), bufs, static_cast<unsigned>(count));
+    if (written < 0 && written != UV_EAGAIN) {
+      close();
+      return;
+    }
+    if (written >= 0 && static_cast<std::size_t>(written) == bytes) {
+      if (finish_writes()) return;
+      continue;
+    }
+    std::size_t skip = written > 0 ? static_cast<std::size_t>(written) : 0;
+    std::size_t first = 0;
+    while (skip >= bufs[first].len) skip -= bufs[first++].len;
+    bufs[first].base += skip;
+    bufs[first].len -= skip;
+    const int status = uv_write(&write_req_, stream(), bufs + first, static_cast<unsigned>(count - first),
+                                [](uv_write_t* req, int s) { owner_of<Connection>(req)->on_write(s); });
+    if (status < 0) close();
+    return;
   }
-  if (count == 0) return;
-  writing_ = count;
-  const int status = uv_write(&write_req_, stream(), bufs, static_cast<unsigned>(count),
-                              [](uv_write_t* req, int s) { owner_of<Connection>(req)->on_write(s); });
-  if (status < 0) close();
+  after_idle_change();
 }
 
 void Connection::on_write(int status) {
@@ -441,6 +462,10 @@ void Connection::on_write(int status) {
     close();  // reset by the peer, or cancelled because we are closing
     return;
   }
+  if (!finish_writes()) flush();
+}
+
+bool Connection::finish_writes() {
   const std::uint64_t now = uv_hrtime();
   bool close_after = false;
   for (std::size_t i = 0; i < writing_; ++i) {
@@ -458,11 +483,10 @@ void Connection::on_write(int status) {
   writing_ = 0;
   if (close_after) {
     start_lingering_close();
-    return;
+    return true;
   }
   if (read_state_ == ReadState::kPaused && exchanges_.size() < loop_.config().max_pipeline) resume_reading();
-  flush();
-  after_idle_change();
+  return false;
 }
 
 void Connection::after_idle_change() {

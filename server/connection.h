@@ -70,6 +70,8 @@ class Connection {
   void respond_delay(Exchange& exchange, std::uint64_t now_ns);
   void fail_request(int status, std::string_view message);
   void flush();
+  // Retires the exchanges just written; true if the connection is now closing.
+  bool finish_writes();
   void after_idle_change();
 
   void arm_delay_timer();
