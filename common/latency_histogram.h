@@ -14,9 +14,10 @@ namespace loadlab {
 
 class LatencyHistogram {
  public:
+  // 1 us .. 1 h with 3 significant digits: what loadlab records.
+  LatencyHistogram() : LatencyHistogram(1, 3'600'000'000ULL, 3) {}
   // Throws std::invalid_argument for digits outside 1..5, lowest < 1, highest < 2 * lowest.
-  explicit LatencyHistogram(std::uint64_t lowest = 1, std::uint64_t highest = 3'600'000'000ULL,
-                            int significant_digits = 3);
+  LatencyHistogram(std::uint64_t lowest, std::uint64_t highest, int significant_digits);
 
   // Values above highest() are recorded as highest() and counted in overflow().
   void record(std::uint64_t value, std::uint64_t count = 1) {

@@ -1,0 +1,132 @@
+#include "common/http_response_parser.h"
+
+#include <algorithm>
+#include <string_view>
+
+namespace loadlab {
+namespace {
+
+HttpResponseParser* self(llhttp_t* parser) { return static_cast<HttpResponseParser*>(parser->data); }
+
+const llhttp_settings_t* settings() {
+  static const llhttp_settings_t table = [] {
+    llhttp_settings_t s;
+    llhttp_settings_init(&s);
+    s.on_message_begin = [](llhttp_t* p) { return self(p)->on_message_begin(); };
+    s.on_header_field = [](llhttp_t* p, const char* at, std::size_t n) { return self(p)->on_header_field(at, n); };
+    s.on_header_value = [](llhttp_t* p, const char* at, std::size_t n) { return self(p)->on_header_value(at, n); };
+    s.on_header_value_complete = [](llhttp_t* p) { return self(p)->on_header_value_complete(); };
+    s.on_headers_complete = [](llhttp_t* p) { return self(p)->on_headers_complete(); };
+    s.on_body = [](llhttp_t* p, const char*, std::size_t n) { return self(p)->on_body(n); };
+    s.on_message_complete = [](llhttp_t* p) { return self(p)->on_message_complete(); };
+    return s;
+  }();
+  return &table;
+}
+
+constexpr std::size_t kFieldCompareBytes = 16;  // enough for "server-timing"
+
+bool is_server_timing(const std::string& field) {
+  static constexpr std::string_view kName = "server-timing";
+  if (field.size() != kName.size()) return false;
+  for (std::size_t i = 0; i < field.size(); ++i) {
+    const char c = field[i] >= 'A' && field[i] <= 'Z' ? static_cast<char>(field[i] + 32) : field[i];
+    if (c != kName[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+HttpResponseParser::HttpResponseParser() {
+  llhttp_init(&parser_, HTTP_RESPONSE, settings());
+  parser_.data = this;
+}
+
+void HttpResponseParser::expect_response(bool head_request) {
+  llhttp_init(&parser_, HTTP_RESPONSE, settings());
+  parser_.data = this;
+  head_request_ = head_request;
+  started_ = complete_ = in_server_timing_ = false;
+  status_ = 0;
+  keep_alive_ = false;
+  body_bytes_ = 0;
+  field_.clear();
+  server_timing_.clear();
+  error_.clear();
+}
+
+HttpResponseParser::Result HttpResponseParser::feed(const char* data, std::size_t length, std::size_t& consumed) {
+  const llhttp_errno_t err = llhttp_execute(&parser_, data, length);
+  if (err == HPE_OK) {
+    consumed = length;
+    return complete_ ? Result::kComplete : Result::kNeedMore;
+  }
+  if (err == HPE_PAUSED && complete_) {
+    consumed = static_cast<std::size_t>(llhttp_get_error_pos(&parser_) - data);
+    return Result::kComplete;
+  }
+  consumed = length;
+  error_ = std::string(llhttp_errno_name(err)) + ": " + llhttp_get_error_reason(&parser_);
+  return Result::kError;
+}
+
+HttpResponseParser::Result HttpResponseParser::finish() {
+  if (complete_) return Result::kComplete;
+  if (!started_) {
+    error_ = "connection closed before a response";
+    return Result::kError;
+  }
+  if (llhttp_finish(&parser_) == HPE_OK && complete_) return Result::kComplete;
+  error_ = "connection closed in the middle of a response";
+  return Result::kError;
+}
+
+int HttpResponseParser::on_message_begin() {
+  started_ = true;
+  return 0;
+}
+
+int HttpResponseParser::on_header_field(const char* at, std::size_t length) {
+  if (field_.size() <= kFieldCompareBytes) field_.append(at, std::min(length, kFieldCompareBytes + 1 - field_.size()));
+  return 0;
+}
+
+int HttpResponseParser::on_header_value(const char* at, std::size_t length) {
+  if (!in_server_timing_ && is_server_timing(field_)) {
+    in_server_timing_ = true;
+    if (!server_timing_.empty()) server_timing_.append(", ");  // repeated headers combine
+  }
+  if (in_server_timing_ && server_timing_.size() < 4096) server_timing_.append(at, length);
+  return 0;
+}
+
+int HttpResponseParser::on_header_value_complete() {
+  field_.clear();
+  in_server_timing_ = false;
+  return 0;
+}
+
+int HttpResponseParser::on_headers_complete() {
+  status_ = llhttp_get_status_code(&parser_);
+  keep_alive_ = llhttp_should_keep_alive(&parser_) != 0;
+  // 1: no body follows (RFC 9110 §9.3.2 for HEAD; 1xx, 204 and 304 llhttp knows itself).
+  return head_request_ ? 1 : 0;
+}
+
+int HttpResponseParser::on_body(std::size_t length) {
+  body_bytes_ += length;
+  return 0;
+}
+
+int HttpResponseParser::on_message_complete() {
+  if (status_ >= 100 && status_ < 200) {  // interim response: the real one follows
+    started_ = false;
+    return 0;
+  }
+  keep_alive_ = llhttp_should_keep_alive(&parser_) != 0;
+  complete_ = true;
+  return HPE_PAUSED;
+}
+
+}  // namespace loadlab

@@ -1,0 +1,191 @@
+#include "loadgen/client_connection.h"
+
+#include "loadgen/engine.h"
+#include "loadgen/load_plan.h"
+
+namespace loadlab::loadgen {
+namespace {
+
+// After a failed connect, wait this long before the next attempt, so a run against a server
+// that is down counts errors instead of spinning on refused connections.
+constexpr std::uint64_t kConnectBackoffMs = 10;
+
+}  // namespace
+
+ClientConnection::ClientConnection(EngineThread& engine, const RequestShape& shape)
+    : engine_(engine), shape_(shape), timer_(engine.loop()) {
+  connect_req_.data = this;
+  write_req_.data = this;
+}
+
+void ClientConnection::next() {
+  if (finished_) return;
+  std::uint64_t index = 0;
+  if (!engine_.claim(index)) {
+    finish();
+    return;
+  }
+  start_ns_ = uv_hrtime();
+  in_request_ = true;
+  request_.clear();
+  request_.append(shape_.head);
+  shape_.path.render(request_, engine_.random(), index);
+  request_.append(shape_.tail);
+  if (state_ == State::kConnected) {
+    send();
+  } else if (state_ == State::kClosed) {
+    connect();
+  }
+  // kClosing: on_closed() connects.
+}
+
+void ClientConnection::connect() {
+  uv_tcp_init(engine_.loop(), &tcp_);
+  tcp_.data = this;
+  state_ = State::kConnecting;
+  ++engine_.stats().connections_opened;
+  const int status = uv_tcp_connect(&connect_req_, &tcp_, reinterpret_cast<const sockaddr*>(&shape_.target.address),
+                                    [](uv_connect_t* req, int s) { owner_of<ClientConnection>(req)->on_connect(s); });
+  if (status < 0) {
+    fail(ErrorKind::kConnect);
+    return;
+  }
+  waiting_ = false;
+  timer_.start<&ClientConnection::on_timer>(this, engine_.options().connect_timeout_ms);
+}
+
+void ClientConnection::on_connect(int status) {
+  if (state_ != State::kConnecting) return;  // cancelled by close()
+  if (status < 0) {
+    fail(ErrorKind::kConnect);
+    return;
+  }
+  state_ = State::kConnected;
+  uv_tcp_nodelay(&tcp_, 1);
+  uv_read_start(
+      reinterpret_cast<uv_stream_t*>(&tcp_),
+      [](uv_handle_t* handle, std::size_t, uv_buf_t* buf) { *buf = owner_of<ClientConnection>(handle)->engine_.read_buffer(); },
+      [](uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) { owner_of<ClientConnection>(stream)->on_read(nread, buf); });
+  send();
+}
+
+void ClientConnection::send() {
+  parser_.expect_response(engine_.head_requests());
+  waiting_ = false;
+  timer_.start<&ClientConnection::on_timer>(this, engine_.options().timeout_ms);
+  auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
+  uv_buf_t buf = uv_buf_init(request_.data(), static_cast<unsigned>(request_.size()));
+  // A request almost always fits the socket buffer: no write request, no extra loop turn.
+  const int written = uv_try_write(stream, &buf, 1);
+  if (written == static_cast<int>(request_.size())) return;
+  if (written < 0 && written != UV_EAGAIN) {
+    fail(ErrorKind::kReset);
+    return;
+  }
+  if (written > 0) {
+    buf.base += written;
+    buf.len -= static_cast<unsigned>(written);
+  }
+  if (uv_write(&write_req_, stream, &buf, 1,
+               [](uv_write_t* req, int s) { owner_of<ClientConnection>(req)->on_write(s); }) < 0) {
+    fail(ErrorKind::kReset);
+  }
+}
+
+void ClientConnection::on_write(int status) {
+  if (status < 0 && state_ == State::kConnected && in_request_) fail(ErrorKind::kReset);
+}
+
+void ClientConnection::on_read(ssize_t nread, const uv_buf_t* buf) {
+  if (state_ != State::kConnected || nread == 0) return;
+  if (nread < 0) {
+    if (!in_request_) {
+      close();  // the server closed an idle keep-alive connection: reconnect on the next request
+      return;
+    }
+    if (nread == UV_EOF && parser_.finish() == HttpResponseParser::Result::kComplete) {
+      complete_response();
+      return;
+    }
+    fail(ErrorKind::kReset);
+    return;
+  }
+  if (!in_request_) {
+    close();  // bytes nobody asked for: this connection cannot be trusted any more
+    return;
+  }
+  std::size_t consumed = 0;
+  switch (parser_.feed(buf->base, static_cast<std::size_t>(nread), consumed)) {
+    case HttpResponseParser::Result::kNeedMore:
+      return;
+    case HttpResponseParser::Result::kComplete:
+      engine_.stats().bytes_read += static_cast<std::uint64_t>(nread);
+      // More bytes than one response: record it, but do not reuse the connection.
+      if (consumed != static_cast<std::size_t>(nread)) close();
+      complete_response();
+      return;
+    case HttpResponseParser::Result::kError:
+      fail(ErrorKind::kParse);
+      return;
+  }
+}
+
+void ClientConnection::complete_response() {
+  timer_.stop();
+  in_request_ = false;
+  backoff_ = false;
+  RunStats& stats = engine_.stats();
+  stats.record_response(parser_.status(), (uv_hrtime() - start_ns_) / 1000);
+  if (!parser_.server_timing().empty()) stats.record_server_timing(parser_.server_timing());
+  if (parser_.keep_alive() && engine_.options().keepalive && state_ == State::kConnected) {
+    next();
+  } else {
+    close();  // on_closed() goes on with the next request
+  }
+}
+
+void ClientConnection::on_timer() {
+  if (waiting_) {  // backoff over
+    waiting_ = false;
+    next();
+    return;
+  }
+  fail(state_ == State::kConnecting ? ErrorKind::kConnect : ErrorKind::kTimeout);
+}
+
+void ClientConnection::fail(ErrorKind kind) {
+  if (!in_request_) return;
+  in_request_ = false;
+  timer_.stop();
+  engine_.stats().record_error(kind);
+  backoff_ = kind == ErrorKind::kConnect;
+  close();
+}
+
+void ClientConnection::close() {
+  if (state_ == State::kClosed || state_ == State::kClosing) return;
+  state_ = State::kClosing;
+  if (!waiting_) timer_.stop();
+  uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), [](uv_handle_t* handle) { owner_of<ClientConnection>(handle)->on_closed(); });
+}
+
+void ClientConnection::on_closed() {
+  state_ = State::kClosed;
+  if (finished_) return;
+  if (in_request_) {
+    connect();  // a request was claimed while the old connection was closing
+  } else if (backoff_) {
+    waiting_ = true;
+    timer_.start<&ClientConnection::on_timer>(this, kConnectBackoffMs);
+  } else {
+    next();
+  }
+}
+
+void ClientConnection::finish() {
+  finished_ = true;
+  timer_.stop();
+  close();
+}
+
+}  // namespace loadlab::loadgen

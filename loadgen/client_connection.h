@@ -1,0 +1,60 @@
+// One client connection of the load generator: at most one request in flight (that is the
+// semaphore), keep-alive reuse, reconnection when the server closes, and every failure
+// classified and counted instead of stopping the run.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <string>
+
+#include "common/http_response_parser.h"
+#include "common/uv_handle.h"
+#include "loadgen/run_stats.h"
+
+namespace loadlab::loadgen {
+
+class EngineThread;
+struct RequestShape;
+
+class ClientConnection {
+ public:
+  ClientConnection(EngineThread& engine, const RequestShape& shape);
+  ClientConnection(const ClientConnection&) = delete;
+  ClientConnection& operator=(const ClientConnection&) = delete;
+
+  void start() { next(); }
+
+ private:
+  enum class State : std::uint8_t { kClosed, kConnecting, kConnected, kClosing };
+
+  void next();
+  void connect();
+  void send();
+  void on_connect(int status);
+  void on_write(int status);
+  void on_read(ssize_t nread, const uv_buf_t* buf);
+  void on_timer();
+  void on_closed();
+  void complete_response();
+  void fail(ErrorKind kind);
+  void close();
+  void finish();
+
+  EngineThread& engine_;
+  const RequestShape& shape_;
+  uv_tcp_t tcp_{};
+  uv_connect_t connect_req_{};
+  uv_write_t write_req_{};
+  Timer timer_;
+  HttpResponseParser parser_;
+  std::string request_;  // the bytes of the request in flight (kept until written)
+  State state_ = State::kClosed;
+  bool in_request_ = false;
+  bool finished_ = false;
+  bool backoff_ = false;    // the last attempt could not connect: wait before the next one
+  bool waiting_ = false;    // the timer is a backoff, not a timeout
+  std::uint64_t start_ns_ = 0;
+};
+
+}  // namespace loadlab::loadgen

@@ -1,0 +1,47 @@
+// The shared, read-mostly description of one run: targets, request templates, and the
+// budget every engine thread claims requests from.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "loadgen/options.h"
+#include "loadgen/target.h"
+#include "loadgen/url_template.h"
+
+namespace loadlab::loadgen {
+
+struct RequestShape {
+  Target target;
+  UrlTemplate path;
+  std::string head;  // "METHOD " before the path
+  std::string tail;  // " HTTP/1.1\r\nHost: ...\r\n...\r\n\r\n<body>" after it
+};
+
+class LoadPlan {
+ public:
+  // Throws std::invalid_argument for bad URLs or templates.
+  explicit LoadPlan(const RunOptions& options);
+
+  const RunOptions& options() const { return options_; }
+  const std::vector<RequestShape>& shapes() const { return shapes_; }
+  bool head_requests() const { return options_.method == "HEAD"; }
+
+  // Sets the deadline of a duration run; call right before the engines start.
+  void start(std::uint64_t now_ns);
+  // Claims the next request of the budget; false when the run is over. Thread-safe.
+  bool claim(std::uint64_t now_ns, std::uint64_t& index);
+  // Stops handing out requests (Ctrl-C, or a caller that has seen enough). Thread-safe.
+  void stop() { stopped_.store(true, std::memory_order_relaxed); }
+
+ private:
+  RunOptions options_;
+  std::vector<RequestShape> shapes_;
+  std::atomic<std::uint64_t> next_index_{0};
+  std::atomic<bool> stopped_{false};
+  std::uint64_t deadline_ns_ = 0;
+};
+
+}  // namespace loadlab::loadgen

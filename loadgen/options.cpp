@@ -1,0 +1,92 @@
+#include "loadgen/options.h"
+
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+#include "common/decimal.h"
+
+namespace loadlab::loadgen {
+
+std::uint64_t parse_duration_ms(const std::string& text) {
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  const auto number = parse_decimal_u64(std::string_view(text).substr(0, digits));
+  const std::string unit = text.substr(digits);
+  std::uint64_t scale = 0;
+  if (unit.empty() || unit == "s") scale = 1000;
+  else if (unit == "ms") scale = 1;
+  else if (unit == "m") scale = 60'000;
+  else if (unit == "h") scale = 3'600'000;
+  if (!number || scale == 0 || *number > UINT64_MAX / scale) {
+    throw std::invalid_argument("bad duration '" + text + "' (examples: 500ms, 10s, 2m, 1h)");
+  }
+  return *number * scale;
+}
+
+void add_run_options(CLI::App& app, RunOptions& o) {
+  app.add_option("url", o.urls, "Target URL(s), http:// only; {rand:A:B} and {seq} vary each request")
+      ->envname("LOADLAB_URL");
+  app.add_option("--urls-file", o.urls_file, "File with one URL (template) per line")->envname("LOADLAB_URLS_FILE");
+  app.add_option("-n,--requests", o.requests, "Total requests (default 1000 unless -d is given)")
+      ->envname("LOADLAB_REQUESTS");
+  app.add_option_function<std::string>("-d,--duration", [&o](const std::string& text) { o.duration_ms = parse_duration_ms(text); },
+                                       "Run for this long instead (e.g. 30s, 2m)")
+      ->envname("LOADLAB_DURATION");
+  app.add_option("-c,--concurrency", o.concurrency, "At most this many requests in flight (connections)")
+      ->envname("LOADLAB_CONCURRENCY")->check(CLI::Range(1u, 1000000u))->capture_default_str();
+  app.add_option("-t,--threads", o.threads, "Event-loop threads, each with its share of the connections")
+      ->envname("LOADLAB_THREADS")->check(CLI::Range(1u, 256u))->capture_default_str();
+  app.add_option("-m,--method", o.method, "HTTP method")->envname("LOADLAB_METHOD")->capture_default_str();
+  app.add_option("-H,--header", o.headers, "Extra request header 'Name: value' (repeatable)");
+  app.add_option("--body", o.body, "Request body")->envname("LOADLAB_BODY");
+  app.add_option("--body-file", o.body_file, "Request body from a file")->envname("LOADLAB_BODY_FILE");
+  app.add_option_function<std::string>("--timeout", [&o](const std::string& t) { o.timeout_ms = parse_duration_ms(t); },
+                                       "Per-request timeout (default 30s)")
+      ->envname("LOADLAB_TIMEOUT");
+  app.add_option_function<std::string>("--connect-timeout",
+                                       [&o](const std::string& t) { o.connect_timeout_ms = parse_duration_ms(t); },
+                                       "Connect timeout (default 5s)")
+      ->envname("LOADLAB_CONNECT_TIMEOUT");
+  app.add_flag("--no-keepalive{false}", o.keepalive, "A new connection for every request")
+      ->envname("LOADLAB_NO_KEEPALIVE");
+  app.add_option("--seed", o.seed, "Seed for {rand} templates: the same seed replays the same URLs")
+      ->envname("LOADLAB_SEED");
+  app.add_option("--json", o.json_path, "Write the JSON report to FILE ('-' for stdout)")->envname("LOADLAB_JSON");
+  app.add_option("--hgrm", o.hgrm_path, "Write the latency distribution as HdrHistogram .hgrm text")
+      ->envname("LOADLAB_HGRM");
+  app.add_flag("-q,--quiet", o.quiet, "No human summary")->envname("LOADLAB_QUIET");
+}
+
+void finalize_options(RunOptions& o) {
+  if (!o.urls_file.empty()) {
+    std::ifstream in(o.urls_file);
+    if (!in) throw std::invalid_argument("cannot read --urls-file '" + o.urls_file + "'");
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (!line.empty() && line[0] != '#') o.urls.push_back(line);
+    }
+  }
+  if (o.urls.empty()) throw std::invalid_argument("no URL given");
+  if (!o.body_file.empty()) {
+    std::ifstream in(o.body_file, std::ios::binary);
+    if (!in) throw std::invalid_argument("cannot read --body-file '" + o.body_file + "'");
+    std::stringstream text;
+    text << in.rdbuf();
+    o.body = text.str();
+  }
+  if (o.requests && o.duration_ms) throw std::invalid_argument("give -n or -d, not both");
+  if (!o.requests && !o.duration_ms) o.requests = 1000;
+  if (o.requests && *o.requests == 0) throw std::invalid_argument("-n must be at least 1");
+  if (o.duration_ms && *o.duration_ms == 0) throw std::invalid_argument("-d must be longer than 0");
+  if (o.threads > o.concurrency) o.threads = o.concurrency;
+  for (const auto& header : o.headers) {
+    if (header.find(':') == std::string::npos || header.find_first_of("\r\n") != std::string::npos) {
+      throw std::invalid_argument("bad header '" + header + "' (expected 'Name: value')");
+    }
+  }
+  if (o.seed == 0) o.seed = std::random_device{}() | 1;
+}
+
+}  // namespace loadlab::loadgen

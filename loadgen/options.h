@@ -1,0 +1,42 @@
+// What one load run is asked to do, built once from the command line and then only read.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace loadlab::loadgen {
+
+struct RunOptions {
+  std::vector<std::string> urls;
+  std::string urls_file;
+  std::optional<std::uint64_t> requests;     // -n
+  std::optional<std::uint64_t> duration_ms;  // -d
+  unsigned concurrency = 100;                // the semaphore: at most this many in flight
+  unsigned threads = 1;
+  std::string method = "GET";
+  std::vector<std::string> headers;
+  std::string body;
+  std::string body_file;
+  std::uint64_t timeout_ms = 30000;
+  std::uint64_t connect_timeout_ms = 5000;
+  bool keepalive = true;
+  std::uint64_t seed = 0;  // 0: random
+  std::string json_path;
+  std::string hgrm_path;
+  bool quiet = false;
+};
+
+// "250ms", "10s", "2m", "1h", or a plain number of seconds. Throws std::invalid_argument.
+std::uint64_t parse_duration_ms(const std::string& text);
+
+void add_run_options(CLI::App& app, RunOptions& options);
+
+// Reads --urls-file and --body-file, picks a seed, checks the combination. Throws
+// std::invalid_argument with a message for the user.
+void finalize_options(RunOptions& options);
+
+}  // namespace loadlab::loadgen

@@ -1,0 +1,190 @@
+#include "loadgen/report.h"
+
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <stdexcept>
+
+namespace loadlab::loadgen {
+namespace {
+
+constexpr std::pair<const char*, double> kPercentiles[] = {
+    {"p50", 50}, {"p75", 75}, {"p90", 90}, {"p99", 99}, {"p99_9", 99.9}, {"p99_99", 99.99}};
+
+std::string format_us(double us) {
+  char text[32];
+  if (us < 1000) std::snprintf(text, sizeof text, "%.0fus", us);
+  else if (us < 1'000'000) std::snprintf(text, sizeof text, "%.2fms", us / 1000);
+  else std::snprintf(text, sizeof text, "%.3fs", us / 1e6);
+  return text;
+}
+
+std::string iso_time(double unix_seconds) {
+  const auto seconds = static_cast<std::time_t>(unix_seconds);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[40];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
+  char full[64];
+  std::snprintf(full, sizeof full, "%s.%03dZ", text, static_cast<int>((unix_seconds - std::floor(unix_seconds)) * 1000));
+  return full;
+}
+
+nlohmann::json summary_json(const LatencyHistogram& h) {
+  nlohmann::json summary = {{"count", h.count()}, {"min", h.min()}, {"max", h.max()},
+                            {"mean", h.mean()},   {"stddev", h.stddev()}};
+  for (const auto& [name, p] : kPercentiles) summary[name] = h.value_at_percentile(p);
+  return summary;
+}
+
+void print_histogram_bars(std::ostream& out, const LatencyHistogram& h) {
+  // Ten rows between min and max on a log scale: enough to see a second mode or a tail.
+  if (h.count() == 0) return;
+  const double low = std::max<double>(1, static_cast<double>(h.min()));
+  const double high = std::max<double>(low * 1.0001, static_cast<double>(h.max()));
+  constexpr int kRows = 10;
+  std::uint64_t counts[kRows] = {};
+  h.for_each_bucket([&](const LatencyHistogram::Bucket& b) {
+    const double value = std::max<double>(1, static_cast<double>(b.lowest_equivalent));
+    int row = static_cast<int>(std::log(value / low) / std::log(high / low) * kRows);
+    counts[std::clamp(row, 0, kRows - 1)] += b.count;
+  });
+  std::uint64_t peak = 1;
+  for (auto c : counts) peak = std::max(peak, c);
+  out << "  Histogram:\n";
+  for (int row = 0; row < kRows; ++row) {
+    const double upper = low * std::pow(high / low, static_cast<double>(row + 1) / kRows);
+    char line[64];
+    std::snprintf(line, sizeof line, "    %10s [%8llu] |", format_us(upper).c_str(),
+                  static_cast<unsigned long long>(counts[row]));
+    out << line << std::string(static_cast<std::size_t>(40 * counts[row] / peak), '#') << "\n";
+  }
+}
+
+}  // namespace
+
+void print_summary(std::ostream& out, const RunStats& s, const std::string& title) {
+  char line[256];
+  out << title << "\n";
+  std::snprintf(line, sizeof line, "  Requests:      %llu (%llu responses, %llu errors) in %.3fs\n",
+                static_cast<unsigned long long>(s.total()), static_cast<unsigned long long>(s.responses),
+                static_cast<unsigned long long>(s.error_count()), s.duration_s());
+  out << line;
+  std::snprintf(line, sizeof line, "  Throughput:    %.1f req/s\n", s.throughput());
+  out << line;
+  const LatencyHistogram& h = s.latency_us;
+  if (h.count() > 0) {
+    out << "  Latency:       min " << format_us(static_cast<double>(h.min())) << ", mean " << format_us(h.mean())
+        << ", stddev " << format_us(h.stddev()) << ", max " << format_us(static_cast<double>(h.max())) << "\n";
+    out << "  Percentiles:  ";
+    for (const auto& [name, p] : kPercentiles) {
+      std::string label = name + 1;
+      for (auto& c : label) if (c == '_') c = '.';
+      out << " p" << label << " " << format_us(static_cast<double>(h.value_at_percentile(p)));
+    }
+    out << "\n";
+    print_histogram_bars(out, h);
+  }
+  out << "  Status codes: ";
+  if (s.status_codes.empty()) out << " none";
+  for (const auto& [status, count] : s.status_codes) out << " [" << status << "] " << count;
+  out << "\n  Errors:       ";
+  if (s.error_count() == 0) out << " none";
+  for (std::size_t i = 0; i < kErrorKinds; ++i) {
+    if (s.errors[i] > 0) out << " " << error_kind_name(static_cast<ErrorKind>(i)) << " " << s.errors[i];
+  }
+  out << "\n";
+  if (!s.server_timing_us.empty()) {
+    out << "  Server-Timing (where the server says the time went):\n";
+    for (const auto& [name, timing] : s.server_timing_us) {
+      std::snprintf(line, sizeof line, "    %-10s n=%-8llu p50 %-10s p99 %-10s max %s\n", name.c_str(),
+                    static_cast<unsigned long long>(timing.count()),
+                    format_us(static_cast<double>(timing.value_at_percentile(50))).c_str(),
+                    format_us(static_cast<double>(timing.value_at_percentile(99))).c_str(),
+                    format_us(static_cast<double>(timing.max())).c_str());
+      out << line;
+    }
+  }
+}
+
+nlohmann::json options_to_json(const RunOptions& o) {
+  return {{"urls", o.urls},
+          {"method", o.method},
+          {"concurrency", o.concurrency},
+          {"threads", o.threads},
+          {"requests", o.requests ? nlohmann::json(*o.requests) : nlohmann::json(nullptr)},
+          {"duration_ms", o.duration_ms ? nlohmann::json(*o.duration_ms) : nlohmann::json(nullptr)},
+          {"keepalive", o.keepalive},
+          {"timeout_ms", o.timeout_ms},
+          {"connect_timeout_ms", o.connect_timeout_ms},
+          {"seed", o.seed}};
+}
+
+nlohmann::json report_to_json(const RunStats& s, const nlohmann::json& config) {
+  nlohmann::json statuses = nlohmann::json::object();
+  for (const auto& [status, count] : s.status_codes) statuses[std::to_string(status)] = count;
+  nlohmann::json errors = nlohmann::json::object();
+  for (std::size_t i = 0; i < kErrorKinds; ++i) errors[error_kind_name(static_cast<ErrorKind>(i))] = s.errors[i];
+  nlohmann::json timing = nlohmann::json::object();
+  for (const auto& [name, h] : s.server_timing_us) {
+    timing[name] = {{"summary_us", summary_json(h)}, {"histogram", h.to_json()}};
+  }
+  return {{"schema", kReportSchema},
+          {"tool", "loadlab-loadgen " LOADLAB_VERSION},
+          {"config", config},
+          {"start_time", iso_time(s.start_unix)},
+          {"start_unix", s.start_unix},
+          {"end_unix", s.end_unix},
+          {"duration_s", s.duration_s()},
+          {"runs_merged", s.runs_merged},
+          {"requests", {{"total", s.total()}, {"responses", s.responses}, {"errors", s.error_count()}}},
+          {"throughput_rps", s.throughput()},
+          {"status_codes", statuses},
+          {"errors", errors},
+          {"latency_us", summary_json(s.latency_us)},
+          {"latency_histogram", s.latency_us.to_json()},
+          {"server_timing", timing},
+          {"bytes_read", s.bytes_read},
+          {"connections_opened", s.connections_opened}};
+}
+
+RunStats report_from_json(const nlohmann::json& report) {
+  try {
+    if (report.value("schema", "") != kReportSchema) {
+      throw std::invalid_argument(std::string("not a ") + kReportSchema + " document");
+    }
+    RunStats s;
+    s.latency_us = LatencyHistogram::from_json(report.at("latency_histogram"));
+    for (const auto& [status, count] : report.at("status_codes").items()) s.status_codes[std::stoi(status)] = count.get<std::uint64_t>();
+    for (std::size_t i = 0; i < kErrorKinds; ++i) {
+      s.errors[i] = report.at("errors").value(error_kind_name(static_cast<ErrorKind>(i)), std::uint64_t{0});
+    }
+    for (const auto& [name, entry] : report.at("server_timing").items()) {
+      s.server_timing_us.emplace(name, LatencyHistogram::from_json(entry.at("histogram")));
+    }
+    s.responses = report.at("requests").at("responses").get<std::uint64_t>();
+    s.bytes_read = report.value("bytes_read", std::uint64_t{0});
+    s.connections_opened = report.value("connections_opened", std::uint64_t{0});
+    s.start_unix = report.at("start_unix").get<double>();
+    s.end_unix = report.at("end_unix").get<double>();
+    s.runs_merged = report.value("runs_merged", std::uint64_t{1});
+    return s;
+  } catch (const nlohmann::json::exception& error) {
+    throw std::invalid_argument(std::string("malformed report: ") + error.what());
+  }
+}
+
+void write_output(const std::string& path, const std::string& text) {
+  if (path == "-") {
+    std::cout << text;
+    std::cout.flush();
+    return;
+  }
+  std::ofstream out(path);
+  out << text;
+  if (!out) throw std::runtime_error("cannot write '" + path + "'");
+}
+
+}  // namespace loadlab::loadgen

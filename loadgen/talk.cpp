@@ -1,0 +1,106 @@
+#include "loadgen/talk.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+
+#include "loadgen/engine.h"
+#include "loadgen/report.h"
+
+namespace loadlab::loadgen {
+namespace {
+
+struct TalkRun {
+  std::string name;
+  RunOptions options;
+  RunStats stats;
+};
+
+// The shortest time any client could take: the longest single delay, or all the delays
+// spread perfectly over the allowed concurrency, whichever is longer. Taken from the delays
+// the server reports in Server-Timing; estimated from the template when it sends none.
+double ideal_seconds(const TalkRun& run, std::uint64_t max_delay_ms) {
+  const auto it = run.stats.server_timing_us.find("delay");
+  const double requests = static_cast<double>(run.stats.total());
+  if (it == run.stats.server_timing_us.end() || it->second.count() == 0) {
+    const double mean_ms = (1.0 + static_cast<double>(max_delay_ms)) / 2;
+    return std::max(static_cast<double>(max_delay_ms), requests * mean_ms / run.options.concurrency) / 1000.0;
+  }
+  const LatencyHistogram& delays = it->second;
+  const double total_us = delays.mean() * static_cast<double>(delays.count());
+  return std::max(static_cast<double>(delays.max()), total_us / run.options.concurrency) / 1e6;
+}
+
+}  // namespace
+
+void add_talk_options(CLI::App& talk, TalkOptions& o) {
+  talk.add_option("base_url", o.base_url, "The server, e.g. http://127.0.0.1:8080")->required()->envname("LOADLAB_URL");
+  talk.add_option("--unbounded", o.unbounded, "Request counts fired all at once, no semaphore")
+      ->delimiter(',')->capture_default_str();
+  talk.add_option("-n,--requests", o.requests, "Requests of the semaphore run")->capture_default_str();
+  talk.add_option("-c,--concurrency", o.concurrency, "The semaphore")->check(CLI::Range(1u, 100000u))->capture_default_str();
+  talk.add_option("--max-delay-ms", o.max_delay_ms, "Delays are {rand:1:MAX} ms")->check(CLI::Range(std::uint64_t{1}, std::uint64_t{60000}))
+      ->capture_default_str();
+  talk.add_option("--json", o.json_path, "Write every run's report to FILE ('-' for stdout)");
+}
+
+int run_talk(const TalkOptions& o) {
+  std::string base = o.base_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  const std::string url = base + "/{rand:1:" + std::to_string(o.max_delay_ms) + "}/";
+
+  std::vector<TalkRun> runs;
+  for (const auto n : o.unbounded) {
+    RunOptions options;
+    options.urls = {url};
+    options.requests = n;
+    options.concurrency = static_cast<unsigned>(n);
+    options.timeout_ms = o.timeout_ms;
+    runs.push_back({"unbounded", options, {}});
+  }
+  RunOptions bounded;
+  bounded.urls = {url};
+  bounded.requests = o.requests;
+  bounded.concurrency = o.concurrency;
+  bounded.timeout_ms = o.timeout_ms;
+  runs.push_back({"semaphore(" + std::to_string(o.concurrency) + ")", bounded, {}});
+
+  std::ostream& out = o.json_path == "-" ? std::cerr : std::cout;
+  out << "The talk's demo against " << base << ": GET /{rand:1:" << o.max_delay_ms << "}/\n\n";
+  char line[256];
+  std::snprintf(line, sizeof line, "%-16s %8s %9s %9s %9s %8s %9s %9s %7s\n", "run", "requests", "in flight", "elapsed",
+                "ideal", "ratio", "p50", "p99", "errors");
+  out << line;
+  bool reachable = false;
+  nlohmann::json reports = nlohmann::json::array();
+  for (auto& run : runs) {
+    run.options.seed = 0;
+    finalize_options(run.options);
+    run.stats = run_load(run.options);
+    reachable = reachable || run.stats.responses > 0;
+    const double ideal = ideal_seconds(run, o.max_delay_ms);
+    std::snprintf(line, sizeof line, "%-16s %8llu %9u %8.2fs %8.2fs %8.2f %7.0fms %7.0fms %7llu\n", run.name.c_str(),
+                  static_cast<unsigned long long>(run.stats.total()), run.options.concurrency, run.stats.duration_s(), ideal,
+                  ideal > 0 ? run.stats.duration_s() / ideal : 0.0,
+                  static_cast<double>(run.stats.latency_us.value_at_percentile(50)) / 1000,
+                  static_cast<double>(run.stats.latency_us.value_at_percentile(99)) / 1000,
+                  static_cast<unsigned long long>(run.stats.error_count()));
+    out << line;
+    out.flush();
+    nlohmann::json report = report_to_json(run.stats, options_to_json(run.options));
+    report["name"] = run.name;
+    report["ideal_s"] = ideal;
+    reports.push_back(std::move(report));
+  }
+  out << "\nUnbounded, every request is in flight at once: the whole burst takes about as long as its\n"
+         "slowest delay, because an event loop waits on all of them together; what grows with the\n"
+         "burst is the work of juggling that many connections at once (watch p99 and errors). With a\n"
+         "semaphore of " << o.concurrency << ", at most " << o.concurrency << " wait at the same time: the run takes about\n"
+         "requests x mean delay / " << o.concurrency << ", and no request waits on the client's own overload.\n";
+  if (!o.json_path.empty()) {
+    write_output(o.json_path, nlohmann::json{{"schema", "loadlab-talk/1"}, {"base_url", base}, {"runs", reports}}.dump(2) + "\n");
+  }
+  return reachable ? 0 : 1;
+}
+
+}  // namespace loadlab::loadgen

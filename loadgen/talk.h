@@ -1,0 +1,28 @@
+// The talk's demo as a preset: unbounded bursts of 200, 300 and 400 requests, then 500
+// requests through a semaphore of 100, all on BASE/{rand:1:1000}/, with elapsed vs ideal.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace loadlab::loadgen {
+
+struct TalkOptions {
+  std::string base_url;
+  std::vector<std::uint64_t> unbounded = {200, 300, 400};
+  std::uint64_t requests = 500;
+  unsigned concurrency = 100;
+  std::uint64_t max_delay_ms = 1000;
+  std::uint64_t timeout_ms = 30000;
+  std::string json_path;
+  std::string html_path;
+};
+
+void add_talk_options(CLI::App& talk, TalkOptions& options);
+// Runs the preset and prints the table; returns the process exit code.
+int run_talk(const TalkOptions& options);
+
+}  // namespace loadlab::loadgen
