@@ -77,7 +77,8 @@ HttpResponseParser::Result HttpResponseParser::finish() {
     error_ = "connection closed before a response";
     return Result::kError;
   }
-  if (llhttp_finish(&parser_) == HPE_OK && complete_) return Result::kComplete;
+  llhttp_finish(&parser_);  // completes a close-delimited body (through on_message_complete)
+  if (complete_) return Result::kComplete;
   error_ = "connection closed in the middle of a response";
   return Result::kError;
 }

@@ -1,0 +1,255 @@
+// loadlab-loadgen against the real loadlab-server (and against broken servers) on loopback.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <nlohmann/json.hpp>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include "common/latency_histogram.h"
+#include "tests/support/http_client.h"
+#include "tests/support/server_process.h"
+
+namespace loadlab::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string base(const ServerProcess& server) { return "http://127.0.0.1:" + std::to_string(server.port()); }
+
+CommandResult loadgen(std::vector<std::string> args, std::chrono::milliseconds timeout = 60s) {
+  args.insert(args.begin(), LOADLAB_LOADGEN_BIN);
+  return run_command(args, timeout);
+}
+
+nlohmann::json json_of(const CommandResult& result) {
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  return nlohmann::json::parse(result.out);
+}
+
+double metric(std::uint16_t port, const std::string& pattern) {
+  const auto response = http_get(port, "/metrics");
+  if (!response) return -1;
+  std::smatch match;
+  return std::regex_search(response->body, match, std::regex(pattern + R"( ([0-9.e+-]+))")) ? std::stod(match[1].str()) : 0;
+}
+
+std::string temp_file(const char* name) { return std::string("/tmp/loadlab-test-") + std::to_string(getpid()) + "-" + name; }
+
+// A server that accepts and resets every connection at once.
+class ResettingServer {
+ public:
+  ResettingServer() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    listen(fd_, 128);
+    socklen_t length = sizeof address;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] {
+      while (!stop_) {
+        pollfd p{fd_, POLLIN, 0};
+        if (poll(&p, 1, 50) <= 0) continue;
+        const int client = accept(fd_, nullptr, nullptr);
+        if (client < 0) continue;
+        linger hard{1, 0};  // close with RST
+        setsockopt(client, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+        close(client);
+      }
+    });
+  }
+  ~ResettingServer() {
+    stop_ = true;
+    thread_.join();
+    close(fd_);
+  }
+  std::uint16_t port() const { return port_; }
+
+ private:
+  int fd_;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+TEST(Loadgen, MakesExactlyNRequestsAndRecordsThemAll) {
+  ServerProcess server;
+  const auto report = json_of(loadgen({"-n", "500", "-c", "20", "-t", "2", "--json", "-", base(server) + "/1"}));
+  EXPECT_EQ(report["requests"]["total"], 500);
+  EXPECT_EQ(report["requests"]["responses"], 500);
+  EXPECT_EQ(report["status_codes"]["200"], 500);
+  EXPECT_EQ(report["latency_histogram"]["count"], 500);
+  EXPECT_EQ(metric(server.port(), R"(loadlab_http_requests_total\{route="delay",code="200"\})"), 500);
+}
+
+TEST(Loadgen, NeverMoreThanConcurrencyInFlight) {
+  ServerProcess server;
+  std::atomic<bool> done{false};
+  double peak = 0;
+  std::thread watcher([&] {
+    while (!done) {
+      peak = std::max(peak, metric(server.port(), "loadlab_http_requests_in_flight") - 1);  // minus the scrape
+      std::this_thread::sleep_for(20ms);
+    }
+  });
+  const auto result = loadgen({"-n", "100", "-c", "10", "--json", "-", base(server) + "/100"});
+  done = true;
+  watcher.join();
+  EXPECT_EQ(json_of(result)["requests"]["responses"], 100);
+  EXPECT_LE(peak, 10);
+  EXPECT_GE(peak, 5);  // and the semaphore was actually used
+}
+
+TEST(Loadgen, LatencyIsAtLeastTheDelay) {
+  ServerProcess server;
+  const auto report = json_of(loadgen({"-n", "50", "-c", "10", "--json", "-", base(server) + "/50"}));
+  EXPECT_GE(report["latency_us"]["min"].get<std::uint64_t>(), 50000u);
+  EXPECT_EQ(report["server_timing"]["delay"]["summary_us"]["count"], 50);
+  EXPECT_GE(report["server_timing"]["delay"]["summary_us"]["min"].get<std::uint64_t>(), 50000u);
+}
+
+std::vector<std::string> logged_targets(const ServerProcess& server) {
+  std::vector<std::string> targets;
+  const std::string log = server.stderr_text();
+  const std::regex line(R"(GET (/\S+) 200)");
+  for (auto it = std::sregex_iterator(log.begin(), log.end(), line); it != std::sregex_iterator(); ++it) {
+    targets.push_back((*it)[1].str());
+  }
+  return targets;
+}
+
+TEST(Loadgen, TemplatesAreInRangeAndReproducibleWithASeed) {
+  std::vector<std::string> first, second;
+  for (auto* targets : {&first, &second}) {
+    ServerProcess server({"--access-log"});
+    json_of(loadgen({"-n", "30", "-c", "1", "--seed", "1234", "--json", "-", base(server) + "/{rand:1:20}/"}));
+    std::this_thread::sleep_for(100ms);  // the last access-log line
+    *targets = logged_targets(server);
+  }
+  ASSERT_EQ(first.size(), 30u);
+  EXPECT_EQ(first, second);
+  for (const auto& target : first) {
+    const int n = std::stoi(target.substr(1));
+    EXPECT_GE(n, 1);
+    EXPECT_LE(n, 20);
+  }
+}
+
+TEST(Loadgen, ServerDownIsCountedAndExitsOne) {
+  const auto result = loadgen({"-n", "20", "-c", "5", "--json", "-", "http://127.0.0.1:1/"});
+  EXPECT_EQ(result.exit_code, 1);
+  const auto report = nlohmann::json::parse(result.out);
+  EXPECT_EQ(report["errors"]["connect"], 20);
+  EXPECT_EQ(report["requests"]["total"], 20);
+}
+
+TEST(Loadgen, ResetsAreCountedNotFatal) {
+  ResettingServer server;
+  const auto result = loadgen({"-n", "30", "-c", "3", "--json", "-", "http://127.0.0.1:" + std::to_string(server.port()) + "/"});
+  const auto report = nlohmann::json::parse(result.out);
+  EXPECT_EQ(report["requests"]["total"], 30);
+  EXPECT_EQ(report["requests"]["errors"], 30);
+  EXPECT_EQ(report["errors"]["reset"].get<int>() + report["errors"]["connect"].get<int>(), 30);
+}
+
+TEST(Loadgen, TimeoutsAreCounted) {
+  ServerProcess server;
+  const auto result = loadgen({"-n", "4", "-c", "4", "--timeout", "100ms", "--json", "-", base(server) + "/2000"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  const auto report = nlohmann::json::parse(result.out);
+  EXPECT_EQ(report["errors"]["timeout"], 4);
+  EXPECT_LT(report["duration_s"].get<double>(), 1.5);
+}
+
+TEST(Loadgen, ErrorStatusesAreResponsesWithTheirCode) {
+  ServerProcess server;
+  const auto report = json_of(loadgen({"-n", "10", "-c", "2", "--json", "-", base(server) + "/nope"}));
+  EXPECT_EQ(report["status_codes"]["404"], 10);
+}
+
+TEST(Loadgen, NoKeepaliveOpensAConnectionPerRequest) {
+  ServerProcess server;
+  const auto report = json_of(loadgen({"-n", "40", "-c", "4", "--no-keepalive", "--json", "-", base(server) + "/0"}));
+  EXPECT_EQ(report["requests"]["responses"], 40);
+  EXPECT_EQ(report["connections_opened"], 40);
+  const auto reuse = json_of(loadgen({"-n", "40", "-c", "4", "--json", "-", base(server) + "/0"}));
+  EXPECT_EQ(reuse["connections_opened"], 4);
+}
+
+TEST(Loadgen, DurationRuns) {
+  ServerProcess server;
+  const auto report = json_of(loadgen({"-d", "500ms", "-c", "4", "--json", "-", base(server) + "/10"}));
+  EXPECT_GE(report["duration_s"].get<double>(), 0.5);
+  EXPECT_LT(report["duration_s"].get<double>(), 5.0);
+  EXPECT_GT(report["requests"]["responses"].get<int>(), 40);
+}
+
+TEST(Loadgen, MergeEqualsTheHistogramOfBoth) {
+  ServerProcess server;
+  const std::string a = temp_file("a.json"), b = temp_file("b.json"), merged = temp_file("merged.json");
+  ASSERT_EQ(loadgen({"-q", "-n", "100", "-c", "10", "--json", a, base(server) + "/{rand:1:20}"}).exit_code, 0);
+  ASSERT_EQ(loadgen({"-q", "-n", "150", "-c", "10", "--json", b, base(server) + "/{rand:20:40}"}).exit_code, 0);
+  const auto result = loadgen({"merge", "-o", merged, a, b});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("merged 2 reports"), std::string::npos);
+  auto read = [](const std::string& path) { return nlohmann::json::parse(std::ifstream(path)); };
+  const auto ja = read(a), jb = read(b), jm = read(merged);
+  LatencyHistogram expected = LatencyHistogram::from_json(ja["latency_histogram"]);
+  expected.merge(LatencyHistogram::from_json(jb["latency_histogram"]));
+  EXPECT_EQ(jm["latency_histogram"], expected.to_json());
+  EXPECT_EQ(jm["requests"]["total"], 250);
+  EXPECT_EQ(jm["runs_merged"], 2);
+  EXPECT_EQ(jm["server_timing"]["delay"]["summary_us"]["count"], 250);
+  for (const auto& path : {a, b, merged}) std::remove(path.c_str());
+  EXPECT_EQ(loadgen({"merge", "/nonexistent.json"}).exit_code, 2);
+}
+
+TEST(Loadgen, HgrmOutput) {
+  ServerProcess server;
+  const std::string path = temp_file("out.hgrm");
+  ASSERT_EQ(loadgen({"-q", "-n", "50", "--hgrm", path, base(server) + "/2"}).exit_code, 0);
+  std::ifstream in(path);
+  std::string header;
+  std::getline(in, header);
+  EXPECT_NE(header.find("Percentile"), std::string::npos);
+  std::remove(path.c_str());
+}
+
+TEST(Loadgen, TalkPreset) {
+  ServerProcess server;
+  const auto result = loadgen({"talk", "--unbounded", "5,10", "-n", "20", "-c", "5", "--max-delay-ms", "20", "--json", "-", base(server)});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto report = nlohmann::json::parse(result.out);
+  ASSERT_EQ(report["runs"].size(), 3u);
+  EXPECT_EQ(report["runs"][2]["config"]["concurrency"], 5);
+  EXPECT_EQ(report["runs"][2]["requests"]["responses"], 20);
+  EXPECT_NE(result.err.find("semaphore(5)"), std::string::npos);
+}
+
+TEST(Loadgen, Probe) {
+  ServerProcess server;
+  EXPECT_EQ(loadgen({"probe", base(server) + "/healthz"}).exit_code, 0);
+  EXPECT_NE(loadgen({"probe", base(server) + "/nope"}).exit_code, 0);
+  EXPECT_NE(loadgen({"probe", "http://127.0.0.1:1/healthz"}).exit_code, 0);
+}
+
+TEST(Loadgen, UsageErrorsExitTwo) {
+  EXPECT_EQ(loadgen({}).exit_code, 2);
+  EXPECT_EQ(loadgen({"https://127.0.0.1/"}).exit_code, 2);
+  EXPECT_EQ(loadgen({"-n", "0", "http://127.0.0.1:1/"}).exit_code, 2);
+  EXPECT_EQ(loadgen({"-n", "5", "-d", "1s", "http://127.0.0.1:1/"}).exit_code, 2);
+  EXPECT_EQ(loadgen({"--bogus", "http://127.0.0.1:1/"}).exit_code, 2);
+  EXPECT_EQ(loadgen({"http://127.0.0.1:1/{rand:9:1}"}).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace loadlab::test

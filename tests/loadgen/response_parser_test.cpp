@@ -1,0 +1,89 @@
+#include "common/http_response_parser.h"
+#include "common/server_timing.h"
+
+#include <gtest/gtest.h>
+
+namespace loadlab {
+namespace {
+
+using Result = HttpResponseParser::Result;
+
+Result feed_all(HttpResponseParser& parser, const std::string& bytes, std::size_t& consumed) {
+  return parser.feed(bytes.data(), bytes.size(), consumed);
+}
+
+TEST(HttpResponseParser, ContentLengthAndServerTiming) {
+  HttpResponseParser parser;
+  parser.expect_response(false);
+  std::size_t consumed = 0;
+  const std::string response =
+      "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nserver-timing: delay;dur=12.5\r\n\r\nhello";
+  EXPECT_EQ(feed_all(parser, response.substr(0, 20), consumed), Result::kNeedMore);
+  EXPECT_EQ(feed_all(parser, response.substr(20), consumed), Result::kComplete);
+  EXPECT_EQ(parser.status(), 200);
+  EXPECT_TRUE(parser.keep_alive());
+  EXPECT_EQ(parser.body_bytes(), 5u);
+  EXPECT_EQ(parser.server_timing(), "delay;dur=12.5");
+}
+
+TEST(HttpResponseParser, ChunkedAndStopsAtTheEndOfOneResponse) {
+  HttpResponseParser parser;
+  parser.expect_response(false);
+  std::size_t consumed = 0;
+  const std::string first = "HTTP/1.1 503 Service Unavailable\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
+  EXPECT_EQ(feed_all(parser, first + "HTTP/1.1 200 OK\r\n", consumed), Result::kComplete);
+  EXPECT_EQ(consumed, first.size());
+  EXPECT_EQ(parser.status(), 503);
+}
+
+TEST(HttpResponseParser, CloseDelimitedBodyEndsAtEof) {
+  HttpResponseParser parser;
+  parser.expect_response(false);
+  std::size_t consumed = 0;
+  EXPECT_EQ(feed_all(parser, "HTTP/1.0 200 OK\r\n\r\nsome body", consumed), Result::kNeedMore);
+  EXPECT_EQ(parser.finish(), Result::kComplete);
+  EXPECT_FALSE(parser.keep_alive());
+  EXPECT_EQ(parser.body_bytes(), 9u);
+}
+
+TEST(HttpResponseParser, HeadResponseHasNoBody) {
+  HttpResponseParser parser;
+  parser.expect_response(true);
+  std::size_t consumed = 0;
+  EXPECT_EQ(feed_all(parser, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", consumed), Result::kComplete);
+}
+
+TEST(HttpResponseParser, InterimResponsesAreSkipped) {
+  HttpResponseParser parser;
+  parser.expect_response(false);
+  std::size_t consumed = 0;
+  EXPECT_EQ(feed_all(parser, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n", consumed), Result::kComplete);
+  EXPECT_EQ(parser.status(), 204);
+}
+
+TEST(HttpResponseParser, GarbageAndTruncationAreErrors) {
+  HttpResponseParser parser;
+  parser.expect_response(false);
+  std::size_t consumed = 0;
+  EXPECT_EQ(feed_all(parser, "SSH-2.0-OpenSSH\r\n", consumed), Result::kError);
+  EXPECT_FALSE(parser.error().empty());
+  parser.expect_response(false);
+  EXPECT_EQ(parser.finish(), Result::kError);  // closed before anything
+  parser.expect_response(false);
+  EXPECT_EQ(feed_all(parser, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", consumed), Result::kNeedMore);
+  EXPECT_EQ(parser.finish(), Result::kError);  // closed mid-body
+}
+
+TEST(ServerTiming, ParsesMetricsWithDurations) {
+  const auto metrics = parse_server_timing("queue;dur=0.25, compute;desc=\"x\";dur=3.5,cache,miss;dur=bad, total;dur=\"7\"");
+  ASSERT_EQ(metrics.size(), 3u);
+  EXPECT_EQ(metrics[0].name, "queue");
+  EXPECT_DOUBLE_EQ(metrics[0].duration_ms, 0.25);
+  EXPECT_EQ(metrics[1].name, "compute");
+  EXPECT_DOUBLE_EQ(metrics[1].duration_ms, 3.5);
+  EXPECT_EQ(metrics[2].name, "total");
+  EXPECT_TRUE(parse_server_timing("").empty());
+}
+
+}  // namespace
+}  // namespace loadlab
