@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's demo command: installs, builds, starts loadlab-server on 127.0.0.1:8080 and
-# shows it working; Ctrl-C stops it.
+# replays the talk against it with loadlab-loadgen; the server then keeps running for your own
+# clients until Ctrl-C (or exits at once with LOADLAB_DEMO_EXIT=1).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 port=${LOADLAB_PORT:-8080}
@@ -9,18 +10,21 @@ bash "$root/scripts/install-deps.sh" build
 bash "$root/scripts/build.sh" release
 bin="$root/build/release"
 
-"$bin/server/loadlab-server" --host 127.0.0.1 --port "$port" &
+"$bin/server/loadlab-server" --host 127.0.0.1 --port "$port" --log-level warn &
 server=$!
-trap 'kill -TERM $server 2>/dev/null; wait $server' EXIT
-for _ in $(seq 50); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null' EXIT
+for _ in $(seq 100); do
+  "$bin/loadgen/loadlab-loadgen" probe "http://127.0.0.1:$port/healthz" 2>/dev/null && break
   sleep 0.1
 done
 
-echo "--- GET /100 (answers after 100 ms, without blocking anything else)"
-exec 3<>"/dev/tcp/127.0.0.1/$port"
-printf 'GET /100 HTTP/1.1\r\nHost: demo\r\nConnection: close\r\n\r\n' >&3
-cat <&3
 echo
-echo "--- server running at http://127.0.0.1:$port/ : try /250, /healthz, /metrics. Ctrl-C stops it."
+"$bin/loadgen/loadlab-loadgen" talk "http://127.0.0.1:$port"
+echo
+echo "--- and the CPU-bound half of the talk: /prime/N on the worker pool"
+"$bin/loadgen/loadlab-loadgen" -n 200 -c 20 "http://127.0.0.1:$port/prime/1000000007"
+echo
+if [ "${LOADLAB_DEMO_EXIT:-0}" = 1 ]; then exit 0; fi
+echo "loadlab-server is running at http://127.0.0.1:$port/ : try /250, /prime/97, /metrics,"
+echo "or your own clients (examples/). Ctrl-C stops it."
 wait $server

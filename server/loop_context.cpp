@@ -21,10 +21,12 @@ LoopContext::LoopContext(SharedState& shared, unsigned index, const sockaddr* ad
       metrics_(shared.metrics.loop(index)),
       drain_signal_(AsyncSignal::create<&LoopContext::on_drain_requested>(loop_.get(), this)),
       close_all_signal_(AsyncSignal::create<&LoopContext::on_close_all_requested>(loop_.get(), this)),
+      mailbox_signal_(AsyncSignal::create<&LoopContext::on_mailbox>(loop_.get(), this)),
       read_buffer_(kReadBufferBytes) {
   // The signals must not keep a drained loop alive: only the listener and connections do.
   drain_signal_.unref();
   close_all_signal_.unref();
+  mailbox_signal_.unref();
 
   uv_tcp_t* tcp = listener_.get();
   uv_check(uv_tcp_init_ex(loop_.get(), tcp, address->sa_family), "uv_tcp_init_ex");
@@ -93,6 +95,23 @@ void LoopContext::complete(ExchangeRef ref, int status, std::string_view body, s
   const auto it = connections_.find(ref.connection_id);
   if (it == connections_.end()) return;  // the client left; nobody to answer
   it->second->complete(ref.seq, status, body, extra_headers);
+}
+
+void LoopContext::post(Completion completion) {
+  {
+    std::lock_guard lock(mailbox_mutex_);
+    mailbox_.push_back(std::move(completion));
+  }
+  mailbox_signal_.send();
+}
+
+void LoopContext::on_mailbox() {
+  std::vector<Completion> arrived;
+  {
+    std::lock_guard lock(mailbox_mutex_);
+    arrived.swap(mailbox_);
+  }
+  for (const Completion& c : arrived) complete(c.ref, c.status, c.body, c.extra_headers);
 }
 
 void LoopContext::on_drain_requested() {

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -56,10 +57,21 @@ class LoopContext {
   // Delivers an asynchronous result to the exchange it belongs to; dropped if the client left.
   void complete(ExchangeRef ref, int status, std::string_view body, std::string_view extra_headers);
 
+  // Thread-safe: a result computed elsewhere (the /prime pool), delivered through complete()
+  // on this loop's thread.
+  struct Completion {
+    ExchangeRef ref;
+    int status;
+    std::string body;
+    std::string extra_headers;
+  };
+  void post(Completion completion);
+
  private:
   void on_connection(int status);
   void on_drain_requested();
   void on_close_all_requested();
+  void on_mailbox();
 
   SharedState& shared_;
   unsigned index_;
@@ -68,6 +80,9 @@ class LoopContext {
   UvHandle<uv_tcp_t> listener_;
   AsyncSignal drain_signal_;
   AsyncSignal close_all_signal_;
+  AsyncSignal mailbox_signal_;
+  std::mutex mailbox_mutex_;
+  std::vector<Completion> mailbox_;
   std::unordered_map<std::uint64_t, Connection*> connections_;
   std::uint64_t next_connection_id_ = 1;
   bool draining_ = false;

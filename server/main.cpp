@@ -2,16 +2,20 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
 #include "common/logging.h"
 #include "server/config.h"
+#include "server/prime_worker.h"
 #include "server/server.h"
 
 int main(int argc, char** argv) {
   using namespace loadlab;
+  // A /prime worker: the pool starts this same binary with one flag (see worker_pool.h).
+  if (argc == 2 && std::string_view(argv[1]) == server::kPrimeWorkerFlag) return server::run_prime_worker();
   server::ServerConfig config;
   CLI::App app{"loadlab-server: GET /N answers after N ms without blocking; GET /prime/N runs on a pool "
                "of worker processes. Every option can also be set through the environment variable shown.",

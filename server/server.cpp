@@ -50,6 +50,10 @@ Server::Server(const ServerConfig& config)
       drain_timer_(main_loop_.get()),
       loop_finished_(AsyncSignal::create<&Server::on_loop_finished>(main_loop_.get(), this)) {
   sockaddr_storage address = resolve_listen_address(config.host, config.port);
+  // The pool's processes start before any event-loop thread exists.
+  pool_ = std::make_unique<WorkerPool>(config);
+  shared_.prime = pool_.get();
+  shared_.metrics.add_source(pool_.get());
   for (unsigned i = 0; i < config.threads; ++i) {
     loops_.push_back(std::make_unique<LoopContext>(shared_, i, reinterpret_cast<const sockaddr*>(&address)));
     // With --port 0 the first bind picks the port; every other loop joins it.
@@ -61,8 +65,8 @@ Server::Server(const ServerConfig& config)
   std::printf("{\"event\":\"listening\",\"host\":\"%s\",\"port\":%u,\"url\":\"http://%s:%u\"}\n",
               config.host.c_str(), port, url_host(config.host, address).c_str(), port);
   std::fflush(stdout);
-  spdlog::info("loadlab-server {} listening on {}:{} with {} event-loop thread(s), max {} connections",
-               LOADLAB_VERSION, config.host, port, config.threads, config.max_connections);
+  spdlog::info("loadlab-server {} listening on {}:{} with {} event-loop thread(s), {} /prime worker(s), max {} connections",
+               LOADLAB_VERSION, config.host, port, config.threads, config.workers, config.max_connections);
 }
 
 Server::~Server() {
@@ -82,6 +86,7 @@ int Server::run() {
   main_loop_.run();
   for (auto& thread : threads_) thread.join();
   threads_.clear();
+  pool_->stop();
   spdlog::info("drained; exiting");
   return 0;
 }

@@ -11,6 +11,7 @@
 #include "server/config.h"
 #include "server/loop_context.h"
 #include "server/shared_state.h"
+#include "server/worker_pool.h"
 
 namespace loadlab::server {
 
@@ -36,6 +37,8 @@ class Server {
   EventLoop main_loop_;
   std::vector<std::unique_ptr<LoopContext>> loops_;
   std::vector<std::thread> threads_;
+  // Declared after the loops, so it stops (and stops posting to them) before they go.
+  std::unique_ptr<WorkerPool> pool_;
   std::atomic<unsigned> loops_finished_{0};
   SignalWatcher sigint_;
   SignalWatcher sigterm_;

@@ -1,0 +1,28 @@
+// The worker side of the /prime pool and the frames both sides exchange over the worker's
+// stdin/stdout pipes. Workers are the server's own executable started with --prime-worker.
+#pragma once
+
+#include <cstdint>
+
+namespace loadlab::server {
+
+inline constexpr const char* kPrimeWorkerFlag = "--prime-worker";
+
+// Fixed-size, native-endian frames: both ends are the same binary on the same machine.
+struct JobFrame {
+  std::uint64_t job_id;
+  std::uint64_t n;
+  std::uint64_t method;  // 0 trial, 1 Miller-Rabin
+};
+
+struct ResultFrame {
+  std::uint64_t job_id;
+  std::uint64_t prime;
+  std::uint64_t divisor;
+  std::uint64_t compute_ns;
+};
+
+// Reads jobs from stdin and writes results to stdout until stdin closes; returns the exit code.
+int run_prime_worker();
+
+}  // namespace loadlab::server

@@ -1,0 +1,361 @@
+#include "server/worker_pool.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cinttypes>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+
+#include "server/loop_context.h"
+#include "server/prime_worker.h"
+#include "server/response.h"
+
+namespace loadlab::server {
+namespace {
+
+// A worker that dies within this long of starting is crash-looping: wait before the next start,
+// doubling up to the maximum, so a broken worker costs a log line a few seconds, not a CPU.
+constexpr std::uint64_t kStableAfterMs = 1000;
+constexpr std::uint64_t kFirstBackoffMs = 100;
+constexpr std::uint64_t kMaxBackoffMs = 5000;
+// On shutdown, workers get this long to finish their job and exit before SIGKILL.
+constexpr std::uint64_t kStopGraceMs = 2000;
+
+std::string millis(std::uint64_t ns) {
+  std::string out;
+  append_millis(out, ns);
+  return out;
+}
+
+}  // namespace
+
+struct WorkerPool::Worker {
+  Worker(WorkerPool& owner, std::size_t index) : pool(owner), slot(index), timer(owner.loop_.get()) {}
+
+  void on_timeout() { pool.on_job_timeout(*this); }
+
+  WorkerPool& pool;
+  std::size_t slot;
+  uv_process_t process{};
+  uv_pipe_t to_worker{};
+  uv_pipe_t from_worker{};
+  int open_handles = 0;
+  int pid = 0;
+  bool killed = false;  // SIGKILLed after a timeout: not idle, its exit is expected
+  std::uint64_t started_ms = 0;
+  std::optional<Job> job;
+  JobFrame frame{};
+  uv_write_t write_req{};
+  char result[sizeof(ResultFrame)] = {};
+  std::size_t filled = 0;
+  Timer timer;
+
+  bool idle() const { return !job && !killed; }
+
+  void close_handles() {
+    for (uv_handle_t* handle : {reinterpret_cast<uv_handle_t*>(&to_worker), reinterpret_cast<uv_handle_t*>(&from_worker),
+                                reinterpret_cast<uv_handle_t*>(&process)}) {
+      if (handle->loop == nullptr || uv_is_closing(handle)) continue;
+      uv_close(handle, [](uv_handle_t* closed) {
+        auto* worker = owner_of<Worker>(closed);
+        if (--worker->open_handles == 0) worker->pool.release(worker);
+      });
+    }
+  }
+};
+
+WorkerPool::WorkerPool(const ServerConfig& config)
+    : config_(config),
+      inbox_signal_(AsyncSignal::create<&WorkerPool::on_inbox>(loop_.get(), this)),
+      stop_signal_(AsyncSignal::create<&WorkerPool::on_stop>(loop_.get(), this)),
+      respawn_timer_(loop_.get()),
+      workers_(config.workers),
+      respawn_due_ms_(config.workers, 0),
+      respawn_backoff_ms_(config.workers, 0) {
+  char path[4096];
+  std::size_t length = sizeof path;
+  uv_check(uv_exepath(path, &length), "uv_exepath");
+  executable_.assign(path, length);
+  for (std::size_t slot = 0; slot < workers_.size(); ++slot) spawn(slot);
+  if (alive_.load() == 0) throw std::runtime_error("no /prime worker could be started");
+  thread_ = std::thread([this] { loop_.run(); });
+}
+
+WorkerPool::~WorkerPool() { stop(); }
+
+void WorkerPool::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  stop_signal_.send();
+  thread_.join();
+}
+
+void WorkerPool::spawn(std::size_t slot) {
+  auto worker = std::make_unique<Worker>(*this, slot);
+  Worker* w = worker.get();
+  uv_pipe_init(loop_.get(), &w->to_worker, 0);
+  uv_pipe_init(loop_.get(), &w->from_worker, 0);
+  w->to_worker.data = w->from_worker.data = w->process.data = w;
+
+  char* args[] = {executable_.data(), const_cast<char*>(kPrimeWorkerFlag), nullptr};
+  uv_stdio_container_t stdio[3];
+  stdio[0].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_READABLE_PIPE);  // the worker reads jobs
+  stdio[0].data.stream = reinterpret_cast<uv_stream_t*>(&w->to_worker);
+  stdio[1].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_WRITABLE_PIPE);  // and writes results
+  stdio[1].data.stream = reinterpret_cast<uv_stream_t*>(&w->from_worker);
+  stdio[2].flags = UV_INHERIT_FD;
+  stdio[2].data.fd = 2;
+  uv_process_options_t options{};
+  options.file = executable_.c_str();
+  options.args = args;
+  options.stdio = stdio;
+  options.stdio_count = 3;
+  options.exit_cb = [](uv_process_t* process, std::int64_t status, int term_signal) {
+    auto* exited = owner_of<Worker>(process);
+    exited->pool.on_worker_exit(*exited, status, term_signal);
+  };
+  const int status = uv_spawn(loop_.get(), &w->process, &options);
+  w->process.data = w;  // uv_spawn initialises the handle, even when it fails
+  w->open_handles = w->process.loop != nullptr ? 3 : 2;
+  if (status < 0) {
+    spdlog::error("cannot start a /prime worker: {}", uv_strerror(status));
+    w->close_handles();
+    retired_.push_back(std::move(worker));
+    respawn_backoff_ms_[slot] = std::min(kMaxBackoffMs, std::max(kFirstBackoffMs, respawn_backoff_ms_[slot] * 2));
+    respawn_due_ms_[slot] = uv_now(loop_.get()) + respawn_backoff_ms_[slot];
+    respawn_timer_.start<&WorkerPool::on_respawn_timer>(this, respawn_backoff_ms_[slot]);
+    return;
+  }
+  w->pid = w->process.pid;
+  w->started_ms = uv_now(loop_.get());
+  uv_read_start(
+      reinterpret_cast<uv_stream_t*>(&w->from_worker),
+      [](uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
+        auto* reader = owner_of<Worker>(handle);
+        *buf = uv_buf_init(reader->result + reader->filled, static_cast<unsigned>(sizeof reader->result - reader->filled));
+      },
+      [](uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
+        auto* reader = owner_of<Worker>(stream);
+        if (nread <= 0) return;  // EOF: the exit callback tells what happened
+        reader->filled += static_cast<std::size_t>(nread);
+        if (reader->filled < sizeof reader->result) return;
+        reader->filled = 0;
+        ResultFrame frame;
+        std::memcpy(&frame, reader->result, sizeof frame);
+        reader->pool.on_result(*reader, frame.job_id, frame.prime != 0, frame.divisor, frame.compute_ns);
+      });
+  workers_[slot] = std::move(worker);
+  alive_.fetch_add(1);
+  spdlog::debug("/prime worker {} started (pid {})", slot, w->pid);
+}
+
+void WorkerPool::on_respawn_timer() {
+  const std::uint64_t now = uv_now(loop_.get());
+  if (stopping_) {  // the stop grace period is over
+    for (auto& worker : workers_) {
+      if (worker) uv_process_kill(&worker->process, SIGKILL);
+    }
+    return;
+  }
+  std::uint64_t next = 0;
+  for (std::size_t slot = 0; slot < respawn_due_ms_.size(); ++slot) {
+    const std::uint64_t due = respawn_due_ms_[slot];
+    if (due == 0) continue;
+    if (due <= now) {
+      respawn_due_ms_[slot] = 0;
+      restarts_.fetch_add(1);
+      spawn(slot);
+    } else if (next == 0 || due < next) {
+      next = due;
+    }
+  }
+  if (next != 0) respawn_timer_.start<&WorkerPool::on_respawn_timer>(this, next - now);
+  dispatch();
+}
+
+void WorkerPool::submit(LoopContext& loop, ExchangeRef ref, const PrimeRequest& request) {
+  if (queued_.load() >= config_.max_queue) {
+    jobs_rejected_.fetch_add(1);
+    Job job;
+    job.origin = &loop;
+    job.ref = ref;
+    job.request = request;
+    answer_error(job, 503, "the /prime queue is full (" + std::to_string(config_.max_queue) + " jobs waiting); retry later");
+    return;
+  }
+  queued_.fetch_add(1);
+  {
+    std::lock_guard lock(inbox_mutex_);
+    inbox_.push_back(Job{0, &loop, ref, request, uv_hrtime(), 0});
+  }
+  inbox_signal_.send();
+}
+
+void WorkerPool::on_inbox() {
+  std::deque<Job> arrived;
+  {
+    std::lock_guard lock(inbox_mutex_);
+    arrived.swap(inbox_);
+  }
+  for (Job& job : arrived) {
+    job.id = next_job_id_++;
+    if (stopping_) {
+      queued_.fetch_sub(1);
+      answer_error(job, 503, "the server is shutting down");
+    } else {
+      queue_.push_back(job);
+    }
+  }
+  dispatch();
+}
+
+void WorkerPool::dispatch() {
+  if (stopping_) return;
+  for (auto& slot : workers_) {
+    if (queue_.empty()) return;
+    if (!slot || !slot->idle()) continue;
+    Worker& worker = *slot;
+    Job job = queue_.front();
+    queue_.pop_front();
+    queued_.fetch_sub(1);
+    busy_.fetch_add(1);
+    job.started_ns = uv_hrtime();
+    worker.frame = JobFrame{job.id, job.request.n, job.request.method == PrimeMethod::kMillerRabin ? 1u : 0u};
+    worker.job = job;
+    worker.write_req.data = &worker;
+    uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(&worker.frame), sizeof worker.frame);
+    uv_write(&worker.write_req, reinterpret_cast<uv_stream_t*>(&worker.to_worker), &buf, 1, [](uv_write_t* req, int status) {
+      // A failed write means the worker is gone; its exit callback answers the job.
+      if (status < 0 && status != UV_ECANCELED) uv_process_kill(&owner_of<Worker>(req)->process, SIGKILL);
+    });
+    worker.timer.start<&Worker::on_timeout>(&worker, config_.job_timeout_ms);
+  }
+}
+
+void WorkerPool::on_result(Worker& worker, std::uint64_t job_id, bool prime, std::uint64_t divisor,
+                           std::uint64_t compute_ns) {
+  if (!worker.job || worker.job->id != job_id) return;  // already answered (timed out)
+  worker.timer.stop();
+  const Job job = *worker.job;
+  worker.job.reset();
+  busy_.fetch_sub(1);
+  jobs_ok_.fetch_add(1);
+  const std::uint64_t queue_ns = job.started_ns - job.submitted_ns;
+  std::string body = "{\"n\":" + std::to_string(job.request.n) + ",\"prime\":" + (prime ? "true" : "false") +
+                     ",\"divisor\":" + (divisor != 0 ? std::to_string(divisor) : "null") + ",\"method\":\"" +
+                     std::string(prime_method_name(job.request.method)) + "\",\"worker_pid\":" + std::to_string(worker.pid) +
+                     ",\"queue_ms\":" + millis(queue_ns) + ",\"compute_ms\":" + millis(compute_ns) + "}\n";
+  std::string headers = "Server-Timing: queue;dur=" + millis(queue_ns) + ", compute;dur=" + millis(compute_ns) + "\r\n";
+  answer(job, 200, std::move(body), std::move(headers));
+  dispatch();
+}
+
+void WorkerPool::on_job_timeout(Worker& worker) {
+  if (!worker.job) return;
+  const Job job = *worker.job;
+  worker.job.reset();
+  worker.killed = true;
+  busy_.fetch_sub(1);
+  jobs_timeout_.fetch_add(1);
+  answer_error(job, 504, "n=" + std::to_string(job.request.n) + " took longer than --job-timeout-ms=" +
+                             std::to_string(config_.job_timeout_ms) + "; its worker (pid " + std::to_string(worker.pid) +
+                             ") was killed and is being replaced");
+  spdlog::warn("/prime job n={} timed out; killing worker pid {}", job.request.n, worker.pid);
+  uv_process_kill(&worker.process, SIGKILL);
+}
+
+void WorkerPool::on_worker_exit(Worker& worker, std::int64_t exit_status, int term_signal) {
+  alive_.fetch_sub(1);
+  worker.timer.stop();
+  if (worker.job) {
+    busy_.fetch_sub(1);
+    jobs_worker_died_.fetch_add(1);
+    const std::string how = term_signal != 0 ? std::string("killed by signal ") + strsignal(term_signal)
+                                             : "exited with status " + std::to_string(exit_status);
+    answer_error(*worker.job, 502, "the worker testing n=" + std::to_string(worker.job->request.n) + " (pid " +
+                                       std::to_string(worker.pid) + ") " + how + "; it is being replaced");
+    worker.job.reset();
+  }
+  if (!worker.killed && !stopping_) {
+    spdlog::warn("/prime worker pid {} {} unexpectedly", worker.pid,
+                 term_signal != 0 ? std::string("died of ") + strsignal(term_signal) : "exited");
+  }
+  const std::size_t slot = worker.slot;
+  const std::uint64_t lived = uv_now(loop_.get()) - worker.started_ms;
+  retired_.push_back(std::move(workers_[slot]));
+  retired_.back()->close_handles();
+  if (stopping_) return;
+  if (lived >= kStableAfterMs || worker.killed) {
+    respawn_backoff_ms_[slot] = 0;
+    restarts_.fetch_add(1);
+    spawn(slot);
+    dispatch();
+    return;
+  }
+  respawn_backoff_ms_[slot] = std::min(kMaxBackoffMs, std::max(kFirstBackoffMs, respawn_backoff_ms_[slot] * 2));
+  respawn_due_ms_[slot] = uv_now(loop_.get()) + respawn_backoff_ms_[slot];
+  respawn_timer_.start<&WorkerPool::on_respawn_timer>(this, respawn_backoff_ms_[slot]);
+}
+
+void WorkerPool::release(Worker* worker) {
+  std::erase_if(retired_, [worker](const auto& retired) { return retired.get() == worker; });
+}
+
+void WorkerPool::on_stop() {
+  stopping_ = true;
+  on_inbox();  // answers whatever arrived meanwhile
+  for (Job& job : queue_) {
+    queued_.fetch_sub(1);
+    answer_error(job, 503, "the server is shutting down");
+  }
+  queue_.clear();
+  // Closing a worker's stdin lets it finish its job and exit on EOF.
+  for (auto& worker : workers_) {
+    if (worker && !uv_is_closing(reinterpret_cast<uv_handle_t*>(&worker->to_worker))) {
+      uv_close(reinterpret_cast<uv_handle_t*>(&worker->to_worker), [](uv_handle_t* closed) {
+        auto* w = owner_of<Worker>(closed);
+        if (--w->open_handles == 0) w->pool.release(w);
+      });
+    }
+  }
+  respawn_timer_.start<&WorkerPool::on_respawn_timer>(this, kStopGraceMs);
+  respawn_timer_.unref();  // only the workers themselves keep the loop running now
+  inbox_signal_.close();
+  stop_signal_.close();
+}
+
+void WorkerPool::answer(const Job& job, int status, std::string body, std::string headers) {
+  job.origin->post(LoopContext::Completion{job.ref, status, std::move(body), std::move(headers)});
+}
+
+void WorkerPool::answer_error(const Job& job, int status, const std::string& message) {
+  std::string body;
+  append_error_body(body, status, message);
+  answer(job, status, std::move(body), status == 503 ? "Retry-After: 1\r\n" : "");
+}
+
+void WorkerPool::append_prometheus(std::string& out) const {
+  const auto sample = [&out](const char* name, const char* type, const char* help, std::uint64_t value) {
+    out.append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ").append(name).append(" ")
+        .append(type).append("\n").append(name).append(" ");
+    append_uint(out, value);
+    out.append("\n");
+  };
+  sample("loadlab_prime_workers", "gauge", "Worker processes alive.", alive_.load());
+  sample("loadlab_prime_workers_busy", "gauge", "Workers computing a job.", busy_.load());
+  sample("loadlab_prime_queue_depth", "gauge", "Jobs waiting for a worker.", queued_.load());
+  out.append("# HELP loadlab_prime_jobs_total /prime jobs by outcome.\n# TYPE loadlab_prime_jobs_total counter\n");
+  for (const auto& [outcome, value] : {std::pair{"ok", jobs_ok_.load()}, std::pair{"timeout", jobs_timeout_.load()},
+                                       std::pair{"worker_died", jobs_worker_died_.load()},
+                                       std::pair{"rejected", jobs_rejected_.load()}}) {
+    out.append("loadlab_prime_jobs_total{outcome=\"").append(outcome).append("\"} ");
+    append_uint(out, value);
+    out.append("\n");
+  }
+  sample("loadlab_prime_worker_restarts_total", "counter", "Workers replaced after dying or being killed.", restarts_.load());
+  sample("loadlab_prime_job_timeouts_total", "counter", "Jobs over --job-timeout-ms (504).", jobs_timeout_.load());
+}
+
+}  // namespace loadlab::server

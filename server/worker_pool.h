@@ -1,0 +1,100 @@
+// The /prime worker pool: forked worker processes supervised from a thread of their own.
+//
+// Why this is safe in a multi-threaded server: workers are started with uv_spawn, which forks
+// and immediately execs the server's own binary in --prime-worker mode; between fork and exec
+// the child only calls async-signal-safe functions, so no lock held by another thread can be
+// inherited in a broken state. libuv's process handles reap every child (exit callback), so
+// none is left a zombie, and a crash or a `kill -9` from outside is seen at once.
+//
+// Event loops hand jobs over through a mutex-protected inbox and a uv_async; results go back to
+// the loop that asked, through that loop's own mailbox (LoopContext::post).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/uv_handle.h"
+#include "server/config.h"
+#include "server/metrics.h"
+#include "server/prime_service.h"
+
+namespace loadlab::server {
+
+class WorkerPool final : public PrimeService, public MetricsSource {
+ public:
+  // Starts the pool thread and the workers. Throws std::runtime_error on failure.
+  explicit WorkerPool(const ServerConfig& config);
+  ~WorkerPool() override;
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  // Workers finish the job they hold, exit, and are reaped; queued jobs fail. Idempotent.
+  void stop();
+
+  void submit(LoopContext& loop, ExchangeRef ref, const PrimeRequest& request) override;
+  void append_prometheus(std::string& out) const override;
+
+  struct Job {
+    std::uint64_t id = 0;
+    LoopContext* origin = nullptr;
+    ExchangeRef ref{};
+    PrimeRequest request{};
+    std::uint64_t submitted_ns = 0;
+    std::uint64_t started_ns = 0;
+  };
+  struct Worker;
+
+ private:
+  friend struct Worker;
+  void on_inbox();
+  void on_stop();
+  void spawn(std::size_t slot);
+  void on_respawn_timer();
+  void dispatch();
+  void on_result(Worker& worker, std::uint64_t job_id, bool prime, std::uint64_t divisor, std::uint64_t compute_ns);
+  void on_job_timeout(Worker& worker);
+  void on_worker_exit(Worker& worker, std::int64_t exit_status, int term_signal);
+  void release(Worker* worker);
+  void answer(const Job& job, int status, std::string body, std::string headers);
+  void answer_error(const Job& job, int status, const std::string& message);
+
+  const ServerConfig& config_;
+  std::string executable_;
+  EventLoop loop_;  // first: outlives every handle below
+  AsyncSignal inbox_signal_;
+  AsyncSignal stop_signal_;
+  Timer respawn_timer_;
+
+  std::mutex inbox_mutex_;
+  std::deque<Job> inbox_;  // submitted by loops, not yet taken by the pool thread
+
+  // Pool thread only.
+  std::deque<Job> queue_;                          // FIFO, waiting for an idle worker
+  std::vector<std::unique_ptr<Worker>> workers_;  // one slot per --workers; null while respawning
+  std::vector<std::unique_ptr<Worker>> retired_;  // exited, closing their handles
+  std::vector<std::uint64_t> respawn_due_ms_;      // per slot: loop time of the next start, 0 if none
+  std::vector<std::uint64_t> respawn_backoff_ms_;  // per slot: grows while a worker keeps crashing
+  bool stopping_ = false;
+  std::uint64_t next_job_id_ = 1;
+
+  // Read by /metrics from any thread.
+  std::atomic<std::uint64_t> queued_{0};
+  std::atomic<std::uint64_t> alive_{0};
+  std::atomic<std::uint64_t> busy_{0};
+  std::atomic<std::uint64_t> jobs_ok_{0};
+  std::atomic<std::uint64_t> jobs_timeout_{0};
+  std::atomic<std::uint64_t> jobs_worker_died_{0};
+  std::atomic<std::uint64_t> jobs_rejected_{0};
+  std::atomic<std::uint64_t> restarts_{0};
+
+  std::thread thread_;
+  bool stopped_ = false;
+};
+
+}  // namespace loadlab::server
