@@ -1,0 +1,218 @@
+// /prime against the real server and its real worker processes.
+#include <dirent.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <signal.h>
+
+#include <atomic>
+#include <functional>
+#include <optional>
+#include <fstream>
+#include <random>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "tests/support/http_client.h"
+#include "tests/support/server_process.h"
+
+namespace loadlab::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+nlohmann::json prime(std::uint16_t port, const std::string& query, int expected_status = 200) {
+  const auto response = http_get(port, "/prime/" + query, 30s);
+  EXPECT_TRUE(response) << query;
+  if (!response) return {};
+  EXPECT_EQ(response->status, expected_status) << query << ": " << response->body;
+  if (expected_status == 200) {
+    EXPECT_NE(response->header("server-timing").find("compute;dur="), std::string::npos);
+  }
+  return nlohmann::json::parse(response->body);
+}
+
+double metric(std::uint16_t port, const std::string& pattern) {
+  const auto response = http_get(port, "/metrics");
+  if (!response) return -1;
+  std::smatch match;
+  return std::regex_search(response->body, match, std::regex(pattern + R"( ([0-9.e+-]+))")) ? std::stod(match[1].str()) : -1;
+}
+
+// Children of `pid` from /proc, zombies included.
+std::set<int> children_of(int pid) {
+  std::set<int> children;
+  DIR* proc = opendir("/proc");
+  while (dirent* entry = readdir(proc)) {
+    const int child = std::atoi(entry->d_name);
+    if (child <= 0) continue;
+    std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    const auto close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    char state = 0;
+    int parent = 0;
+    std::sscanf(line.c_str() + close + 2, "%c %d", &state, &parent);
+    if (parent == pid) children.insert(child);
+  }
+  closedir(proc);
+  return children;
+}
+
+bool wait_for(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return condition();
+}
+
+TEST(PrimePool, CorrectnessTable) {
+  ServerProcess server({"--workers", "2"});
+  struct Case { const char* query; bool prime; std::optional<std::uint64_t> divisor; };
+  const Case cases[] = {
+      {"0", false, {}}, {"1", false, {}}, {"2", true, {}}, {"3", true, {}}, {"4", false, 2}, {"561", false, 3},
+      {"1105", false, 5}, {"7919", true, {}}, {"1000006000009", false, 1000003},
+      {"2305843009213693951?method=mr", true, {}}, {"18446744073709551557?method=mr", true, {}},
+      {"18446744073709551615", false, 3}, {"1000006000009?method=mr", false, {}},
+  };
+  for (const auto& c : cases) {
+    const auto body = prime(server.port(), c.query);
+    EXPECT_EQ(body["prime"], c.prime) << c.query;
+    if (c.divisor) {
+      EXPECT_EQ(body["divisor"], *c.divisor) << c.query;
+    }
+    EXPECT_GT(body["worker_pid"].get<int>(), 0);
+    EXPECT_TRUE(body.contains("queue_ms") && body.contains("compute_ms"));
+  }
+  EXPECT_EQ(prime(server.port(), "7?method=mr")["method"], "mr");
+  EXPECT_EQ(prime(server.port(), "7")["method"], "trial");
+}
+
+TEST(PrimePool, BothMethodsAgreeOverHttp) {
+  ServerProcess server;
+  std::mt19937_64 random(99);
+  std::uniform_int_distribution<std::uint64_t> n(1, 1'000'000'000);
+  TcpClient client(server.port());
+  for (int i = 0; i < 150; ++i) {
+    const std::string value = std::to_string(n(random));
+    client.send(get_request("/prime/" + value) + get_request("/prime/" + value + "?method=mr"));
+    const auto trial = client.read_response();
+    const auto mr = client.read_response();
+    ASSERT_TRUE(trial && mr);
+    EXPECT_EQ(nlohmann::json::parse(trial->body)["prime"], nlohmann::json::parse(mr->body)["prime"]) << value;
+  }
+}
+
+TEST(PrimePool, BadNumbersAre400) {
+  ServerProcess server;
+  for (const char* bad : {"-1", "abc", "18446744073709551616", "7?method=fermat"}) prime(server.port(), bad, 400);
+}
+
+TEST(PrimePool, KilledWorkerFailsOnlyItsJobAndIsReplaced) {
+  ServerProcess server({"--workers", "2"});
+  ASSERT_TRUE(wait_for([&] { return metric(server.port(), "loadlab_prime_workers") == 2; }, 5s));
+  // One slow job (trial division of 2^61-1 takes about a second) pins a worker...
+  std::thread slow_client([&] {
+    const auto response = http_get(server.port(), "/prime/2305843009213693951", 30s);
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 502);
+    EXPECT_NE(response->body.find("signal"), std::string::npos);
+  });
+  ASSERT_TRUE(wait_for([&] { return metric(server.port(), "loadlab_prime_workers_busy") == 1; }, 5s));
+  std::set<int> workers = children_of(server.pid());
+  ASSERT_EQ(workers.size(), 2u);
+  // ...while other clients keep asking; then that worker is killed from outside.
+  std::atomic<int> ok{0}, failed{0};
+  std::atomic<bool> done{false};
+  std::thread load([&] {
+    while (!done) {
+      const auto response = http_get(server.port(), "/prime/1000003", 10s);
+      (response && response->status == 200 ? ok : failed)++;
+    }
+  });
+  std::this_thread::sleep_for(100ms);
+  int busy_pid = 0;
+  for (int pid : workers) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    if (line.find(") R ") != std::string::npos) busy_pid = pid;  // the one computing
+  }
+  ASSERT_NE(busy_pid, 0);
+  kill(busy_pid, SIGKILL);
+  slow_client.join();
+  EXPECT_TRUE(wait_for([&] { return metric(server.port(), "loadlab_prime_workers") == 2; }, 5s));
+  std::this_thread::sleep_for(200ms);
+  done = true;
+  load.join();
+  EXPECT_GT(ok.load(), 0);
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(metric(server.port(), "loadlab_prime_worker_restarts_total"), 1);
+  EXPECT_EQ(metric(server.port(), R"(loadlab_prime_jobs_total\{outcome="worker_died"\})"), 1);
+  EXPECT_EQ(children_of(server.pid()).size(), 2u);  // replaced, and the dead one reaped
+}
+
+TEST(PrimePool, JobOverTheTimeLimitGets504AndTheWorkerIsReplaced) {
+  ServerProcess server({"--workers", "1", "--job-timeout-ms", "100"});
+  const auto body = prime(server.port(), "2305843009213693951", 504);
+  EXPECT_NE(body["error"]["message"].get<std::string>().find("job-timeout-ms"), std::string::npos);
+  // The queue goes on with a fresh worker.
+  EXPECT_EQ(prime(server.port(), "7919")["prime"], true);
+  EXPECT_EQ(metric(server.port(), "loadlab_prime_job_timeouts_total"), 1);
+  EXPECT_TRUE(wait_for([&] { return metric(server.port(), "loadlab_prime_workers") == 1; }, 5s));
+}
+
+TEST(PrimePool, FullQueueGets503WithRetryAfter) {
+  ServerProcess server({"--workers", "1", "--max-queue", "1"});
+  std::vector<std::unique_ptr<TcpClient>> clients;
+  for (int i = 0; i < 4; ++i) {
+    clients.push_back(std::make_unique<TcpClient>(server.port()));
+    clients.back()->send(get_request("/prime/2305843009213693951"));
+    std::this_thread::sleep_for(50ms);  // one computing, one queued, the rest refused
+  }
+  int ok = 0, refused = 0;
+  for (auto& client : clients) {
+    const auto response = client->read_response(30s);
+    ASSERT_TRUE(response);
+    if (response->status == 200) ++ok;
+    if (response->status == 503) {
+      ++refused;
+      EXPECT_EQ(response->header("retry-after"), "1");
+      EXPECT_NE(response->body.find("queue is full"), std::string::npos);
+    }
+  }
+  EXPECT_EQ(ok, 2);
+  EXPECT_EQ(refused, 2);
+}
+
+TEST(PrimePool, ClientThatLeftDoesNotDisturbTheWorker) {
+  ServerProcess server({"--workers", "1"});
+  {
+    TcpClient leaver(server.port());
+    leaver.send(get_request("/prime/1000000000039"));  // ~10 ms of trial division
+  }
+  EXPECT_EQ(prime(server.port(), "97")["prime"], true);
+  EXPECT_EQ(metric(server.port(), "loadlab_prime_worker_restarts_total"), 0);
+}
+
+TEST(PrimePool, ShutdownFinishesJobsAndLeavesNoZombie) {
+  auto server = std::make_unique<ServerProcess>(std::vector<std::string>{"--workers", "2"});
+  ASSERT_TRUE(wait_for([&] { return children_of(server->pid()).size() == 2; }, 5s));
+  TcpClient client(server->port());
+  client.send(get_request("/prime/1000000000000037"));  // trial: a few hundred ms
+  std::this_thread::sleep_for(50ms);
+  server->signal(SIGTERM);
+  const auto response = client.read_response(10s);
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(server->wait_exit(10s), 0);
+  // Its workers were reaped by the server (none left as children of init either, by name).
+  const pid_t pid = server->pid();
+  EXPECT_TRUE(children_of(pid).empty());
+}
+
+}  // namespace
+}  // namespace loadlab::test
