@@ -18,14 +18,14 @@ ClientConnection::ClientConnection(EngineThread& engine, const RequestShape& sha
   write_req_.data = this;
 }
 
-void ClientConnection::next() {
-  if (finished_) return;
-  std::uint64_t index = 0;
-  if (!engine_.claim(index)) {
-    finish();
-    return;
-  }
-  start_ns_ = uv_hrtime();
+void ClientConnection::idle() {
+  if (!finished_) engine_.on_idle(*this);
+}
+
+void ClientConnection::assign(std::uint64_t index, std::uint64_t intended_ns) {
+  intended_ns_ = intended_ns;
+  sent_ns_ = uv_hrtime();
+  engine_.note_start_lag(sent_ns_ > intended_ns ? sent_ns_ - intended_ns : 0);
   in_request_ = true;
   request_.clear();
   request_.append(shape_.head);
@@ -134,11 +134,11 @@ void ClientConnection::complete_response() {
   timer_.stop();
   in_request_ = false;
   backoff_ = false;
-  RunStats& stats = engine_.stats();
-  stats.record_response(parser_.status(), (uv_hrtime() - start_ns_) / 1000);
-  if (!parser_.server_timing().empty()) stats.record_server_timing(parser_.server_timing());
+  const std::uint64_t now = uv_hrtime();
+  engine_.record_response(parser_.status(), (now - intended_ns_) / 1000, (now - sent_ns_) / 1000, now);
+  if (!parser_.server_timing().empty()) engine_.stats().record_server_timing(parser_.server_timing());
   if (parser_.keep_alive() && engine_.options().keepalive && state_ == State::kConnected) {
-    next();
+    idle();
   } else {
     close();  // on_closed() goes on with the next request
   }
@@ -147,7 +147,7 @@ void ClientConnection::complete_response() {
 void ClientConnection::on_timer() {
   if (waiting_) {  // backoff over
     waiting_ = false;
-    next();
+    idle();
     return;
   }
   fail(state_ == State::kConnecting ? ErrorKind::kConnect : ErrorKind::kTimeout);
@@ -157,7 +157,7 @@ void ClientConnection::fail(ErrorKind kind) {
   if (!in_request_) return;
   in_request_ = false;
   timer_.stop();
-  engine_.stats().record_error(kind);
+  engine_.record_error(kind, uv_hrtime());
   backoff_ = kind == ErrorKind::kConnect;
   close();
 }
@@ -178,7 +178,7 @@ void ClientConnection::on_closed() {
     waiting_ = true;
     timer_.start<&ClientConnection::on_timer>(this, kConnectBackoffMs);
   } else {
-    next();
+    idle();
   }
 }
 
@@ -186,6 +186,11 @@ void ClientConnection::finish() {
   finished_ = true;
   timer_.stop();
   close();
+}
+
+void ClientConnection::abort() {
+  in_request_ = false;
+  finish();
 }
 
 }  // namespace loadlab::loadgen

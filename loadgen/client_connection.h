@@ -23,12 +23,19 @@ class ClientConnection {
   ClientConnection(const ClientConnection&) = delete;
   ClientConnection& operator=(const ClientConnection&) = delete;
 
-  void start() { next(); }
+  // Starts request `index`, which was meant to start at `intended_ns` (now, in a closed loop;
+  // its slot in the schedule, in an open loop: latency counts from there, so a stalled server
+  // cannot hide behind requests it delayed).
+  void assign(std::uint64_t index, std::uint64_t intended_ns);
+  // No more requests: close and stop.
+  void finish();
+  // Ctrl-C: drop the request in flight and close now.
+  void abort();
 
  private:
   enum class State : std::uint8_t { kClosed, kConnecting, kConnected, kClosing };
 
-  void next();
+  void idle();
   void connect();
   void send();
   void on_connect(int status);
@@ -39,7 +46,6 @@ class ClientConnection {
   void complete_response();
   void fail(ErrorKind kind);
   void close();
-  void finish();
 
   EngineThread& engine_;
   const RequestShape& shape_;
@@ -54,7 +60,8 @@ class ClientConnection {
   bool finished_ = false;
   bool backoff_ = false;    // the last attempt could not connect: wait before the next one
   bool waiting_ = false;    // the timer is a backoff, not a timeout
-  std::uint64_t start_ns_ = 0;
+  std::uint64_t intended_ns_ = 0;  // when the request should have started
+  std::uint64_t sent_ns_ = 0;      // when it actually started
 };
 
 }  // namespace loadlab::loadgen

@@ -1,8 +1,13 @@
 // Runs a load: one EngineThread per -t, each with its own uv loop and its share of the
-// connections, all claiming requests from one LoadPlan.
+// connections, all claiming requests from one LoadPlan. Closed loop (the default): a
+// connection starts its next request as soon as the last one is done. Open loop (--rate):
+// requests are due on a fixed schedule; a due request waits in a backlog when every
+// connection is busy, and its latency still counts from when it was due.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <random>
 #include <vector>
@@ -16,12 +21,19 @@ namespace loadlab::loadgen {
 
 class EngineThread {
  public:
-  EngineThread(LoadPlan& plan, unsigned connections, std::uint64_t seed);
+  EngineThread(LoadPlan& plan, unsigned connections, std::uint64_t seed, double rate_share);
   EngineThread(const EngineThread&) = delete;
   EngineThread& operator=(const EngineThread&) = delete;
 
   void run();
   RunStats& stats() { return stats_; }
+  // Thread-safe: closes every connection now (Ctrl-C after the grace period).
+  void abort() { abort_signal_.send(); }
+
+  // Live figures for the progress line, read from the main thread.
+  std::uint64_t live_responses() const { return live_responses_.load(std::memory_order_relaxed); }
+  std::uint64_t live_errors() const { return live_errors_.load(std::memory_order_relaxed); }
+  std::uint64_t live_p99_us() const { return live_p99_us_.load(std::memory_order_relaxed); }
 
   // --- for this thread's connections ---
   uv_loop_t* loop() { return loop_.get(); }
@@ -29,19 +41,50 @@ class EngineThread {
   bool head_requests() const { return plan_.head_requests(); }
   std::mt19937_64& random() { return random_; }
   uv_buf_t read_buffer() { return uv_buf_init(read_buffer_.data(), static_cast<unsigned>(read_buffer_.size())); }
-  bool claim(std::uint64_t& index) { return plan_.claim(uv_hrtime(), index); }
+  void on_idle(ClientConnection& connection);
+  void note_start_lag(std::uint64_t lag_ns);
+  void record_response(int status, std::uint64_t latency_us, std::uint64_t service_us, std::uint64_t now_ns);
+  void record_error(ErrorKind kind, std::uint64_t now_ns);
 
  private:
+  struct DueRequest {
+    std::uint64_t index;
+    std::uint64_t intended_ns;
+  };
+  void on_tick();
+  void on_abort();
+  void end_of_schedule();
+  void publish(std::uint64_t now_ns);
+
   LoadPlan& plan_;
   EventLoop loop_;  // first, so it outlives every handle below
   RunStats stats_;
   std::mt19937_64 random_;
   std::vector<char> read_buffer_;
   std::vector<std::unique_ptr<ClientConnection>> connections_;
+  AsyncSignal abort_signal_;
+
+  // Open loop.
+  Timer tick_;
+  std::uint64_t period_ns_ = 0;  // 0: closed loop
+  std::uint64_t next_due_ns_ = 0;
+  bool schedule_done_ = false;
+  std::deque<DueRequest> backlog_;
+  std::vector<ClientConnection*> idle_;
+
+  std::size_t published_interval_ = 0;
+  std::atomic<std::uint64_t> live_responses_{0};
+  std::atomic<std::uint64_t> live_errors_{0};
+  std::atomic<std::uint64_t> live_p99_us_{0};
+};
+
+struct RunHooks {
+  bool progress = false;         // a live line on stderr (a terminal) once a second
+  bool stop_on_signals = false;  // SIGINT/SIGTERM: stop sending, wait 1 s for in-flight, report
 };
 
 // Runs the whole load described by `options` and returns the merged measurements.
 // Throws std::invalid_argument for bad URLs or templates (before any traffic).
-RunStats run_load(const RunOptions& options);
+RunStats run_load(const RunOptions& options, const RunHooks& hooks = {});
 
 }  // namespace loadlab::loadgen

@@ -16,6 +16,7 @@ LoadPlan::LoadPlan(const RunOptions& options) : options_(options) {
 }
 
 void LoadPlan::start(std::uint64_t now_ns) {
+  start_ns_ = now_ns;
   if (options_.duration_ms) deadline_ns_ = now_ns + *options_.duration_ms * 1'000'000;
 }
 

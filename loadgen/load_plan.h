@@ -31,6 +31,7 @@ class LoadPlan {
 
   // Sets the deadline of a duration run; call right before the engines start.
   void start(std::uint64_t now_ns);
+  std::uint64_t start_ns() const { return start_ns_; }
   // Claims the next request of the budget; false when the run is over. Thread-safe.
   bool claim(std::uint64_t now_ns, std::uint64_t& index);
   // Stops handing out requests (Ctrl-C, or a caller that has seen enough). Thread-safe.
@@ -41,6 +42,7 @@ class LoadPlan {
   std::vector<RequestShape> shapes_;
   std::atomic<std::uint64_t> next_index_{0};
   std::atomic<bool> stopped_{false};
+  std::uint64_t start_ns_ = 0;
   std::uint64_t deadline_ns_ = 0;
 };
 

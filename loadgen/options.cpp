@@ -36,6 +36,12 @@ void add_run_options(CLI::App& app, RunOptions& o) {
       ->envname("LOADLAB_DURATION");
   app.add_option("-c,--concurrency", o.concurrency, "At most this many requests in flight (connections)")
       ->envname("LOADLAB_CONCURRENCY")->check(CLI::Range(1u, 1000000u))->capture_default_str();
+  app.add_option("-r,--rate", o.rate, "Open loop: start this many requests per second on schedule, whether or not "
+                 "earlier ones finished (-c caps the connections); latency counts from the scheduled start")
+      ->envname("LOADLAB_RATE")->check(CLI::PositiveNumber);
+  app.add_option_function<std::string>("--interval", [&o](const std::string& t) { o.interval_ms = parse_duration_ms(t); },
+                                       "Time-series resolution in the reports (default 1s)")
+      ->envname("LOADLAB_INTERVAL");
   app.add_option("-t,--threads", o.threads, "Event-loop threads, each with its share of the connections")
       ->envname("LOADLAB_THREADS")->check(CLI::Range(1u, 256u))->capture_default_str();
   app.add_option("-m,--method", o.method, "HTTP method")->envname("LOADLAB_METHOD")->capture_default_str();
@@ -56,7 +62,10 @@ void add_run_options(CLI::App& app, RunOptions& o) {
   app.add_option("--json", o.json_path, "Write the JSON report to FILE ('-' for stdout)")->envname("LOADLAB_JSON");
   app.add_option("--hgrm", o.hgrm_path, "Write the latency distribution as HdrHistogram .hgrm text")
       ->envname("LOADLAB_HGRM");
-  app.add_flag("-q,--quiet", o.quiet, "No human summary")->envname("LOADLAB_QUIET");
+  app.add_option("--html", o.html_path, "Write a self-contained HTML report with plots to FILE")->envname("LOADLAB_HTML");
+  app.add_option("--slo", o.slos, "Threshold that sets exit code 3 when breached, e.g. 'p99<250ms', 'errors<1%', "
+                 "'rps>1000' (repeatable)");
+  app.add_flag("-q,--quiet", o.quiet, "No human summary, no progress line")->envname("LOADLAB_QUIET");
 }
 
 void finalize_options(RunOptions& o) {
@@ -81,6 +90,7 @@ void finalize_options(RunOptions& o) {
   if (o.requests && *o.requests == 0) throw std::invalid_argument("-n must be at least 1");
   if (o.duration_ms && *o.duration_ms == 0) throw std::invalid_argument("-d must be longer than 0");
   if (o.threads > o.concurrency) o.threads = o.concurrency;
+  if (o.interval_ms == 0) throw std::invalid_argument("--interval must be longer than 0");
   for (const auto& header : o.headers) {
     if (header.find(':') == std::string::npos || header.find_first_of("\r\n") != std::string::npos) {
       throw std::invalid_argument("bad header '" + header + "' (expected 'Name: value')");

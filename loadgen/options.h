@@ -16,6 +16,8 @@ struct RunOptions {
   std::optional<std::uint64_t> requests;     // -n
   std::optional<std::uint64_t> duration_ms;  // -d
   unsigned concurrency = 100;                // the semaphore: at most this many in flight
+  std::optional<double> rate;                // open loop: requests per second, on schedule
+  std::uint64_t interval_ms = 1000;          // time-series resolution
   unsigned threads = 1;
   std::string method = "GET";
   std::vector<std::string> headers;
@@ -27,6 +29,8 @@ struct RunOptions {
   std::uint64_t seed = 0;  // 0: random
   std::string json_path;
   std::string hgrm_path;
+  std::string html_path;
+  std::vector<std::string> slos;
   bool quiet = false;
 };
 

@@ -20,8 +20,31 @@ std::uint64_t RunStats::error_count() const {
 
 void RunStats::record_response(int status, std::uint64_t latency_us_value) {
   latency_us.record(latency_us_value);
+  service_us.record(latency_us_value);
   ++status_codes[status];
   ++responses;
+}
+
+IntervalStats& RunStats::interval_at(std::uint64_t since_start_ns) {
+  const auto index = static_cast<std::size_t>(since_start_ns / (interval_ms * 1'000'000));
+  if (index >= intervals.size()) intervals.resize(index + 1);
+  return intervals[index];
+}
+
+void RunStats::record_response(int status, std::uint64_t latency_us_value, std::uint64_t service_us_value,
+                               std::uint64_t since_start_ns) {
+  latency_us.record(latency_us_value);
+  service_us.record(service_us_value);
+  ++status_codes[status];
+  ++responses;
+  IntervalStats& interval = interval_at(since_start_ns);
+  ++interval.responses;
+  interval.latency_us.record(latency_us_value);
+}
+
+void RunStats::record_error(ErrorKind kind, std::uint64_t since_start_ns) {
+  record_error(kind);
+  ++interval_at(since_start_ns).errors;
 }
 
 void RunStats::record_server_timing(std::string_view header) {
@@ -34,6 +57,15 @@ void RunStats::record_server_timing(std::string_view header) {
 
 void RunStats::merge(const RunStats& other) {
   latency_us.merge(other.latency_us);
+  service_us.merge(other.service_us);
+  if (intervals.size() < other.intervals.size()) intervals.resize(other.intervals.size());
+  for (std::size_t i = 0; i < other.intervals.size(); ++i) {
+    intervals[i].responses += other.intervals[i].responses;
+    intervals[i].errors += other.intervals[i].errors;
+    intervals[i].latency_us.merge(other.intervals[i].latency_us);
+  }
+  if (!target_rate) target_rate = other.target_rate;
+  max_start_lag_us = std::max(max_start_lag_us, other.max_start_lag_us);
   for (const auto& [status, count] : other.status_codes) status_codes[status] += count;
   for (std::size_t i = 0; i < kErrorKinds; ++i) errors[i] += other.errors[i];
   for (const auto& [name, histogram] : other.server_timing_us) {

@@ -5,7 +5,9 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "common/latency_histogram.h"
 
@@ -15,8 +17,17 @@ enum class ErrorKind : std::uint8_t { kConnect, kTimeout, kReset, kParse, kCount
 constexpr std::size_t kErrorKinds = static_cast<std::size_t>(ErrorKind::kCount);
 const char* error_kind_name(ErrorKind kind);
 
+// One slice of the run's timeline (--interval, 1 s by default).
+struct IntervalStats {
+  std::uint64_t responses = 0;
+  std::uint64_t errors = 0;
+  // Two significant digits: a long run keeps one of these per second.
+  LatencyHistogram latency_us{1, 3'600'000'000ULL, 2};
+};
+
 struct RunStats {
-  LatencyHistogram latency_us;                                   // every response, microseconds
+  LatencyHistogram latency_us;  // every response, from its intended start (= service time in a closed loop)
+  LatencyHistogram service_us;  // every response, from when it was actually sent
   std::map<int, std::uint64_t> status_codes;
   std::array<std::uint64_t, kErrorKinds> errors{};
   std::map<std::string, LatencyHistogram, std::less<>> server_timing_us;  // by metric name
@@ -26,6 +37,10 @@ struct RunStats {
   double start_unix = 0;  // wall-clock seconds
   double end_unix = 0;
   std::uint64_t runs_merged = 1;
+  std::uint64_t interval_ms = 1000;
+  std::vector<IntervalStats> intervals;
+  std::optional<double> target_rate;   // --rate, if it was an open-loop run
+  std::uint64_t max_start_lag_us = 0;  // open loop: how late a request started at worst
 
   std::uint64_t error_count() const;
   std::uint64_t total() const { return responses + error_count(); }
@@ -33,6 +48,10 @@ struct RunStats {
   double throughput() const { return duration_s() > 0 ? static_cast<double>(total()) / duration_s() : 0.0; }
 
   void record_response(int status, std::uint64_t latency_us_value);
+  void record_response(int status, std::uint64_t latency_us_value, std::uint64_t service_us_value,
+                       std::uint64_t since_start_ns);
+  void record_error(ErrorKind kind, std::uint64_t since_start_ns);
+  IntervalStats& interval_at(std::uint64_t since_start_ns);
   void record_server_timing(std::string_view header);
   void record_error(ErrorKind kind) { ++errors[static_cast<std::size_t>(kind)]; }
   // Adds another run's measurements; the time span becomes the union of both.
