@@ -25,7 +25,7 @@ void ClientConnection::idle() {
 void ClientConnection::assign(std::uint64_t index, std::uint64_t intended_ns) {
   intended_ns_ = intended_ns;
   sent_ns_ = uv_hrtime();
-  engine_.note_start_lag(sent_ns_ > intended_ns ? sent_ns_ - intended_ns : 0);
+  engine_.note_send(intended_ns, sent_ns_);
   in_request_ = true;
   request_.clear();
   request_.append(shape_.head);

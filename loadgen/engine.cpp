@@ -39,27 +39,29 @@ void print_progress(const std::vector<std::unique_ptr<EngineThread>>& engines, c
 
 }  // namespace
 
-EngineThread::EngineThread(LoadPlan& plan, unsigned connections, std::uint64_t seed, double rate_share)
+EngineThread::EngineThread(LoadPlan& plan, unsigned connections, std::uint64_t seed, double rate_share,
+                           std::uint64_t phase_ns)
     : plan_(plan),
       random_(seed),
       read_buffer_(kReadBufferBytes),
       abort_signal_(AsyncSignal::create<&EngineThread::on_abort>(loop_.get(), this)),
-      tick_(loop_.get()) {
+      tick_(loop_.get()),
+      phase_ns_(phase_ns) {
   abort_signal_.unref();
   stats_.interval_ms = plan.options().interval_ms;
   const auto& shapes = plan.shapes();
   for (unsigned i = 0; i < connections; ++i) {
     connections_.push_back(std::make_unique<ClientConnection>(*this, shapes[i % shapes.size()]));
   }
-  if (rate_share > 0) period_ns_ = static_cast<std::uint64_t>(std::llround(1e9 / rate_share));
+  rate_ = rate_share;
 }
 
 void EngineThread::run() {
-  if (period_ns_ == 0) {
+  if (rate_ == 0) {
     for (auto& connection : connections_) on_idle(*connection);
   } else {
     for (auto& connection : connections_) idle_.push_back(connection.get());
-    next_due_ns_ = plan_.start_ns();
+    next_due_ns_ = plan_.start_ns() + phase_ns_;
     on_tick();
   }
   loop_.run();
@@ -67,7 +69,7 @@ void EngineThread::run() {
 }
 
 void EngineThread::on_idle(ClientConnection& connection) {
-  if (period_ns_ == 0) {
+  if (rate_ == 0) {
     std::uint64_t index = 0;
     const std::uint64_t now = uv_hrtime();
     if (plan_.claim(now, index)) {
@@ -103,11 +105,10 @@ void EngineThread::on_tick() {
     } else {
       backlog_.push_back({index, next_due_ns_});
     }
-    next_due_ns_ += period_ns_;
+    ++slot_;
+    next_due_ns_ = plan_.start_ns() + phase_ns_ + static_cast<std::uint64_t>(std::llround(1e9 * static_cast<double>(slot_) / rate_));
   }
-  // Timers have millisecond resolution: wake at the next due time (rounded up) and start
-  // every request due by then; each keeps its own intended start.
-  tick_.start<&EngineThread::on_tick>(this, (next_due_ns_ - now + 999'999) / 1'000'000);
+  tick_.start_at<&EngineThread::on_tick>(this, next_due_ns_);
 }
 
 void EngineThread::end_of_schedule() {
@@ -126,8 +127,12 @@ void EngineThread::on_abort() {
   for (auto& connection : connections_) connection->abort();
 }
 
-void EngineThread::note_start_lag(std::uint64_t lag_ns) {
-  stats_.max_start_lag_us = std::max(stats_.max_start_lag_us, lag_ns / 1000);
+void EngineThread::note_send(std::uint64_t intended_ns, std::uint64_t sent_ns) {
+  if (rate_ == 0) return;  // a closed loop has no schedule to be late for
+  const std::uint64_t lag_us = sent_ns > intended_ns ? (sent_ns - intended_ns) / 1000 : 0;
+  stats_.max_start_lag_us = std::max(stats_.max_start_lag_us, lag_us);
+  if (lag_us > kLateStartUs) ++stats_.late_starts;
+  stats_.last_send_s = std::max(stats_.last_send_s, static_cast<double>(sent_ns - plan_.start_ns()) / 1e9);
 }
 
 void EngineThread::record_response(int status, std::uint64_t latency_us, std::uint64_t service_us, std::uint64_t now_ns) {
@@ -158,7 +163,9 @@ RunStats run_load(const RunOptions& options, const RunHooks& hooks) {
   for (unsigned i = 0; i < threads; ++i) {
     const unsigned share = options.concurrency / threads + (i < options.concurrency % threads ? 1 : 0);
     const double rate_share = options.rate ? *options.rate / threads : 0.0;
-    engines.push_back(std::make_unique<EngineThread>(plan, share, options.seed + i * 0x9E3779B97F4A7C15ULL, rate_share));
+    const auto phase_ns = options.rate ? static_cast<std::uint64_t>(1e9 * i / *options.rate) : 0;
+    engines.push_back(
+        std::make_unique<EngineThread>(plan, share, options.seed + i * 0x9E3779B97F4A7C15ULL, rate_share, phase_ns));
   }
 
   // Signals are taken synchronously by this thread (sigtimedwait), never by a handler.
@@ -215,6 +222,7 @@ RunStats run_load(const RunOptions& options, const RunHooks& hooks) {
   for (auto& engine : engines) total.merge(engine->stats());
   total.runs_merged = 1;
   total.target_rate = options.rate;
+  total.fold_trailing_fragment();
   return total;
 }
 

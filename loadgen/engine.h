@@ -15,13 +15,16 @@
 #include "common/uv_handle.h"
 #include "loadgen/client_connection.h"
 #include "loadgen/load_plan.h"
+#include "loadgen/precise_timer.h"
 #include "loadgen/run_stats.h"
 
 namespace loadlab::loadgen {
 
 class EngineThread {
  public:
-  EngineThread(LoadPlan& plan, unsigned connections, std::uint64_t seed, double rate_share);
+  // rate_share: this thread's requests per second (0: closed loop); phase_ns: its first slot
+  // after the start, so that threads interleave their schedules instead of firing together.
+  EngineThread(LoadPlan& plan, unsigned connections, std::uint64_t seed, double rate_share, std::uint64_t phase_ns);
   EngineThread(const EngineThread&) = delete;
   EngineThread& operator=(const EngineThread&) = delete;
 
@@ -42,7 +45,7 @@ class EngineThread {
   std::mt19937_64& random() { return random_; }
   uv_buf_t read_buffer() { return uv_buf_init(read_buffer_.data(), static_cast<unsigned>(read_buffer_.size())); }
   void on_idle(ClientConnection& connection);
-  void note_start_lag(std::uint64_t lag_ns);
+  void note_send(std::uint64_t intended_ns, std::uint64_t sent_ns);
   void record_response(int status, std::uint64_t latency_us, std::uint64_t service_us, std::uint64_t now_ns);
   void record_error(ErrorKind kind, std::uint64_t now_ns);
 
@@ -65,8 +68,10 @@ class EngineThread {
   AsyncSignal abort_signal_;
 
   // Open loop.
-  Timer tick_;
-  std::uint64_t period_ns_ = 0;  // 0: closed loop
+  PreciseTimer tick_;
+  double rate_ = 0;  // requests per second of this thread; 0: closed loop
+  std::uint64_t phase_ns_ = 0;
+  std::uint64_t slot_ = 0;  // the schedule is start + phase + slot / rate, computed, not summed
   std::uint64_t next_due_ns_ = 0;
   bool schedule_done_ = false;
   std::deque<DueRequest> backlog_;

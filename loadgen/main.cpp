@@ -1,6 +1,8 @@
 // loadlab-loadgen: semaphore-throttled HTTP load with HDR latency histograms.
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -8,6 +10,7 @@
 
 #include "loadgen/engine.h"
 #include "loadgen/report.h"
+#include "loadgen/report_html.h"
 #include "loadgen/talk.h"
 
 namespace {
@@ -17,56 +20,86 @@ using namespace loadlab::loadgen;
 constexpr int kExitRan = 0;
 constexpr int kExitUnreachable = 1;
 constexpr int kExitUsage = 2;
+constexpr int kExitSloBreached = 3;
 
 bool nothing_reachable(const RunStats& stats) {
   return stats.responses == 0 && stats.errors[static_cast<std::size_t>(ErrorKind::kConnect)] == stats.total();
 }
 
-int run_command(RunOptions& options) {
-  finalize_options(options);
-  const RunStats stats = run_load(options);
-  if (!options.quiet) {
-    std::ostream& out = options.json_path == "-" ? std::cerr : std::cout;
-    print_summary(out, stats, "loadlab-loadgen: " + options.urls.front() + (options.urls.size() > 1 ? " (+more)" : ""));
+std::vector<Slo> parse_slos(const std::vector<std::string>& texts) {
+  std::vector<Slo> slos;
+  for (const auto& text : texts) slos.push_back(parse_slo(text));
+  return slos;
+}
+
+struct Outputs {
+  std::string json_path;
+  std::string html_path;
+  std::string hgrm_path;
+  bool quiet = false;
+};
+
+// Prints and writes everything a run (or a merge) produced; returns the SLO verdicts.
+std::vector<SloResult> report(const RunStats& stats, const nlohmann::json& config, const std::vector<Slo>& slos,
+                              const Outputs& outputs, const std::string& title) {
+  const auto results = evaluate_slos(slos, stats);
+  if (!outputs.quiet) {
+    std::ostream& out = outputs.json_path == "-" ? std::cerr : std::cout;
+    print_summary(out, stats, title);
+    print_slo_results(out, results);
   }
-  if (!options.json_path.empty()) write_output(options.json_path, report_to_json(stats, options_to_json(options)).dump(2) + "\n");
-  if (!options.hgrm_path.empty()) {
+  if (!outputs.json_path.empty()) write_output(outputs.json_path, report_to_json(stats, config, results).dump(2) + "\n");
+  if (!outputs.html_path.empty()) write_output(outputs.html_path, render_html_report(stats, config, results, title));
+  if (!outputs.hgrm_path.empty()) {
     std::ostringstream text;
     stats.latency_us.write_hgrm(text);
-    write_output(options.hgrm_path, text.str());
+    write_output(outputs.hgrm_path, text.str());
   }
+  return results;
+}
+
+int run_command(RunOptions& options) {
+  finalize_options(options);
+  const std::vector<Slo> slos = parse_slos(options.slos);  // usage errors before any traffic
+  RunHooks hooks;
+  hooks.stop_on_signals = true;
+  hooks.progress = !options.quiet && isatty(STDERR_FILENO) && isatty(STDOUT_FILENO);
+  const RunStats stats = run_load(options, hooks);
+  const auto results = report(stats, options_to_json(options), slos,
+                              {options.json_path, options.html_path, options.hgrm_path, options.quiet},
+                              "loadlab-loadgen: " + options.urls.front() + (options.urls.size() > 1 ? " (+more)" : ""));
   if (nothing_reachable(stats)) {
     std::cerr << "loadlab-loadgen: no connection could be made to " << options.urls.front() << "\n";
     return kExitUnreachable;
   }
-  return kExitRan;
+  return all_passed(results) ? kExitRan : kExitSloBreached;
 }
 
-int merge_command(const std::vector<std::string>& inputs, const std::string& output) {
+int merge_command(const std::vector<std::string>& inputs, const Outputs& outputs, const std::vector<std::string>& slo_texts) {
+  const std::vector<Slo> slos = parse_slos(slo_texts);
   RunStats merged;
   bool first = true;
   nlohmann::json config;
   for (const auto& path : inputs) {
     std::ifstream in(path);
     if (!in) throw std::invalid_argument("cannot read '" + path + "'");
-    nlohmann::json report;
+    nlohmann::json document;
     try {
-      report = nlohmann::json::parse(in);
+      document = nlohmann::json::parse(in);
     } catch (const nlohmann::json::exception& error) {
       throw std::invalid_argument("'" + path + "' is not JSON: " + error.what());
     }
-    RunStats stats = report_from_json(report);
+    RunStats stats = report_from_json(document);
     if (first) {
       merged = std::move(stats);
-      config = report.at("config");
+      config = document.at("config");
       first = false;
     } else {
       merged.merge(stats);
     }
   }
-  print_summary(output == "-" ? std::cerr : std::cout, merged, "merged " + std::to_string(inputs.size()) + " reports");
-  if (!output.empty()) write_output(output, report_to_json(merged, config).dump(2) + "\n");
-  return kExitRan;
+  const auto results = report(merged, config, slos, outputs, "merged " + std::to_string(inputs.size()) + " reports");
+  return all_passed(results) ? kExitRan : kExitSloBreached;
 }
 
 int probe_command(const std::string& url) {
@@ -103,9 +136,15 @@ int main(int argc, char** argv) {
 
   CLI::App* merge = app.add_subcommand("merge", "Merge JSON reports (from several processes or machines) losslessly");
   std::vector<std::string> merge_inputs;
-  std::string merge_output;
+  Outputs merge_outputs;
+  std::vector<std::string> merge_slos;
   merge->add_option("reports", merge_inputs, "JSON reports written with --json")->required()->check(CLI::ExistingFile);
-  merge->add_option("-o,--output", merge_output, "Write the merged JSON report to FILE ('-' for stdout)");
+  merge->add_option("-o,--output,--json", merge_outputs.json_path, "Write the merged JSON report to FILE ('-' for stdout)");
+  merge->add_option("--html", merge_outputs.html_path, "Write the merged HTML report to FILE");
+  merge->add_option("--hgrm", merge_outputs.hgrm_path, "Write the merged latency distribution as .hgrm text");
+  merge->add_option("--slo", merge_slos, "Objective checked on the merged run (exit 3 when breached); repeatable")
+      ->allow_extra_args(false);
+  merge->add_flag("-q,--quiet", merge_outputs.quiet, "No human summary");
 
   CLI::App* probe = app.add_subcommand("probe", "One GET; exit 0 on a 2xx (a health check that needs no curl)");
   std::string probe_url;
@@ -127,7 +166,7 @@ int main(int argc, char** argv) {
 
   try {
     if (talk->parsed()) return run_talk(talk_options);
-    if (merge->parsed()) return merge_command(merge_inputs, merge_output);
+    if (merge->parsed()) return merge_command(merge_inputs, merge_outputs, merge_slos);
     if (probe->parsed()) return probe_command(probe_url);
     return run_command(options);
   } catch (const std::invalid_argument& error) {

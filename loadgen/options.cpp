@@ -45,7 +45,8 @@ void add_run_options(CLI::App& app, RunOptions& o) {
   app.add_option("-t,--threads", o.threads, "Event-loop threads, each with its share of the connections")
       ->envname("LOADLAB_THREADS")->check(CLI::Range(1u, 256u))->capture_default_str();
   app.add_option("-m,--method", o.method, "HTTP method")->envname("LOADLAB_METHOD")->capture_default_str();
-  app.add_option("-H,--header", o.headers, "Extra request header 'Name: value' (repeatable)");
+  // One value per occurrence, so a URL after "-H 'A: b'" stays a URL.
+  app.add_option("-H,--header", o.headers, "Extra request header 'Name: value' (repeatable)")->allow_extra_args(false);
   app.add_option("--body", o.body, "Request body")->envname("LOADLAB_BODY");
   app.add_option("--body-file", o.body_file, "Request body from a file")->envname("LOADLAB_BODY_FILE");
   app.add_option_function<std::string>("--timeout", [&o](const std::string& t) { o.timeout_ms = parse_duration_ms(t); },
@@ -64,7 +65,8 @@ void add_run_options(CLI::App& app, RunOptions& o) {
       ->envname("LOADLAB_HGRM");
   app.add_option("--html", o.html_path, "Write a self-contained HTML report with plots to FILE")->envname("LOADLAB_HTML");
   app.add_option("--slo", o.slos, "Threshold that sets exit code 3 when breached, e.g. 'p99<250ms', 'errors<1%', "
-                 "'rps>1000' (repeatable)");
+                 "'rps>1000' (repeatable)")
+      ->allow_extra_args(false);
   app.add_flag("-q,--quiet", o.quiet, "No human summary, no progress line")->envname("LOADLAB_QUIET");
 }
 

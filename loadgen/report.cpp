@@ -63,7 +63,46 @@ void print_histogram_bars(std::ostream& out, const LatencyHistogram& h) {
   }
 }
 
+void print_latency_lines(std::ostream& out, const LatencyHistogram& h) {
+  if (h.count() == 0) return;
+  out << "    min " << format_us(static_cast<double>(h.min())) << ", mean " << format_us(h.mean()) << ", stddev "
+      << format_us(h.stddev()) << ", max " << format_us(static_cast<double>(h.max())) << "\n   ";
+  for (const auto& [name, p] : kPercentiles) {
+    std::string label = name + 1;
+    for (auto& c : label) if (c == '_') c = '.';
+    out << " p" << label << " " << format_us(static_cast<double>(h.value_at_percentile(p)));
+  }
+  out << "\n";
+}
+
+nlohmann::json intervals_json(const RunStats& s) {
+  nlohmann::json series = nlohmann::json::array();
+  const double seconds = static_cast<double>(s.interval_ms) / 1000.0;
+  for (std::size_t i = 0; i < s.intervals.size(); ++i) {
+    const IntervalStats& in = s.intervals[i];
+    const LatencyHistogram& h = in.latency_us;
+    const double length = s.interval_length_s(i);
+    series.push_back({{"t_s", static_cast<double>(i) * seconds},
+                      {"length_s", length},
+                      {"responses", in.responses},
+                      {"errors", in.errors},
+                      {"rps", static_cast<double>(in.responses + in.errors) / length},
+                      {"latency_us", {{"p50", h.value_at_percentile(50)},
+                                      {"p90", h.value_at_percentile(90)},
+                                      {"p99", h.value_at_percentile(99)},
+                                      {"max", h.max()}}},
+                      {"histogram", h.to_json()}});
+  }
+  return series;
+}
+
 }  // namespace
+
+void print_slo_results(std::ostream& out, const std::vector<SloResult>& results) {
+  if (results.empty()) return;
+  out << "  SLOs:          " << (all_passed(results) ? "all passed" : "BREACHED") << "\n";
+  for (const auto& result : results) out << "    " << result.slo.text << ": " << describe(result) << "\n";
+}
 
 void print_summary(std::ostream& out, const RunStats& s, const std::string& title) {
   char line[256];
@@ -74,18 +113,33 @@ void print_summary(std::ostream& out, const RunStats& s, const std::string& titl
   out << line;
   std::snprintf(line, sizeof line, "  Throughput:    %.1f req/s\n", s.throughput());
   out << line;
+  const auto rate = s.rate_check();
+  if (rate) {
+    std::snprintf(line, sizeof line, "  Rate:          requested %.1f req/s, achieved %.1f req/s (%.1f%%), open loop\n",
+                  rate->requested, rate->achieved, 100.0 * rate->achieved / rate->requested);
+    out << line;
+    if (!rate->kept_up) {
+      std::snprintf(line, sizeof line, "  ! Could not keep up: %.1f req/s were asked for, %.1f req/s were achieved.\n",
+                    rate->requested, rate->achieved);
+      out << line;
+    }
+    if (s.late_starts > 0) {
+      std::snprintf(line, sizeof line,
+                    "  ! %llu requests started late (up to %s) because every connection was busy: the target fell\n"
+                    "    behind the schedule. Latency below counts from each request's slot, so it includes that wait.\n",
+                    static_cast<unsigned long long>(s.late_starts), format_us(static_cast<double>(s.max_start_lag_us)).c_str());
+      out << line;
+    }
+  }
   const LatencyHistogram& h = s.latency_us;
   if (h.count() > 0) {
-    out << "  Latency:       min " << format_us(static_cast<double>(h.min())) << ", mean " << format_us(h.mean())
-        << ", stddev " << format_us(h.stddev()) << ", max " << format_us(static_cast<double>(h.max())) << "\n";
-    out << "  Percentiles:  ";
-    for (const auto& [name, p] : kPercentiles) {
-      std::string label = name + 1;
-      for (auto& c : label) if (c == '_') c = '.';
-      out << " p" << label << " " << format_us(static_cast<double>(h.value_at_percentile(p)));
-    }
-    out << "\n";
+    out << (rate ? "  Latency (from each request's scheduled start):\n" : "  Latency:\n");
+    print_latency_lines(out, h);
     print_histogram_bars(out, h);
+    if (rate) {
+      out << "  Service time (from when each request was sent; hides waiting, shown for comparison):\n";
+      print_latency_lines(out, s.service_us);
+    }
   }
   out << "  Status codes: ";
   if (s.status_codes.empty()) out << " none";
@@ -109,6 +163,29 @@ void print_summary(std::ostream& out, const RunStats& s, const std::string& titl
   }
 }
 
+namespace {
+
+nlohmann::json rate_json(const RunStats& s) {
+  const auto rate = s.rate_check();
+  if (!rate) return nullptr;
+  return {{"requested_rps", rate->requested},
+          {"achieved_rps", rate->achieved},
+          {"kept_up", rate->kept_up},
+          {"late_starts", s.late_starts},
+          {"last_send_s", s.last_send_s},
+          {"max_start_lag_us", s.max_start_lag_us}};
+}
+
+nlohmann::json slo_json(const std::vector<SloResult>& results) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& r : results) {
+    list.push_back({{"slo", r.slo.text}, {"actual", r.actual}, {"threshold", r.slo.threshold}, {"passed", r.passed}});
+  }
+  return {{"passed", all_passed(results)}, {"results", list}};
+}
+
+}  // namespace
+
 nlohmann::json options_to_json(const RunOptions& o) {
   return {{"urls", o.urls},
           {"method", o.method},
@@ -119,10 +196,12 @@ nlohmann::json options_to_json(const RunOptions& o) {
           {"keepalive", o.keepalive},
           {"timeout_ms", o.timeout_ms},
           {"connect_timeout_ms", o.connect_timeout_ms},
-          {"seed", o.seed}};
+          {"seed", o.seed},
+          {"rate", o.rate ? nlohmann::json(*o.rate) : nlohmann::json(nullptr)},
+          {"slo", o.slos}};
 }
 
-nlohmann::json report_to_json(const RunStats& s, const nlohmann::json& config) {
+nlohmann::json report_to_json(const RunStats& s, const nlohmann::json& config, const std::vector<SloResult>& slos) {
   nlohmann::json statuses = nlohmann::json::object();
   for (const auto& [status, count] : s.status_codes) statuses[std::to_string(status)] = count;
   nlohmann::json errors = nlohmann::json::object();
@@ -147,7 +226,13 @@ nlohmann::json report_to_json(const RunStats& s, const nlohmann::json& config) {
           {"latency_histogram", s.latency_us.to_json()},
           {"server_timing", timing},
           {"bytes_read", s.bytes_read},
-          {"connections_opened", s.connections_opened}};
+          {"connections_opened", s.connections_opened},
+          {"service_us", summary_json(s.service_us)},
+          {"service_histogram", s.service_us.to_json()},
+          {"rate", rate_json(s)},
+          {"interval_ms", s.interval_ms},
+          {"intervals", intervals_json(s)},
+          {"slo", slo_json(slos)}};
 }
 
 RunStats report_from_json(const nlohmann::json& report) {
@@ -170,6 +255,23 @@ RunStats report_from_json(const nlohmann::json& report) {
     s.start_unix = report.at("start_unix").get<double>();
     s.end_unix = report.at("end_unix").get<double>();
     s.runs_merged = report.value("runs_merged", std::uint64_t{1});
+    // Fields added after the first reports: optional, so older documents still merge.
+    if (report.contains("service_histogram")) s.service_us = LatencyHistogram::from_json(report.at("service_histogram"));
+    s.interval_ms = report.value("interval_ms", std::uint64_t{1000});
+    if (s.interval_ms == 0) throw std::invalid_argument("malformed report: interval_ms is 0");
+    for (const auto& entry : report.value("intervals", nlohmann::json::array())) {
+      IntervalStats interval;
+      interval.responses = entry.at("responses").get<std::uint64_t>();
+      interval.errors = entry.at("errors").get<std::uint64_t>();
+      interval.latency_us = LatencyHistogram::from_json(entry.at("histogram"));
+      s.intervals.push_back(std::move(interval));
+    }
+    if (const auto rate = report.find("rate"); rate != report.end() && rate->is_object()) {
+      s.target_rate = rate->at("requested_rps").get<double>();
+      s.late_starts = rate->value("late_starts", std::uint64_t{0});
+      s.last_send_s = rate->value("last_send_s", 0.0);
+      s.max_start_lag_us = rate->value("max_start_lag_us", std::uint64_t{0});
+    }
     return s;
   } catch (const nlohmann::json::exception& error) {
     throw std::invalid_argument(std::string("malformed report: ") + error.what());

@@ -9,15 +9,18 @@
 
 #include "loadgen/options.h"
 #include "loadgen/run_stats.h"
+#include "loadgen/slo.h"
 
 namespace loadlab::loadgen {
 
 inline constexpr const char* kReportSchema = "loadlab-report/1";
 
 void print_summary(std::ostream& out, const RunStats& stats, const std::string& title);
+void print_slo_results(std::ostream& out, const std::vector<SloResult>& results);
 
 nlohmann::json options_to_json(const RunOptions& options);
-nlohmann::json report_to_json(const RunStats& stats, const nlohmann::json& config);
+nlohmann::json report_to_json(const RunStats& stats, const nlohmann::json& config,
+                              const std::vector<SloResult>& slos = {});
 // Throws std::invalid_argument naming what is wrong with the document.
 RunStats report_from_json(const nlohmann::json& report);
 

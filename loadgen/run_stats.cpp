@@ -47,6 +47,26 @@ void RunStats::record_error(ErrorKind kind, std::uint64_t since_start_ns) {
   ++interval_at(since_start_ns).errors;
 }
 
+double RunStats::interval_length_s(std::size_t i) const {
+  const double step = static_cast<double>(interval_ms) / 1000.0;
+  if (i + 1 < intervals.size() || duration_s() <= 0) return step;
+  const double rest = duration_s() - step * static_cast<double>(i);
+  return rest > step * 0.01 ? rest : step;
+}
+
+void RunStats::fold_trailing_fragment() {
+  const double step = static_cast<double>(interval_ms) / 1000.0;
+  if (intervals.size() < 2 || duration_s() <= 0) return;
+  const double last_start = step * static_cast<double>(intervals.size() - 1);
+  if (duration_s() - last_start >= step / 2) return;
+  IntervalStats& previous = intervals[intervals.size() - 2];
+  const IntervalStats& last = intervals.back();
+  previous.responses += last.responses;
+  previous.errors += last.errors;
+  previous.latency_us.merge(last.latency_us);
+  intervals.pop_back();
+}
+
 void RunStats::record_server_timing(std::string_view header) {
   for (const auto& metric : parse_server_timing(header)) {
     auto it = server_timing_us.find(metric.name);
@@ -55,17 +75,39 @@ void RunStats::record_server_timing(std::string_view header) {
   }
 }
 
+void RunStats::merge_intervals(const RunStats& other) {
+  // Interval i of a run covers [start + i * interval, ...): line runs up on the wall clock, so
+  // reports of processes that started a few seconds apart merge into one timeline.
+  std::ptrdiff_t shift = 0;
+  if (start_unix > 0 && other.start_unix > 0) {
+    shift = static_cast<std::ptrdiff_t>(std::llround((other.start_unix - start_unix) * 1000.0 / static_cast<double>(interval_ms)));
+  }
+  if (shift < 0) {
+    intervals.insert(intervals.begin(), static_cast<std::size_t>(-shift), IntervalStats{});
+    shift = 0;
+  }
+  const std::size_t needed = other.intervals.size() + static_cast<std::size_t>(shift);
+  if (intervals.size() < needed) intervals.resize(needed);
+  for (std::size_t i = 0; i < other.intervals.size(); ++i) {
+    IntervalStats& mine = intervals[i + static_cast<std::size_t>(shift)];
+    mine.responses += other.intervals[i].responses;
+    mine.errors += other.intervals[i].errors;
+    mine.latency_us.merge(other.intervals[i].latency_us);
+  }
+}
+
 void RunStats::merge(const RunStats& other) {
   latency_us.merge(other.latency_us);
   service_us.merge(other.service_us);
-  if (intervals.size() < other.intervals.size()) intervals.resize(other.intervals.size());
-  for (std::size_t i = 0; i < other.intervals.size(); ++i) {
-    intervals[i].responses += other.intervals[i].responses;
-    intervals[i].errors += other.intervals[i].errors;
-    intervals[i].latency_us.merge(other.intervals[i].latency_us);
-  }
-  if (!target_rate) target_rate = other.target_rate;
+  merge_intervals(other);
+  // Runs in parallel (threads, processes, machines) add up to one offered load.
+  if (other.target_rate) target_rate = target_rate.value_or(0) + *other.target_rate;
   max_start_lag_us = std::max(max_start_lag_us, other.max_start_lag_us);
+  late_starts += other.late_starts;
+  const double offset = start_unix > 0 && other.start_unix > 0 ? other.start_unix - start_unix : 0;
+  // Both count from the earlier of the two starts.
+  last_send_s = offset >= 0 ? std::max(last_send_s, other.last_send_s + offset)
+                            : std::max(last_send_s - offset, other.last_send_s);
   for (const auto& [status, count] : other.status_codes) status_codes[status] += count;
   for (std::size_t i = 0; i < kErrorKinds; ++i) errors[i] += other.errors[i];
   for (const auto& [name, histogram] : other.server_timing_us) {
@@ -79,6 +121,17 @@ void RunStats::merge(const RunStats& other) {
   if (other.start_unix > 0) start_unix = start_unix > 0 ? std::min(start_unix, other.start_unix) : other.start_unix;
   end_unix = std::max(end_unix, other.end_unix);
   runs_merged += other.runs_merged;
+}
+
+std::optional<RunStats::RateCheck> RunStats::rate_check() const {
+  if (!target_rate || *target_rate <= 0) return std::nullopt;
+  // The load offered: requests over the time it took to send them (the last slot's share of
+  // the schedule included), not over the run, whose end waits for the slowest response.
+  const double sending_s = last_send_s > 0 ? last_send_s + 1.0 / *target_rate : duration_s();
+  RateCheck check{*target_rate, sending_s > 0 ? static_cast<double>(total()) / sending_s : 0.0, true};
+  // 2% is the accuracy the schedule holds on a target that keeps up (tests check it).
+  check.kept_up = check.achieved >= 0.98 * check.requested;
+  return check;
 }
 
 }  // namespace loadlab::loadgen

@@ -17,6 +17,10 @@ enum class ErrorKind : std::uint8_t { kConnect, kTimeout, kReset, kParse, kCount
 constexpr std::size_t kErrorKinds = static_cast<std::size_t>(ErrorKind::kCount);
 const char* error_kind_name(ErrorKind kind);
 
+// Timers tick in whole milliseconds, so a start up to a few ms after its slot is the schedule
+// working as designed; later than this, the request waited for a free connection.
+inline constexpr std::uint64_t kLateStartUs = 10'000;
+
 // One slice of the run's timeline (--interval, 1 s by default).
 struct IntervalStats {
   std::uint64_t responses = 0;
@@ -41,6 +45,8 @@ struct RunStats {
   std::vector<IntervalStats> intervals;
   std::optional<double> target_rate;   // --rate, if it was an open-loop run
   std::uint64_t max_start_lag_us = 0;  // open loop: how late a request started at worst
+  std::uint64_t late_starts = 0;       // open loop: requests that started > kLateStartUs after their slot
+  double last_send_s = 0;              // open loop: when the last request went out, since the start
 
   std::uint64_t error_count() const;
   std::uint64_t total() const { return responses + error_count(); }
@@ -52,10 +58,26 @@ struct RunStats {
                        std::uint64_t since_start_ns);
   void record_error(ErrorKind kind, std::uint64_t since_start_ns);
   IntervalStats& interval_at(std::uint64_t since_start_ns);
+  // The span interval i covers: the whole interval, except the last, which ends with the run.
+  double interval_length_s(std::size_t i) const;
+  // Responses that land just after the end of a timed run would make a last interval of a few
+  // milliseconds (and a fake dip or spike in req/s): fold such a fragment into the one before.
+  void fold_trailing_fragment();
   void record_server_timing(std::string_view header);
   void record_error(ErrorKind kind) { ++errors[static_cast<std::size_t>(kind)]; }
   // Adds another run's measurements; the time span becomes the union of both.
   void merge(const RunStats& other);
+
+  // Open loop: did the run offer the load it was asked to?
+  struct RateCheck {
+    double requested = 0;
+    double achieved = 0;
+    bool kept_up = true;
+  };
+  std::optional<RateCheck> rate_check() const;
+
+ private:
+  void merge_intervals(const RunStats& other);
 };
 
 }  // namespace loadlab::loadgen

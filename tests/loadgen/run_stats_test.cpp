@@ -49,5 +49,84 @@ TEST(Report, JsonRoundTripAndSchema) {
   EXPECT_THROW(report_from_json(nlohmann::json{{"schema", "loadlab-report/1"}}), std::invalid_argument);
 }
 
+TEST(RunStats, IntervalsCountEachResponseAndErrorInItsSlice) {
+  RunStats stats;
+  stats.record_response(200, 100, 90, 200'000'000);    // 0.2 s
+  stats.record_response(200, 5000, 80, 2'500'000'000); // 2.5 s
+  stats.record_error(ErrorKind::kReset, 2'900'000'000);
+  ASSERT_EQ(stats.intervals.size(), 3u);
+  EXPECT_EQ(stats.intervals[0].responses, 1u);
+  EXPECT_EQ(stats.intervals[1].responses, 0u);
+  EXPECT_EQ(stats.intervals[2].responses, 1u);
+  EXPECT_EQ(stats.intervals[2].errors, 1u);
+  EXPECT_EQ(stats.service_us.max(), 90u);
+  EXPECT_EQ(stats.latency_us.max(), 5000u);
+}
+
+TEST(RunStats, MergedIntervalsLineUpOnTheWallClock) {
+  RunStats early, late;
+  early.start_unix = 100;
+  late.start_unix = 102;  // started two intervals later
+  early.record_response(200, 10, 10, 0);
+  late.record_response(200, 20, 20, 0);
+  early.merge(late);
+  ASSERT_EQ(early.intervals.size(), 3u);
+  EXPECT_EQ(early.intervals[0].responses, 1u);
+  EXPECT_EQ(early.intervals[2].responses, 1u);
+
+  RunStats first_late = late;  // and the other way round
+  RunStats second_early;
+  second_early.start_unix = 100;
+  second_early.record_response(200, 10, 10, 0);
+  first_late.merge(second_early);
+  ASSERT_EQ(first_late.intervals.size(), 3u);
+  EXPECT_EQ(first_late.intervals[0].responses, 1u);
+  EXPECT_EQ(first_late.intervals[2].responses, 1u);
+  EXPECT_EQ(first_late.start_unix, 100);
+}
+
+TEST(RunStats, RatesOfParallelRunsAddUp) {
+  RunStats a, b;
+  a.target_rate = 100;
+  b.target_rate = 50;
+  a.late_starts = 1;
+  b.late_starts = 2;
+  a.merge(b);
+  EXPECT_DOUBLE_EQ(*a.target_rate, 150);
+  EXPECT_EQ(a.late_starts, 3u);
+}
+
+TEST(Report, OpenLoopFieldsRoundTrip) {
+  RunStats stats;
+  stats.start_unix = 1000;
+  stats.end_unix = 1002;
+  stats.target_rate = 1.0;
+  stats.late_starts = 1;
+  stats.max_start_lag_us = 40'000;
+  stats.record_response(200, 50'000, 10'000, 0);
+  stats.record_response(200, 1'000, 1'000, 1'500'000'000);
+  const auto json = report_to_json(stats, nlohmann::json::object(), {evaluate_slo(parse_slo("rps>0.5"), stats)});
+  EXPECT_EQ(json["rate"]["requested_rps"], 1.0);
+  EXPECT_TRUE(json["rate"]["kept_up"]);
+  EXPECT_EQ(json["service_us"]["max"], 10'000);
+  ASSERT_EQ(json["intervals"].size(), 2u);
+  EXPECT_EQ(json["intervals"][1]["t_s"], 1.0);
+  EXPECT_EQ(json["intervals"][0]["latency_us"]["p99"], 50'000);
+  EXPECT_TRUE(json["slo"]["passed"]);
+  const RunStats back = report_from_json(json);
+  EXPECT_EQ(back.service_us.max(), 10'000u);
+  EXPECT_EQ(back.intervals.size(), 2u);
+  EXPECT_EQ(back.intervals[1].latency_us.count(), 1u);
+  EXPECT_EQ(*back.target_rate, 1.0);
+  EXPECT_EQ(back.late_starts, 1u);
+  EXPECT_EQ(back.max_start_lag_us, 40'000u);
+}
+
+TEST(Report, ClosedLoopRunsHaveNoRate) {
+  RunStats stats;
+  stats.record_response(200, 5);
+  EXPECT_TRUE(report_to_json(stats, nlohmann::json::object())["rate"].is_null());
+}
+
 }  // namespace
 }  // namespace loadlab::loadgen

@@ -127,7 +127,8 @@ std::optional<int> ServerProcess::wait_exit(std::chrono::milliseconds timeout) {
 
 std::string ServerProcess::stderr_text() const { return read_file(stderr_path_); }
 
-CommandResult run_command(const std::vector<std::string>& argv_in, std::chrono::milliseconds timeout) {
+CommandResult run_command(const std::vector<std::string>& argv_in, std::chrono::milliseconds timeout,
+                          const std::function<void(pid_t)>& meanwhile) {
   const std::string out_path = temp_path("loadlab-cmd-out");
   const std::string err_path = temp_path("loadlab-cmd-err");
   std::vector<std::string> args = argv_in;
@@ -144,6 +145,7 @@ CommandResult run_command(const std::vector<std::string>& argv_in, std::chrono::
     _exit(127);
   }
   const auto deadline = Clock::now() + timeout;
+  if (meanwhile) meanwhile(pid);
   int status = 0;
   int code = -1;
   while (true) {

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,6 +43,9 @@ struct CommandResult {
   std::string out;
   std::string err;
 };
-CommandResult run_command(const std::vector<std::string>& argv, std::chrono::milliseconds timeout);
+// `meanwhile` runs in this thread right after the command starts (to stall a server or signal
+// the command mid-run); the timeout counts from the start either way.
+CommandResult run_command(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
+                          const std::function<void(pid_t)>& meanwhile = {});
 
 }  // namespace loadlab::test

@@ -1,0 +1,170 @@
+#include "loadgen/slo.h"
+
+#include <charconv>
+#include <cstdio>
+#include <stdexcept>
+
+namespace loadlab::loadgen {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  return s;
+}
+
+double parse_number(std::string_view text, std::string_view whole) {
+  double value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || text.empty() || value < 0) {
+    throw std::invalid_argument("bad --slo '" + std::string(whole) + "': '" + std::string(text) +
+                                "' is not a non-negative number");
+  }
+  return value;
+}
+
+bool is_latency(Slo::Metric metric) {
+  return metric == Slo::Metric::kPercentile || metric == Slo::Metric::kMean || metric == Slo::Metric::kMax;
+}
+
+const char* op_text(Slo::Op op) {
+  switch (op) {
+    case Slo::Op::kLess: return "<";
+    case Slo::Op::kLessEqual: return "<=";
+    case Slo::Op::kGreater: return ">";
+    case Slo::Op::kGreaterEqual: return ">=";
+  }
+  return "?";
+}
+
+std::string format_value(const Slo& slo, double value) {
+  char text[48];
+  if (slo.metric == Slo::Metric::kErrorPercent) std::snprintf(text, sizeof text, "%.3g%%", value);
+  else if (slo.metric == Slo::Metric::kRps) std::snprintf(text, sizeof text, "%.1f req/s", value);
+  else if (value < 1000) std::snprintf(text, sizeof text, "%.0fus", value);
+  else if (value < 1e6) std::snprintf(text, sizeof text, "%.2fms", value / 1e3);
+  else std::snprintf(text, sizeof text, "%.3fs", value / 1e6);
+  return text;
+}
+
+}  // namespace
+
+Slo parse_slo(std::string_view text) {
+  const std::string_view whole = text;
+  text = trim(text);
+  const auto op_at = text.find_first_of("<>");
+  if (op_at == std::string_view::npos) {
+    throw std::invalid_argument("bad --slo '" + std::string(whole) + "': expected e.g. 'p99<250ms', 'errors<1%', 'rps>1000'");
+  }
+  Slo slo;
+  slo.text = std::string(whole);
+  const std::string_view name = trim(text.substr(0, op_at));
+  std::size_t value_at = op_at + 1;
+  const bool or_equal = value_at < text.size() && text[value_at] == '=';
+  if (or_equal) ++value_at;
+  slo.op = text[op_at] == '<' ? (or_equal ? Slo::Op::kLessEqual : Slo::Op::kLess)
+                              : (or_equal ? Slo::Op::kGreaterEqual : Slo::Op::kGreater);
+
+  if (name == "mean") {
+    slo.metric = Slo::Metric::kMean;
+  } else if (name == "max") {
+    slo.metric = Slo::Metric::kMax;
+  } else if (name == "errors") {
+    slo.metric = Slo::Metric::kErrorPercent;
+  } else if (name == "rps") {
+    slo.metric = Slo::Metric::kRps;
+  } else if (name.size() > 1 && name.front() == 'p') {
+    slo.metric = Slo::Metric::kPercentile;
+    slo.percentile = parse_number(name.substr(1), whole);
+    if (slo.percentile <= 0 || slo.percentile > 100) {
+      throw std::invalid_argument("bad --slo '" + std::string(whole) + "': percentile must be in (0, 100]");
+    }
+  } else {
+    throw std::invalid_argument("bad --slo '" + std::string(whole) + "': unknown metric '" + std::string(name) +
+                                "' (p50..p99.99, mean, max, errors, rps)");
+  }
+
+  std::string_view value = trim(text.substr(value_at));
+  double scale = 1;
+  auto strip = [&value](std::string_view unit) {
+    if (value.size() > unit.size() && value.substr(value.size() - unit.size()) == unit) {
+      value.remove_suffix(unit.size());
+      return true;
+    }
+    return false;
+  };
+  if (is_latency(slo.metric)) {
+    if (strip("us")) scale = 1;
+    else if (strip("ms")) scale = 1e3;
+    else if (strip("s")) scale = 1e6;
+    else scale = 1e3;
+  } else if (slo.metric == Slo::Metric::kErrorPercent) {
+    strip("%");
+  }
+  slo.threshold = parse_number(trim(value), whole) * scale;
+  return slo;
+}
+
+SloResult evaluate_slo(const Slo& slo, const RunStats& stats) {
+  SloResult result{slo, 0, false};
+  switch (slo.metric) {
+    case Slo::Metric::kPercentile:
+      result.actual = static_cast<double>(stats.latency_us.value_at_percentile(slo.percentile));
+      break;
+    case Slo::Metric::kMean: result.actual = stats.latency_us.mean(); break;
+    case Slo::Metric::kMax: result.actual = static_cast<double>(stats.latency_us.max()); break;
+    case Slo::Metric::kErrorPercent: {
+      // Responses with a 5xx status count as errors here: the server failed them.
+      std::uint64_t failed = stats.error_count();
+      for (const auto& [status, count] : stats.status_codes) {
+        if (status >= 500) failed += count;
+      }
+      result.actual = stats.total() == 0 ? 100.0 : 100.0 * static_cast<double>(failed) / static_cast<double>(stats.total());
+      break;
+    }
+    case Slo::Metric::kRps: result.actual = stats.throughput(); break;
+  }
+  switch (slo.op) {
+    case Slo::Op::kLess: result.passed = result.actual < slo.threshold; break;
+    case Slo::Op::kLessEqual: result.passed = result.actual <= slo.threshold; break;
+    case Slo::Op::kGreater: result.passed = result.actual > slo.threshold; break;
+    case Slo::Op::kGreaterEqual: result.passed = result.actual >= slo.threshold; break;
+  }
+  // An empty run has no latency to speak of: a latency objective cannot pass on nothing.
+  if (is_latency(slo.metric) && stats.latency_us.count() == 0) result.passed = false;
+  return result;
+}
+
+std::vector<SloResult> evaluate_slos(const std::vector<Slo>& slos, const RunStats& stats) {
+  std::vector<SloResult> results;
+  results.reserve(slos.size());
+  for (const auto& slo : slos) results.push_back(evaluate_slo(slo, stats));
+  return results;
+}
+
+bool all_passed(const std::vector<SloResult>& results) {
+  for (const auto& result : results) {
+    if (!result.passed) return false;
+  }
+  return true;
+}
+
+std::string describe(const SloResult& r, bool with_verdict) {
+  std::string name;
+  switch (r.slo.metric) {
+    case Slo::Metric::kPercentile: {
+      char text[16];
+      std::snprintf(text, sizeof text, "p%g", r.slo.percentile);
+      name = text;
+      break;
+    }
+    case Slo::Metric::kMean: name = "mean"; break;
+    case Slo::Metric::kMax: name = "max"; break;
+    case Slo::Metric::kErrorPercent: name = "errors"; break;
+    case Slo::Metric::kRps: name = "rps"; break;
+  }
+  return name + " " + format_value(r.slo, r.actual) + " " + op_text(r.slo.op) + " " + format_value(r.slo, r.slo.threshold) +
+         (with_verdict ? (r.passed ? "  pass" : "  FAIL") : "");
+}
+
+}  // namespace loadlab::loadgen
