@@ -6,21 +6,11 @@
 #     server peak RSS.
 # Usage: bench/server.sh [build-dir]   (default build/release; needs: bash scripts/install-deps.sh bench)
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$root/build/release}
-server_bin=$build/server/loadlab-server
+BUILD_DIR=${1:-${BUILD_DIR:-}}
+source "$(dirname "$0")/lib.sh"
 rounds=${ROUNDS:-5}
 seconds=${SECONDS_PER_ROUND:-5}
-ulimit -n 20000
-
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
-rps() { awk '/Requests\/sec/ {print $2}'; }
+rps() { wrk_rps; }
 
 nginx_port=$(free_port)
 mkdir -p "$work/nginx/tmp"
@@ -43,7 +33,6 @@ measure() {
   after=$(cpu_ticks "$2")
   python3 -c "print(f'$r {($after - $before) * 1e6 / $(getconf CLK_TCK) / ($r * $seconds):.2f}')"
 }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "## /0 throughput, one event loop vs one nginx worker (wrk -t1 -c100 -d${seconds}s, $rounds rounds)"
 echo "(server CPU per request is the client-independent figure: one wrk thread saturates its core first)"

@@ -77,7 +77,7 @@ class EngineThread {
   std::deque<DueRequest> backlog_;
   std::vector<ClientConnection*> idle_;
 
-  std::size_t published_interval_ = 0;
+  std::uint64_t last_publish_ns_ = 0;
   std::atomic<std::uint64_t> live_responses_{0};
   std::atomic<std::uint64_t> live_errors_{0};
   std::atomic<std::uint64_t> live_p99_us_{0};

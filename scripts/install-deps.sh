@@ -10,7 +10,7 @@ profile=${1:-build}
 build=(build-essential cmake pkg-config libuv1-dev node-llhttp nlohmann-json3-dev
        libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev)
 test=(curl python3 procps chromium)
-bench=(wrk nginx-light nodejs)
+bench=(wrk nginx-light nodejs hey python3-aiohttp time)
 
 case "$profile" in
   build) packages=("${build[@]}") ;;

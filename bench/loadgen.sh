@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Measures loadlab-loadgen against wrk and hey in one run, on loopback only.
+#  1. Throughput at -c100, one client thread, against nginx (one worker): interleaved rounds,
+#     median ratios. Client on core 0, nginx on core 1.
+#  2. 10000 connections on loadlab-server's /1000 for 10 s: throughput and client peak RSS,
+#     loadgen vs wrk (one thread each).
+#  3. p50 on /100 at -c100 for 10 s: loadgen vs wrk.
+#  4. A stalled server (SIGSTOP for 1 s in a 6 s run): what wrk reports vs the loadgen's open
+#     loop (--rate), whose latency counts from each request's scheduled start.
+# Usage: bench/loadgen.sh [build-dir]   (needs: bash scripts/install-deps.sh bench)
+set -euo pipefail
+BUILD_DIR=${1:-${BUILD_DIR:-}}
+source "$(dirname "$0")/lib.sh"
+rounds=${ROUNDS:-5}
+seconds=${SECONDS_PER_ROUND:-5}
+
+loadgen_rps() { "$loadgen_bin" "$@" --json - -q | json_field '["throughput_rps"]'; }
+
+nginx_port=$(free_port)
+mkdir -p "$work/nginx/tmp"
+sed "s/__PORT__/$nginx_port/" "$root/bench/nginx-server.conf" > "$work/nginx/nginx.conf"
+taskset -c 1 nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" &
+pids+=($!)
+wait_port "$nginx_port"
+url="http://127.0.0.1:$nginx_port/0"
+
+echo "## 1. throughput against nginx (1 worker), -c100, one client thread, ${seconds}s x $rounds rounds"
+vs_wrk=(); vs_hey=()
+for round in $(seq "$rounds"); do
+  l=$(taskset -c 0 "$loadgen_bin" -t1 -c100 -d"${seconds}s" --json - -q "$url" | json_field '["throughput_rps"]')
+  w=$(taskset -c 0 wrk -t1 -c100 -d"${seconds}s" "$url" | wrk_rps)
+  h=$(taskset -c 0 hey -c 100 -z "${seconds}s" -cpus 1 "$url" | hey_rps)
+  vs_wrk+=("$(ratio "$l" "$w")"); vs_hey+=("$(ratio "$l" "$h")")
+  printf 'round %s: loadgen %.0f req/s, wrk %.0f req/s, hey %.0f req/s; loadgen/wrk %s, loadgen/hey %s\n' \
+    "$round" "$l" "$w" "$h" "${vs_wrk[-1]}" "${vs_hey[-1]}"
+done
+echo "median loadgen/wrk: $(printf '%s\n' "${vs_wrk[@]}" | median)"
+echo "median loadgen/hey: $(printf '%s\n' "${vs_hey[@]}" | median)"
+
+echo
+echo "## 2. 10000 connections on loadlab-server /1000 for 10 s (one client thread each)"
+port=$(free_port)
+start_loadlab "$port" --threads 2 --max-connections 19000
+rss=$(peak_rss_run "$work/lg10k.json" "$loadgen_bin" -t1 -c10000 -d10s --timeout 10s --json - -q "http://127.0.0.1:$port/1000")
+printf 'loadgen: %.0f req/s, p99 %.1f ms, errors %s, peak RSS %s MiB\n' \
+  "$(json_field '["throughput_rps"]' < "$work/lg10k.json")" \
+  "$(json_field '["latency_us"]["p99"]/1000' < "$work/lg10k.json")" \
+  "$(json_field '["requests"]["errors"]' < "$work/lg10k.json")" "$rss"
+lg_rss=$rss
+rss=$(peak_rss_run "$work/wrk10k.txt" wrk -t1 -c10000 -d10s --timeout 10s --latency "http://127.0.0.1:$port/1000")
+printf 'wrk:     %.0f req/s, p99 %s ms, peak RSS %s MiB %s\n' "$(wrk_rps < "$work/wrk10k.txt")" \
+  "$(wrk_pct 99 < "$work/wrk10k.txt")" "$rss" "$(grep -o 'Socket errors.*' "$work/wrk10k.txt" || true)"
+echo "peak RSS loadgen/wrk: $(ratio "$lg_rss" "$rss")"
+
+echo
+echo "## 3. p50 on /100, -c100, 10 s"
+l=$("$loadgen_bin" -t1 -c100 -d10s --json - -q "http://127.0.0.1:$port/100" | json_field '["latency_us"]["p50"]/1000')
+w=$(wrk -t1 -c100 -d10s --latency "http://127.0.0.1:$port/100" | wrk_pct 50)
+printf 'loadgen p50 %.2f ms, wrk p50 %.2f ms, difference %.2f ms\n' "$l" "$w" "$(python3 -c "print($l - $w)")"
+
+echo
+echo "## 4. a 1 s server stall (SIGSTOP at t=2 s) in a 6 s run on /1, 50 connections"
+stall() { sleep 2; kill -STOP "$last_pid"; sleep 1; kill -CONT "$last_pid"; }
+stall & wrk -t1 -c50 -d6s --latency "http://127.0.0.1:$port/1" > "$work/wrk-stall.txt"; wait
+printf 'wrk (closed loop):          %s requests; p50 %s ms, p99 %s ms, p99.9 n/a, max %s\n' \
+  "$(awk '/requests in/ {print $1}' "$work/wrk-stall.txt")" "$(wrk_pct 50 < "$work/wrk-stall.txt")" \
+  "$(wrk_pct 99 < "$work/wrk-stall.txt")" "$(awk '/Latency/ && !/Distribution/ {print $4; exit}' "$work/wrk-stall.txt")"
+stall & "$loadgen_bin" --rate 2000 -c 50 -d6s --json - -q "http://127.0.0.1:$port/1" > "$work/lg-stall.json"; wait
+python3 - "$work/lg-stall.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+l, s = d["latency_us"], d["service_us"]
+print(f"loadgen --rate 2000 corrected: {d['requests']['total']} requests; p50 {l['p50']/1000:.2f} ms, p99 {l['p99']/1000:.1f} ms, "
+      f"p99.9 {l['p99_9']/1000:.1f} ms, max {l['max']/1000:.1f} ms")
+print(f"loadgen service time (uncorr.): p50 {s['p50']/1000:.2f} ms, p99 {s['p99']/1000:.1f} ms, p99.9 {s['p99_9']/1000:.1f} ms; "
+      f"{d['rate']['late_starts']} requests started late")
+PY
