@@ -9,7 +9,9 @@ set -euo pipefail
 profile=${1:-build}
 build=(build-essential cmake pkg-config libuv1-dev node-llhttp nlohmann-json3-dev
        libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev)
-test=(curl python3 procps)
+# python3-gevent, -tornado, -aiohttp run examples/ against the server; docker-compose validates
+# docker-compose.yml (tests/workshop).
+test=(curl python3 procps python3-gevent python3-tornado python3-aiohttp docker-compose)
 bench=(wrk nginx-light nodejs)
 
 case "$profile" in
