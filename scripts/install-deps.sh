@@ -9,8 +9,10 @@ set -euo pipefail
 profile=${1:-build}
 build=(build-essential cmake pkg-config libuv1-dev node-llhttp nlohmann-json3-dev
        libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev)
-test=(curl python3 procps chromium)
-bench=(wrk nginx-light nodejs hey python3-aiohttp time)
+# python3-gevent, -tornado, -aiohttp run examples/ against the server; docker-compose validates
+# docker-compose.yml (tests/workshop); chromium renders the HTML report (tests/loadgen).
+test=(curl python3 procps python3-gevent python3-tornado python3-aiohttp docker-compose chromium)
+bench=(wrk nginx-light nodejs hey time)
 
 case "$profile" in
   build) packages=("${build[@]}") ;;

@@ -48,11 +48,14 @@ struct WorkerPool::Worker {
   std::optional<Job> job;
   JobFrame frame{};
   uv_write_t write_req{};
+  // A worker can answer before libuv has run the write's callback; write_req may not be
+  // reused (for the next job) until then, or the stream's write queue is corrupted.
+  bool writing = false;
   char result[sizeof(ResultFrame)] = {};
   std::size_t filled = 0;
   Timer timer;
 
-  bool idle() const { return !job && !killed; }
+  bool idle() const { return !job && !killed && !writing; }
 
   void close_handles() {
     for (uv_handle_t* handle : {reinterpret_cast<uv_handle_t*>(&to_worker), reinterpret_cast<uv_handle_t*>(&from_worker),
@@ -225,10 +228,17 @@ void WorkerPool::dispatch() {
     worker.frame = JobFrame{job.id, job.request.n, job.request.method == PrimeMethod::kMillerRabin ? 1u : 0u};
     worker.job = job;
     worker.write_req.data = &worker;
+    worker.writing = true;
     uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(&worker.frame), sizeof worker.frame);
     uv_write(&worker.write_req, reinterpret_cast<uv_stream_t*>(&worker.to_worker), &buf, 1, [](uv_write_t* req, int status) {
+      Worker* done = owner_of<Worker>(req);
+      done->writing = false;
       // A failed write means the worker is gone; its exit callback answers the job.
-      if (status < 0 && status != UV_ECANCELED) uv_process_kill(&owner_of<Worker>(req)->process, SIGKILL);
+      if (status < 0 && status != UV_ECANCELED) {
+        uv_process_kill(&done->process, SIGKILL);
+      } else if (status == 0) {
+        done->pool.dispatch();  // its result may have arrived first: it is free only now
+      }
     });
     worker.timer.start<&Worker::on_timeout>(&worker, config_.job_timeout_ms);
   }

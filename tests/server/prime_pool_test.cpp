@@ -198,6 +198,21 @@ TEST(PrimePool, ClientThatLeftDoesNotDisturbTheWorker) {
   EXPECT_EQ(metric(server.port(), "loadlab_prime_worker_restarts_total"), 0);
 }
 
+// Quick jobs from many clients: a worker often answers before libuv has run the callback of
+// the write that sent it the job, and must not be handed the next job (reusing its write
+// request) until then. This crashed the server within a few hundred jobs.
+TEST(PrimePool, QuickJobsBackToBackKeepTheServerUp) {
+  ServerProcess server({"--workers", "2"});
+  const auto run = run_command({LOADLAB_LOADGEN_BIN, "-n", "3000", "-c", "20", "-q", "--json", "-",
+                                "http://127.0.0.1:" + std::to_string(server.port()) + "/prime/{rand:1000:100000}"},
+                               60s);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto report = nlohmann::json::parse(run.out);
+  EXPECT_EQ(report["status_codes"]["200"], 3000) << run.out;
+  EXPECT_FALSE(server.wait_exit(0ms)) << server.stderr_text();
+  EXPECT_EQ(prime(server.port(), "97")["prime"], true);
+}
+
 TEST(PrimePool, ShutdownFinishesJobsAndLeavesNoZombie) {
   auto server = std::make_unique<ServerProcess>(std::vector<std::string>{"--workers", "2"});
   ASSERT_TRUE(wait_for([&] { return children_of(server->pid()).size() == 2; }, 5s));
