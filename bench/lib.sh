@@ -20,10 +20,10 @@ hey_rps() { awk '/Requests\/sec/ {print $2}'; }
 json_field() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval('d' + sys.argv[1]))" "$1"; }
 # wrk --latency percentile in milliseconds: wrk_pct 99 < file
 wrk_pct() {
-  python3 -c '
-import re, sys
+  python3 -c 'import re, sys
+scale = {"us": 0.001, "ms": 1, "s": 1000}
 m = re.search(sys.argv[1] + r"%\s+([\d.]+)(us|ms|s)\b", sys.stdin.read())
-print(f"{float(m.group(1)) * {\"us\": 0.001, \"ms\": 1, \"s\": 1000}[m.group(2)]:.2f}" if m else "nan")' "$1"
+print("%.2f" % (float(m.group(1)) * scale[m.group(2)]) if m else "nan")' "$1"
 }
 # Peak RSS in MiB of a command: peak_rss_mib OUTFILE cmd args...   (GNU time writes it to $work/rss)
 peak_rss_run() { local out=$1; shift; /usr/bin/time -f %M -o "$work/rss" "$@" > "$out" 2>&1 || true; awk '{printf "%.1f", $1/1024}' "$work/rss"; }

@@ -61,17 +61,29 @@ printf 'loadgen p50 %.2f ms, wrk p50 %.2f ms, difference %.2f ms\n' "$l" "$w" "$
 echo
 echo "## 4. a 1 s server stall (SIGSTOP at t=2 s) in a 6 s run on /1, 50 connections"
 stall() { sleep 2; kill -STOP "$last_pid"; sleep 1; kill -CONT "$last_pid"; }
-stall & wrk -t1 -c50 -d6s --latency "http://127.0.0.1:$port/1" > "$work/wrk-stall.txt"; wait
-printf 'wrk (closed loop):          %s requests; p50 %s ms, p99 %s ms, p99.9 n/a, max %s\n' \
+with_stall() { stall & local stall_pid=$!; "$@"; wait "$stall_pid"; }
+with_stall wrk -t1 -c50 -d6s --latency "http://127.0.0.1:$port/1" > "$work/wrk-stall.txt"
+printf 'wrk (closed loop, corrected after the fact): %s requests; p50 %s ms, p99 %s ms\n' \
   "$(awk '/requests in/ {print $1}' "$work/wrk-stall.txt")" "$(wrk_pct 50 < "$work/wrk-stall.txt")" \
-  "$(wrk_pct 99 < "$work/wrk-stall.txt")" "$(awk '/Latency/ && !/Distribution/ {print $4; exit}' "$work/wrk-stall.txt")"
-stall & "$loadgen_bin" --rate 2000 -c 50 -d6s --json - -q "http://127.0.0.1:$port/1" > "$work/lg-stall.json"; wait
-python3 - "$work/lg-stall.json" <<'PY'
+  "$(wrk_pct 99 < "$work/wrk-stall.txt")"
+with_stall hey -c 50 -z 6s -cpus 1 "http://127.0.0.1:$port/1" > "$work/hey-stall.txt"
+python3 - "$work/hey-stall.txt" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+pct = lambda p: float(re.search(rf"{p}% in ([\d.]+) secs", text).group(1)) * 1000
+total = re.search(r"\[200\]\s+(\d+) responses", text)
+print(f"hey (closed loop, uncorrected):             {total.group(1) if total else '?'} requests; p50 {pct(50):.2f} ms, p99 {pct(99):.2f} ms")
+PY
+with_stall "$loadgen_bin" -c 50 -d6s --json - -q "http://127.0.0.1:$port/1" > "$work/lg-closed-stall.json"
+with_stall "$loadgen_bin" --rate 2000 -c 50 -d6s --json - -q "http://127.0.0.1:$port/1" > "$work/lg-stall.json"
+python3 - "$work/lg-closed-stall.json" "$work/lg-stall.json" <<'PY'
 import json, sys
-d = json.load(open(sys.argv[1]))
-l, s = d["latency_us"], d["service_us"]
-print(f"loadgen --rate 2000 corrected: {d['requests']['total']} requests; p50 {l['p50']/1000:.2f} ms, p99 {l['p99']/1000:.1f} ms, "
-      f"p99.9 {l['p99_9']/1000:.1f} ms, max {l['max']/1000:.1f} ms")
-print(f"loadgen service time (uncorr.): p50 {s['p50']/1000:.2f} ms, p99 {s['p99']/1000:.1f} ms, p99.9 {s['p99_9']/1000:.1f} ms; "
-      f"{d['rate']['late_starts']} requests started late")
+c, o = (json.load(open(p)) for p in sys.argv[1:3])
+ms = lambda us: us / 1000
+print(f"loadgen -c 50 (closed loop):                {c['requests']['total']} requests; p50 {ms(c['latency_us']['p50']):.2f} ms, "
+      f"p99 {ms(c['latency_us']['p99']):.2f} ms, p99.9 {ms(c['latency_us']['p99_9']):.1f} ms")
+l, s = o["latency_us"], o["service_us"]
+print(f"loadgen --rate 2000 (open loop, corrected): {o['requests']['total']} requests; p50 {ms(l['p50']):.2f} ms, "
+      f"p99 {ms(l['p99']):.1f} ms, p99.9 {ms(l['p99_9']):.1f} ms; {o['rate']['late_starts']} started late")
+print(f"  same run, service time (uncorrected):     p50 {ms(s['p50']):.2f} ms, p99 {ms(s['p99']):.2f} ms, p99.9 {ms(s['p99_9']):.1f} ms")
 PY

@@ -4,7 +4,7 @@
 #  2. The pool's round trip: /prime/97 vs /0 on the same server (one event loop, 2 workers).
 #  3. The talk's own approach: aiohttp + ProcessPoolExecutor (bench/prime_aiohttp.py, 2
 #     processes) vs loadlab (2 workers), same requests, heavy and small n.
-# The client is loadlab-loadgen. Usage: bench/prime.sh [build-dir]  (needs: install-deps.sh bench)
+# The client is loadlab-loadgen. Debian's python3-aiohttp runs under /usr/bin/python3. Usage: bench/prime.sh [build-dir]  (needs: install-deps.sh bench)
 set -euo pipefail
 BUILD_DIR=${1:-${BUILD_DIR:-}}
 source "$(dirname "$0")/lib.sh"
@@ -15,16 +15,18 @@ small=97
 rps_of() { "$loadgen_bin" "$@" --json - -q | json_field '["throughput_rps"]'; }
 ok_of() { json_field '["status_codes"].get("200", 0)'; }
 
-echo "## 1. /prime/$heavy (trial division, ~1.6 M divisions), -c4, ${seconds}s"
-declare -A heavy_rps
-for workers in 1 2; do
-  port=$(free_port)
-  start_loadlab "$port" --threads 1 --workers "$workers"
-  heavy_rps[$workers]=$(rps_of -c4 -d"${seconds}s" "http://127.0.0.1:$port/prime/$heavy")
-  printf -- '--workers %s: %.1f req/s\n' "$workers" "${heavy_rps[$workers]}"
-  kill "$last_pid"; wait "$last_pid" 2>/dev/null || true
+echo "## 1. /prime/$heavy (trial division, ~1.6 M divisions), -c4: --workers 1 vs 2, 5 interleaved rounds of ${seconds}s"
+one_port=$(free_port); start_loadlab "$one_port" --threads 1 --workers 1; one_pid=$last_pid
+two_port=$(free_port); start_loadlab "$two_port" --threads 1 --workers 2; two_pid=$last_pid
+ratios=()
+for round in 1 2 3 4 5; do
+  a=$(rps_of -c4 -d"${seconds}s" "http://127.0.0.1:$one_port/prime/$heavy")
+  b=$(rps_of -c4 -d"${seconds}s" "http://127.0.0.1:$two_port/prime/$heavy")
+  ratios+=("$(ratio "$b" "$a")")
+  printf 'round %s: 1 worker %.1f req/s, 2 workers %.1f req/s, ratio %s\n' "$round" "$a" "$b" "${ratios[-1]}"
 done
-echo "2 workers / 1 worker: $(ratio "${heavy_rps[2]}" "${heavy_rps[1]}")"
+echo "median 2 workers / 1 worker: $(printf '%s\n' "${ratios[@]}" | median)"
+kill "$one_pid" "$two_pid"; wait "$one_pid" "$two_pid" 2>/dev/null || true
 
 echo
 echo "## 2. pool round trip: /prime/$small vs /0, one event loop, 2 workers, -c50, 3 interleaved rounds of ${seconds}s"
@@ -45,7 +47,7 @@ kill "$last_pid"; wait "$last_pid" 2>/dev/null || true
 echo
 echo "## 3. the talk's approach: aiohttp + ProcessPoolExecutor(2) vs loadlab --workers 2"
 port=$(free_port)
-python3 "$root/bench/prime_aiohttp.py" "$port" 2 &
+/usr/bin/python3 "$root/bench/prime_aiohttp.py" "$port" 2 &
 pids+=($!)
 wait_port "$port"
 "$loadgen_bin" -n 20 -c 2 -q "http://127.0.0.1:$port/prime/$small"  # start the pool's processes

@@ -56,10 +56,20 @@ std::string card(const std::string& value, const std::string& label) {
 
 // The percentile spectrum as HdrHistogram plots it: x = log10(1 / (1 - p)), so 90%, 99%,
 // 99.9% ... sit one step apart and the tail gets the room it deserves.
+// How far along the percentile axis a histogram of `count` values has something to say.
+double spectrum_reach(std::uint64_t count) {
+  return std::min(5.0, std::max(2.0, std::log10(static_cast<double>(std::max<std::uint64_t>(1, count)))));
+}
+
+void set_percentile_axis(LineChart& chart, double reach) {
+  chart.set_x_range(0, reach);
+  chart.set_x_ticks({{0, "0%"}, {1, "90%"}, {2, "99%"}, {3, "99.9%"}, {4, "99.99%"}, {5, "99.999%"}});
+}
+
 ChartSeries spectrum(const std::string& name, const char* color, const LatencyHistogram& h) {
   ChartSeries series{name, color, {}, false};
   if (h.count() == 0) return series;
-  const double last = std::min(5.0, std::max(2.0, std::log10(static_cast<double>(h.count()))));
+  const double last = spectrum_reach(h.count());
   for (int i = 0; i <= 200; ++i) {
     const double x = last * i / 200.0;
     const double p = 100.0 * (1.0 - std::pow(10.0, -x));
@@ -73,9 +83,7 @@ std::string spectrum_chart(const RunStats& s) {
   const bool open_loop = s.target_rate.has_value();
   chart.add(spectrum(open_loop ? "latency (from scheduled start)" : "latency", kBlue, s.latency_us));
   if (open_loop) chart.add(spectrum("service time (from send)", kOrange, s.service_us));
-  const double last = std::min(5.0, std::max(2.0, std::log10(static_cast<double>(std::max<std::uint64_t>(1, s.latency_us.count())))));
-  chart.set_x_range(0, last);
-  chart.set_x_ticks({{0, "0%"}, {1, "90%"}, {2, "99%"}, {3, "99.9%"}, {4, "99.99%"}, {5, "99.999%"}});
+  set_percentile_axis(chart, spectrum_reach(s.latency_us.count()));
   return chart.svg();
 }
 
@@ -203,13 +211,17 @@ std::string iso_time(double unix_seconds) {
   return text;
 }
 
+std::string page_head(const std::string& title) {
+  return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + escape_xml(title) +
+         "</title>\n<style>" + kStyle + "</style></head>\n<body>\n<h1>" + escape_xml(title) + "</h1>\n";
+}
+
 }  // namespace
 
 std::string render_html_report(const RunStats& s, const nlohmann::json& config, const std::vector<SloResult>& slos,
                                const std::string& title) {
-  std::string out = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + escape_xml(title) +
-                    "</title>\n<style>" + kStyle + "</style></head>\n<body>\n";
-  out += "<h1>" + escape_xml(title) + "</h1>\n<p class=\"sub\">" + iso_time(s.start_unix) + " &middot; " +
+  std::string out = page_head(title);
+  out += "<p class=\"sub\">" + iso_time(s.start_unix) + " &middot; " +
          format("%.2f s", s.duration_s()) + " &middot; loadlab-loadgen " LOADLAB_VERSION;
   if (s.runs_merged > 1) out += " &middot; " + std::to_string(s.runs_merged) + " runs merged";
   out += "<br>" + config_line(config) + "</p>\n";
@@ -246,6 +258,41 @@ std::string render_html_report(const RunStats& s, const nlohmann::json& config, 
   out += "<h2>Over time</h2>\n" + latency_over_time_chart(s) + throughput_chart(s);
   out += "<h2>Outcomes</h2>\n" + outcomes_chart(s);
   if (!s.server_timing_us.empty()) out += "<h2>Server-Timing</h2>\n" + server_timing_chart(s);
+  out += "</body></html>\n";
+  return out;
+}
+
+std::string render_talk_html(const std::vector<TalkRow>& rows, const std::string& base_url) {
+  std::string out = page_head("The talk's demo: unbounded vs a semaphore");
+  out += "<p class=\"sub\">" + (rows.empty() ? std::string() : iso_time(rows.front().stats->start_unix)) +
+         " &middot; loadlab-loadgen " LOADLAB_VERSION "<br>GET <code>" + escape_xml(base_url) + "</code></p>\n";
+  out += "<p>Unbounded, every request is in flight at once: a burst takes about as long as its slowest delay, "
+         "because an event loop waits on all of them together. With a semaphore, at most that many wait at the "
+         "same time: the run takes about requests &times; mean delay / concurrency, and no request waits on the "
+         "client's own overload.</p>\n";
+  out += "<table><tr><th>run</th><th>requests</th><th>in flight</th><th>elapsed</th><th>ideal</th><th>ratio</th>"
+         "<th>p50</th><th>p99</th><th>errors</th></tr>";
+  std::vector<Bar> bars;
+  LineChart chart("Latency by percentile, per run", "percentile", "latency (ms)");
+  double reach = 2;
+  std::size_t color = 0;
+  for (const auto& row : rows) {
+    const RunStats& s = *row.stats;
+    out += "<tr><td>" + escape_xml(row.name) + "</td><td>" + std::to_string(s.total()) + "</td><td>" +
+           std::to_string(row.concurrency) + "</td><td>" + format("%.2f s", s.duration_s()) + "</td><td>" +
+           format("%.2f s", row.ideal_s) + "</td><td>" + format("%.2f", row.ideal_s > 0 ? s.duration_s() / row.ideal_s : 0) +
+           "</td><td>" + format_us(static_cast<double>(s.latency_us.value_at_percentile(50))) + "</td><td>" +
+           format_us(static_cast<double>(s.latency_us.value_at_percentile(99))) + "</td><td>" +
+           std::to_string(s.error_count()) + "</td></tr>";
+    const std::string label = row.name + " x" + std::to_string(s.total());
+    bars.push_back({label + " elapsed", s.duration_s(), kBlue, format("%.2f s", s.duration_s())});
+    bars.push_back({label + " ideal", row.ideal_s, kGrey, format("%.2f s", row.ideal_s)});
+    chart.add(spectrum(label, kPalette[color++ % std::size(kPalette)], s.latency_us));
+    reach = std::max(reach, spectrum_reach(s.latency_us.count()));
+  }
+  out += "</table>\n" + bar_chart_svg("Elapsed vs ideal time", bars);
+  set_percentile_axis(chart, reach);
+  out += chart.svg();
   out += "</body></html>\n";
   return out;
 }

@@ -6,6 +6,7 @@
 
 #include "loadgen/engine.h"
 #include "loadgen/report.h"
+#include "loadgen/report_html.h"
 
 namespace loadlab::loadgen {
 namespace {
@@ -42,6 +43,7 @@ void add_talk_options(CLI::App& talk, TalkOptions& o) {
   talk.add_option("--max-delay-ms", o.max_delay_ms, "Delays are {rand:1:MAX} ms")->check(CLI::Range(std::uint64_t{1}, std::uint64_t{60000}))
       ->capture_default_str();
   talk.add_option("--json", o.json_path, "Write every run's report to FILE ('-' for stdout)");
+  talk.add_option("--html", o.html_path, "Write a self-contained HTML page with the table and plots to FILE");
 }
 
 int run_talk(const TalkOptions& o) {
@@ -73,6 +75,7 @@ int run_talk(const TalkOptions& o) {
   out << line;
   bool reachable = false;
   nlohmann::json reports = nlohmann::json::array();
+  std::vector<TalkRow> rows;
   for (auto& run : runs) {
     run.options.seed = 0;
     finalize_options(run.options);
@@ -90,6 +93,7 @@ int run_talk(const TalkOptions& o) {
     nlohmann::json report = report_to_json(run.stats, options_to_json(run.options));
     report["name"] = run.name;
     report["ideal_s"] = ideal;
+    rows.push_back({run.name, &run.stats, run.options.concurrency, ideal});
     reports.push_back(std::move(report));
   }
   out << "\nUnbounded, every request is in flight at once: the whole burst takes about as long as its\n"
@@ -100,6 +104,7 @@ int run_talk(const TalkOptions& o) {
   if (!o.json_path.empty()) {
     write_output(o.json_path, nlohmann::json{{"schema", "loadlab-talk/1"}, {"base_url", base}, {"runs", reports}}.dump(2) + "\n");
   }
+  if (!o.html_path.empty()) write_output(o.html_path, render_talk_html(rows, url));
   return reachable ? 0 : 1;
 }
 

@@ -1,5 +1,6 @@
 #include "server/prime_worker.h"
 
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -11,6 +12,8 @@
 
 namespace loadlab::server {
 namespace {
+
+constexpr int kWorkerNice = 5;
 
 bool read_full(int fd, void* data, std::size_t length) {
   auto* bytes = static_cast<char*>(data);
@@ -54,6 +57,10 @@ int run_prime_worker() {
   // process group, and a worker must not die before the server has drained.
   std::signal(SIGINT, SIG_IGN);
   std::signal(SIGTERM, SIG_IGN);
+  // Workers fill every core they are given; the event loops and the pool's dispatcher must
+  // still run the moment they wake, or each finished job waits a scheduler slice for its next
+  // one. A lower priority gives the I/O threads that precedence (as nice'd batch work would).
+  setpriority(PRIO_PROCESS, 0, kWorkerNice);
   JobFrame job{};
   while (read_full(STDIN_FILENO, &job, sizeof job)) {
     const std::uint64_t start = now_ns();
