@@ -27,6 +27,10 @@ print("%.2f" % (float(m.group(1)) * scale[m.group(2)]) if m else "nan")' "$1"
 }
 # Peak RSS in MiB of a command: peak_rss_mib OUTFILE cmd args...   (GNU time writes it to $work/rss)
 peak_rss_run() { local out=$1; shift; /usr/bin/time -f %M -o "$work/rss" "$@" > "$out" 2>&1 || true; awk '{printf "%.1f", $1/1024}' "$work/rss"; }
+# CPU seconds (user + system) a command used: cpu_run OUTFILE cmd args...
+cpu_run() { local out=$1; shift; /usr/bin/time -f '%U %S' -o "$work/cpu" "$@" > "$out" 2>&1 || true; awk '{print $1 + $2}' "$work/cpu"; }
+# SECTIONS=1,3 runs only those sections of a script.
+want() { [[ -z "${SECTIONS:-}" || ",$SECTIONS," == *",$1,"* ]]; }
 start_loadlab() {  # port, extra args...: starts loadlab-server in the background, sets $last_pid
   local port=$1; shift
   "$server_bin" --host 127.0.0.1 --port "$port" --log-level warn "$@" >/dev/null &

@@ -24,23 +24,38 @@ pids+=($!)
 wait_port "$nginx_port"
 url="http://127.0.0.1:$nginx_port/0"
 
+if want 1; then
 echo "## 1. throughput against nginx (1 worker), -c100, one client thread, ${seconds}s x $rounds rounds"
-vs_wrk=(); vs_hey=()
+echo "(client CPU per request is the steadier figure: nginx's core is the shared bottleneck)"
+vs_wrk=(); vs_hey=(); cpu_wrk=(); cpu_hey=()
 for round in $(seq "$rounds"); do
-  l=$(taskset -c 0 "$loadgen_bin" -t1 -c100 -d"${seconds}s" --json - -q "$url" | json_field '["throughput_rps"]')
-  w=$(taskset -c 0 wrk -t1 -c100 -d"${seconds}s" "$url" | wrk_rps)
-  h=$(taskset -c 0 hey -c 100 -z "${seconds}s" -cpus 1 "$url" | hey_rps)
+  lc=$(cpu_run "$work/l.json" taskset -c 0 "$loadgen_bin" -t1 -c100 -d"${seconds}s" --json - -q "$url")
+  l=$(json_field '["throughput_rps"]' < "$work/l.json")
+  wc=$(cpu_run "$work/w.txt" taskset -c 0 wrk -t1 -c100 -d"${seconds}s" "$url")
+  w=$(wrk_rps < "$work/w.txt")
+  hc=$(cpu_run "$work/h.txt" taskset -c 0 hey -c 100 -z "${seconds}s" -cpus 1 "$url")
+  h=$(hey_rps < "$work/h.txt")
+  # microseconds of client CPU per request
+  lu=$(python3 -c "print(f'{$lc * 1e6 / ($l * $seconds):.2f}')")
+  wu=$(python3 -c "print(f'{$wc * 1e6 / ($w * $seconds):.2f}')")
+  hu=$(python3 -c "print(f'{$hc * 1e6 / ($h * $seconds):.2f}')")
   vs_wrk+=("$(ratio "$l" "$w")"); vs_hey+=("$(ratio "$l" "$h")")
-  printf 'round %s: loadgen %.0f req/s, wrk %.0f req/s, hey %.0f req/s; loadgen/wrk %s, loadgen/hey %s\n' \
-    "$round" "$l" "$w" "$h" "${vs_wrk[-1]}" "${vs_hey[-1]}"
+  cpu_wrk+=("$(ratio "$wu" "$lu")"); cpu_hey+=("$(ratio "$hu" "$lu")")
+  printf 'round %s: loadgen %.0f req/s (%s us CPU/req), wrk %.0f req/s (%s), hey %.0f req/s (%s); loadgen/wrk %s, loadgen/hey %s\n' \
+    "$round" "$l" "$lu" "$w" "$wu" "$h" "$hu" "${vs_wrk[-1]}" "${vs_hey[-1]}"
 done
-echo "median loadgen/wrk: $(printf '%s\n' "${vs_wrk[@]}" | median)"
-echo "median loadgen/hey: $(printf '%s\n' "${vs_hey[@]}" | median)"
+echo "median throughput loadgen/wrk: $(printf '%s\n' "${vs_wrk[@]}" | median)"
+echo "median throughput loadgen/hey: $(printf '%s\n' "${vs_hey[@]}" | median)"
+echo "median CPU-per-request wrk/loadgen (>1: loadgen cheaper): $(printf '%s\n' "${cpu_wrk[@]}" | median)"
+echo "median CPU-per-request hey/loadgen: $(printf '%s\n' "${cpu_hey[@]}" | median)"
+fi
 
-echo
-echo "## 2. 10000 connections on loadlab-server /1000 for 10 s (one client thread each)"
 port=$(free_port)
 start_loadlab "$port" --threads 2 --max-connections 19000
+
+if want 2; then
+echo
+echo "## 2. 10000 connections on loadlab-server /1000 for 10 s (one client thread each)"
 rss=$(peak_rss_run "$work/lg10k.json" "$loadgen_bin" -t1 -c10000 -d10s --timeout 10s --json - -q "http://127.0.0.1:$port/1000")
 printf 'loadgen: %.0f req/s, p99 %.1f ms, errors %s, peak RSS %s MiB\n' \
   "$(json_field '["throughput_rps"]' < "$work/lg10k.json")" \
@@ -51,13 +66,17 @@ rss=$(peak_rss_run "$work/wrk10k.txt" wrk -t1 -c10000 -d10s --timeout 10s --late
 printf 'wrk:     %.0f req/s, p99 %s ms, peak RSS %s MiB %s\n' "$(wrk_rps < "$work/wrk10k.txt")" \
   "$(wrk_pct 99 < "$work/wrk10k.txt")" "$rss" "$(grep -o 'Socket errors.*' "$work/wrk10k.txt" || true)"
 echo "peak RSS loadgen/wrk: $(ratio "$lg_rss" "$rss")"
+fi
 
+if want 3; then
 echo
 echo "## 3. p50 on /100, -c100, 10 s"
 l=$("$loadgen_bin" -t1 -c100 -d10s --json - -q "http://127.0.0.1:$port/100" | json_field '["latency_us"]["p50"]/1000')
 w=$(wrk -t1 -c100 -d10s --latency "http://127.0.0.1:$port/100" | wrk_pct 50)
 printf 'loadgen p50 %.2f ms, wrk p50 %.2f ms, difference %.2f ms\n' "$l" "$w" "$(python3 -c "print($l - $w)")"
+fi
 
+want 4 || exit 0
 echo
 echo "## 4. a 1 s server stall (SIGSTOP at t=2 s) in a 6 s run on /1, 50 connections"
 stall() { sleep 2; kill -STOP "$last_pid"; sleep 1; kill -CONT "$last_pid"; }

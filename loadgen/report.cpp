@@ -7,30 +7,13 @@
 #include <iostream>
 #include <stdexcept>
 
+#include "loadgen/format.h"
+
 namespace loadlab::loadgen {
 namespace {
 
 constexpr std::pair<const char*, double> kPercentiles[] = {
     {"p50", 50}, {"p75", 75}, {"p90", 90}, {"p99", 99}, {"p99_9", 99.9}, {"p99_99", 99.99}};
-
-std::string format_us(double us) {
-  char text[32];
-  if (us < 1000) std::snprintf(text, sizeof text, "%.0fus", us);
-  else if (us < 1'000'000) std::snprintf(text, sizeof text, "%.2fms", us / 1000);
-  else std::snprintf(text, sizeof text, "%.3fs", us / 1e6);
-  return text;
-}
-
-std::string iso_time(double unix_seconds) {
-  const auto seconds = static_cast<std::time_t>(unix_seconds);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[40];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
-  char full[64];
-  std::snprintf(full, sizeof full, "%s.%03dZ", text, static_cast<int>((unix_seconds - std::floor(unix_seconds)) * 1000));
-  return full;
-}
 
 nlohmann::json summary_json(const LatencyHistogram& h) {
   nlohmann::json summary = {{"count", h.count()}, {"min", h.min()}, {"max", h.max()},
@@ -57,7 +40,7 @@ void print_histogram_bars(std::ostream& out, const LatencyHistogram& h) {
   for (int row = 0; row < kRows; ++row) {
     const double upper = low * std::pow(high / low, static_cast<double>(row + 1) / kRows);
     char line[64];
-    std::snprintf(line, sizeof line, "    %10s [%8llu] |", format_us(upper).c_str(),
+    std::snprintf(line, sizeof line, "    %10s [%8llu] |", format_duration_us(upper).c_str(),
                   static_cast<unsigned long long>(counts[row]));
     out << line << std::string(static_cast<std::size_t>(40 * counts[row] / peak), '#') << "\n";
   }
@@ -65,12 +48,12 @@ void print_histogram_bars(std::ostream& out, const LatencyHistogram& h) {
 
 void print_latency_lines(std::ostream& out, const LatencyHistogram& h) {
   if (h.count() == 0) return;
-  out << "    min " << format_us(static_cast<double>(h.min())) << ", mean " << format_us(h.mean()) << ", stddev "
-      << format_us(h.stddev()) << ", max " << format_us(static_cast<double>(h.max())) << "\n   ";
+  out << "    min " << format_duration_us(static_cast<double>(h.min())) << ", mean " << format_duration_us(h.mean()) << ", stddev "
+      << format_duration_us(h.stddev()) << ", max " << format_duration_us(static_cast<double>(h.max())) << "\n   ";
   for (const auto& [name, p] : kPercentiles) {
     std::string label = name + 1;
     for (auto& c : label) if (c == '_') c = '.';
-    out << " p" << label << " " << format_us(static_cast<double>(h.value_at_percentile(p)));
+    out << " p" << label << " " << format_duration_us(static_cast<double>(h.value_at_percentile(p)));
   }
   out << "\n";
 }
@@ -127,7 +110,7 @@ void print_summary(std::ostream& out, const RunStats& s, const std::string& titl
       std::snprintf(line, sizeof line,
                     "  ! %llu requests started late (up to %s) because every connection was busy: the target fell\n"
                     "    behind the schedule. Latency below counts from each request's slot, so it includes that wait.\n",
-                    static_cast<unsigned long long>(s.late_starts), format_us(static_cast<double>(s.max_start_lag_us)).c_str());
+                    static_cast<unsigned long long>(s.late_starts), format_duration_us(static_cast<double>(s.max_start_lag_us)).c_str());
       out << line;
     }
   }
@@ -155,9 +138,9 @@ void print_summary(std::ostream& out, const RunStats& s, const std::string& titl
     for (const auto& [name, timing] : s.server_timing_us) {
       std::snprintf(line, sizeof line, "    %-10s n=%-8llu p50 %-10s p99 %-10s max %s\n", name.c_str(),
                     static_cast<unsigned long long>(timing.count()),
-                    format_us(static_cast<double>(timing.value_at_percentile(50))).c_str(),
-                    format_us(static_cast<double>(timing.value_at_percentile(99))).c_str(),
-                    format_us(static_cast<double>(timing.max())).c_str());
+                    format_duration_us(static_cast<double>(timing.value_at_percentile(50))).c_str(),
+                    format_duration_us(static_cast<double>(timing.value_at_percentile(99))).c_str(),
+                    format_duration_us(static_cast<double>(timing.max())).c_str());
       out << line;
     }
   }

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "loadgen/format.h"
 #include "loadgen/svg_chart.h"
 
 namespace loadlab::loadgen {
@@ -35,14 +36,6 @@ svg .grid { stroke: #e5e5e5; } svg .frame { fill: none; stroke: #999; }
 )";
 
 double ms(std::uint64_t us) { return static_cast<double>(us) / 1000.0; }
-
-std::string format_us(double us) {
-  char text[32];
-  if (us < 1000) std::snprintf(text, sizeof text, "%.0f us", us);
-  else if (us < 1'000'000) std::snprintf(text, sizeof text, "%.2f ms", us / 1000);
-  else std::snprintf(text, sizeof text, "%.3f s", us / 1e6);
-  return text;
-}
 
 std::string format(const char* pattern, double value) {
   char text[64];
@@ -153,12 +146,12 @@ std::string server_timing_chart(const RunStats& s) {
   for (double p : {50.0, 99.0}) {
     const std::string tag = p == 50 ? "p50 " : "p99 ";
     const auto client = s.latency_us.value_at_percentile(p);
-    bars.push_back({tag + "client saw", ms(client), kBlue, format_us(static_cast<double>(client))});
+    bars.push_back({tag + "client saw", ms(client), kBlue, format_duration_us(static_cast<double>(client))});
     std::size_t color = 0;
     for (const auto& [name, h] : s.server_timing_us) {
       const auto value = h.value_at_percentile(p);
       bars.push_back({tag + "server: " + name, ms(value), kPalette[color++ % std::size(kPalette)],
-                      format_us(static_cast<double>(value))});
+                      format_duration_us(static_cast<double>(value))});
     }
   }
   return bar_chart_svg("Where the time went (Server-Timing vs client)", bars);
@@ -178,7 +171,7 @@ std::string percentile_table(const RunStats& s) {
   for (double p : {50.0, 75.0, 90.0, 99.0, 99.9, 99.99, 100.0}) {
     out += "<tr><td>" + (p == 100.0 ? std::string("max") : format("p%g", p)) + "</td>";
     for (const auto& column : columns) {
-      out += "<td>" + (column.h->count() ? format_us(static_cast<double>(column.h->value_at_percentile(p))) : "-") + "</td>";
+      out += "<td>" + (column.h->count() ? format_duration_us(static_cast<double>(column.h->value_at_percentile(p))) : "-") + "</td>";
     }
     out += "</tr>";
   }
@@ -202,15 +195,6 @@ std::string config_line(const nlohmann::json& config) {
   return out;
 }
 
-std::string iso_time(double unix_seconds) {
-  const auto seconds = static_cast<std::time_t>(unix_seconds);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[40];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &utc);
-  return text;
-}
-
 std::string page_head(const std::string& title) {
   return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + escape_xml(title) +
          "</title>\n<style>" + kStyle + "</style></head>\n<body>\n<h1>" + escape_xml(title) + "</h1>\n";
@@ -229,9 +213,9 @@ std::string render_html_report(const RunStats& s, const nlohmann::json& config, 
   const double error_pct = s.total() ? 100.0 * static_cast<double>(s.error_count()) / static_cast<double>(s.total()) : 0;
   out += "<div class=\"cards\">" + card(std::to_string(s.total()), "requests") +
          card(format("%.1f/s", s.throughput()), "throughput") +
-         card(format_us(static_cast<double>(s.latency_us.value_at_percentile(50))), "p50") +
-         card(format_us(static_cast<double>(s.latency_us.value_at_percentile(99))), "p99") +
-         card(format_us(static_cast<double>(s.latency_us.max())), "max") +
+         card(format_duration_us(static_cast<double>(s.latency_us.value_at_percentile(50))), "p50") +
+         card(format_duration_us(static_cast<double>(s.latency_us.value_at_percentile(99))), "p99") +
+         card(format_duration_us(static_cast<double>(s.latency_us.max())), "max") +
          card(std::to_string(s.error_count()) + format(" (%.2g%%)", error_pct), "errors") + "</div>\n";
 
   if (const auto rate = s.rate_check()) {
@@ -241,7 +225,7 @@ std::string render_html_report(const RunStats& s, const nlohmann::json& config, 
     if (!rate->kept_up) out += "<p class=\"warn\">The target could not keep up with the requested rate.</p>\n";
     if (s.late_starts > 0) {
       out += "<p class=\"warn\">" + std::to_string(s.late_starts) + " requests started late (up to " +
-             format_us(static_cast<double>(s.max_start_lag_us)) + ") because every connection was busy.</p>\n";
+             format_duration_us(static_cast<double>(s.max_start_lag_us)) + ") because every connection was busy.</p>\n";
     }
   }
   if (!slos.empty()) {
@@ -281,8 +265,8 @@ std::string render_talk_html(const std::vector<TalkRow>& rows, const std::string
     out += "<tr><td>" + escape_xml(row.name) + "</td><td>" + std::to_string(s.total()) + "</td><td>" +
            std::to_string(row.concurrency) + "</td><td>" + format("%.2f s", s.duration_s()) + "</td><td>" +
            format("%.2f s", row.ideal_s) + "</td><td>" + format("%.2f", row.ideal_s > 0 ? s.duration_s() / row.ideal_s : 0) +
-           "</td><td>" + format_us(static_cast<double>(s.latency_us.value_at_percentile(50))) + "</td><td>" +
-           format_us(static_cast<double>(s.latency_us.value_at_percentile(99))) + "</td><td>" +
+           "</td><td>" + format_duration_us(static_cast<double>(s.latency_us.value_at_percentile(50))) + "</td><td>" +
+           format_duration_us(static_cast<double>(s.latency_us.value_at_percentile(99))) + "</td><td>" +
            std::to_string(s.error_count()) + "</td></tr>";
     const std::string label = row.name + " x" + std::to_string(s.total());
     bars.push_back({label + " elapsed", s.duration_s(), kBlue, format("%.2f s", s.duration_s())});

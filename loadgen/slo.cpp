@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "loadgen/format.h"
+
 namespace loadlab::loadgen {
 namespace {
 
@@ -41,9 +43,7 @@ std::string format_value(const Slo& slo, double value) {
   char text[48];
   if (slo.metric == Slo::Metric::kErrorPercent) std::snprintf(text, sizeof text, "%.3g%%", value);
   else if (slo.metric == Slo::Metric::kRps) std::snprintf(text, sizeof text, "%.1f req/s", value);
-  else if (value < 1000) std::snprintf(text, sizeof text, "%.0fus", value);
-  else if (value < 1e6) std::snprintf(text, sizeof text, "%.2fms", value / 1e3);
-  else std::snprintf(text, sizeof text, "%.3fs", value / 1e6);
+  else return format_duration_us(value);
   return text;
 }
 

@@ -104,7 +104,8 @@ def compose_loadgen(server_bin, loadgen_bin, compose_file):
             fail("the loadgen command exited with {}".format(codes))
         files = sorted(os.listdir(reports))
         print("reports:", files)
-        expected = sorted("{}-replica-{}.json".format(kind, r) for kind in ("run", "talk") for r in "ab")
+        expected = sorted("{}-replica-{}.{}".format(kind, r, ext)
+                          for kind in ("run", "talk") for r in "ab" for ext in ("json", "html"))
         if files != expected:
             fail("expected {}".format(expected))
         merged = os.path.join(reports, "merged.json")
@@ -120,6 +121,11 @@ def compose_loadgen(server_bin, loadgen_bin, compose_file):
             talk = json.load(f)
         if talk.get("schema") != "loadlab-talk/1" or not talk.get("runs"):
             fail("talk report without runs")
+        for name in ("talk-replica-a.html", "run-replica-a.html"):
+            with open(os.path.join(reports, name)) as f:
+                page = f.read()
+            if "<svg" not in page or "</html>" not in page:
+                fail("{} is not an HTML report with plots".format(name))
 
 
 def package_of(path):
