@@ -133,12 +133,18 @@ std::string LineChart::svg(int width, int height) const {
 }
 
 std::string bar_chart_svg(const std::string& title, const std::vector<Bar>& bars, int width) {
-  constexpr int kRow = 24, kLabel = 170, kValue = 120;
+  constexpr int kRow = 24, kValue = 120;
   const int height = kTop + kRow * static_cast<int>(std::max<std::size_t>(1, bars.size())) + 10;
   double peak = 0;
-  for (const auto& bar : bars) peak = std::max(peak, bar.value);
+  std::size_t longest = 0;
+  for (const auto& bar : bars) {
+    peak = std::max(peak, bar.value);
+    longest = std::max(longest, bar.label.size());
+  }
+  // Room for the longest label at the tick font's ~6.5 px per character.
+  const double label_width = std::clamp(6.5 * static_cast<double>(longest) + 16, 120.0, width / 2.0);
   if (peak <= 0) peak = 1;
-  const double plot_w = width - kLabel - kValue;
+  const double plot_w = width - label_width - kValue;
   std::string out = "<svg class=\"chart\" viewBox=\"0 0 " + std::to_string(width) +
                     " " + std::to_string(height) + "\" width=\"" + std::to_string(width) + "\" height=\"" +
                     std::to_string(height) + "\" role=\"img\" aria-label=\"" + escape_xml(title) + "\">\n";
@@ -146,11 +152,11 @@ std::string bar_chart_svg(const std::string& title, const std::vector<Bar>& bars
   int y = kTop;
   for (const auto& bar : bars) {
     const double w = std::max(1.0, bar.value / peak * plot_w);
-    out += "<text class=\"tick\" text-anchor=\"end\" x=\"" + number(kLabel - 8) + "\" y=\"" + number(y + 16) + "\">" +
+    out += "<text class=\"tick\" text-anchor=\"end\" x=\"" + number(label_width - 8) + "\" y=\"" + number(y + 16) + "\">" +
            escape_xml(bar.label) + "</text>";
-    out += "<rect fill=\"" + bar.color + "\" x=\"" + number(kLabel) + "\" y=\"" + number(y + 4) + "\" width=\"" +
+    out += "<rect fill=\"" + bar.color + "\" x=\"" + number(label_width) + "\" y=\"" + number(y + 4) + "\" width=\"" +
            number(w) + "\" height=\"" + number(kRow - 8) + "\"/>";
-    out += "<text class=\"tick\" x=\"" + number(kLabel + w + 6) + "\" y=\"" + number(y + 16) + "\">" +
+    out += "<text class=\"tick\" x=\"" + number(label_width + w + 6) + "\" y=\"" + number(y + 16) + "\">" +
            escape_xml(bar.value_label) + "</text>\n";
     y += kRow;
   }

@@ -18,12 +18,15 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
+reports="$root/reports"
+mkdir -p "$reports"
 echo
-"$bin/loadgen/loadlab-loadgen" talk "http://127.0.0.1:$port"
+"$bin/loadgen/loadlab-loadgen" talk --html "$reports/talk.html" "http://127.0.0.1:$port"
 echo
 echo "--- and the CPU-bound half of the talk: /prime/N on the worker pool"
-"$bin/loadgen/loadlab-loadgen" -n 200 -c 20 "http://127.0.0.1:$port/prime/1000000007"
+"$bin/loadgen/loadlab-loadgen" -n 200 -c 20 --html "$reports/prime.html" "http://127.0.0.1:$port/prime/1000000007"
 echo
+echo "HTML reports (plots, open offline): $reports/talk.html, $reports/prime.html"
 if [ "${LOADLAB_DEMO_EXIT:-0}" = 1 ]; then exit 0; fi
 echo "loadlab-server is running at http://127.0.0.1:$port/ : try /250, /prime/97, /metrics,"
 echo "or your own clients (examples/). Ctrl-C stops it."
