@@ -144,6 +144,27 @@ TEST(Interrupt, CtrlCStopsSendingAndReportsWhatWasMeasured) {
   EXPECT_EQ(report["requests"]["errors"], 0);
 }
 
+TEST(Progress, NothingWhenNotOnATerminal) {
+  ServerProcess server;
+  const auto result = loadgen({"-d", "1500ms", "-c", "5", "-q", base(server) + "/5"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.err, "");
+  const auto chatty = loadgen({"-d", "1500ms", "-c", "5", base(server) + "/5"});
+  EXPECT_EQ(chatty.err.find("p99 so far"), std::string::npos) << chatty.err;
+}
+
+TEST(Progress, ALiveLineOnATerminal) {
+  ServerProcess server;
+  // script(1) runs the command on a pseudo-terminal, as a user's shell would.
+  const std::string command = std::string(LOADLAB_LOADGEN_BIN) + " -d 2500ms -c 5 " + base(server) + "/5";
+  const auto result = run_command({"script", "-qec", command, "/dev/null"}, 60s);
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_NE(result.out.find("\r"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("req/s"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("p99 so far"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("Requests:"), std::string::npos) << result.out;
+}
+
 TEST(HtmlReport, IsSelfContainedWithEveryPlot) {
   ServerProcess server;
   const std::string html_path = temp_file("report.html");

@@ -85,6 +85,28 @@ TEST(RunStats, MergedIntervalsLineUpOnTheWallClock) {
   EXPECT_EQ(first_late.start_unix, 100);
 }
 
+TEST(RunStats, ATrailingFragmentFoldsIntoTheIntervalBefore) {
+  RunStats stats;
+  stats.start_unix = 100;
+  stats.end_unix = 102.004;  // a 2 s run whose last response landed 4 ms late
+  stats.record_response(200, 10, 10, 500'000'000);
+  stats.record_response(200, 10, 10, 1'500'000'000);
+  stats.record_response(200, 10, 10, 2'003'000'000);
+  ASSERT_EQ(stats.intervals.size(), 3u);
+  stats.fold_trailing_fragment();
+  ASSERT_EQ(stats.intervals.size(), 2u);
+  EXPECT_EQ(stats.intervals[1].responses, 2u);
+  EXPECT_NEAR(stats.interval_length_s(1), 1.004, 1e-9);  // the last one ends with the run
+  EXPECT_DOUBLE_EQ(stats.interval_length_s(0), 1.0);
+
+  RunStats long_tail = stats;
+  long_tail.end_unix = 102.6;  // more than half an interval: a real interval of its own
+  long_tail.record_response(200, 10, 10, 2'500'000'000);
+  long_tail.fold_trailing_fragment();
+  EXPECT_EQ(long_tail.intervals.size(), 3u);
+  EXPECT_NEAR(long_tail.interval_length_s(2), 0.6, 1e-9);
+}
+
 TEST(RunStats, RatesOfParallelRunsAddUp) {
   RunStats a, b;
   a.target_rate = 100;
