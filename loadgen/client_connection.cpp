@@ -19,10 +19,15 @@ ClientConnection::ClientConnection(EngineThread& engine, const RequestShape& sha
 }
 
 void ClientConnection::idle() {
-  if (!finished_) engine_.on_idle(*this);
+  // Once only: a parked connection that the server then closes stays parked (assign()
+  // reconnects it); offering it twice would let the engine hand it two requests at once.
+  if (finished_ || parked_) return;
+  parked_ = true;
+  engine_.on_idle(*this);
 }
 
 void ClientConnection::assign(std::uint64_t index, std::uint64_t intended_ns) {
+  parked_ = false;
   intended_ns_ = intended_ns;
   sent_ns_ = uv_hrtime();
   engine_.note_send(intended_ns, sent_ns_);

@@ -83,6 +83,20 @@ TEST(OpenLoop, AServerStallShowsInCorrectedLatencyNotInServiceTime) {
   EXPECT_GE(worst, 500'000u);
 }
 
+TEST(OpenLoop, IdleConnectionsTheServerClosesAreReusedOnce) {
+  // Requests of 120 ms every 50 ms over 3 connections, and a server that closes a keep-alive
+  // connection after 10 ms idle: connections are closed under the loadgen while it holds them
+  // as idle. Each must be reconnected once when a request is due, and never be handed a second
+  // request while it carries one (that lost requests: 38 of 40 recorded).
+  ServerProcess server({"--keepalive-timeout-ms", "10"});
+  const auto result = loadgen({"--rate", "20", "-c", "3", "-n", "40", "--json", "-", "-q", base(server) + "/120"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto report = nlohmann::json::parse(result.out);
+  EXPECT_EQ(report["requests"]["responses"], 40);
+  EXPECT_EQ(report["requests"]["errors"], 0);
+  EXPECT_GT(report["connections_opened"].get<int>(), 3);  // closed ones were reopened
+}
+
 TEST(OpenLoop, ASlowTargetIsReportedAsNotKeepingUp) {
   ServerProcess server;
   // 4 connections of 100 ms requests carry at most 40 req/s; 200 were asked for.
