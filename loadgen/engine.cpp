@@ -46,6 +46,7 @@ EngineThread::EngineThread(LoadPlan& plan, unsigned connections, std::uint64_t s
       read_buffer_(kReadBufferBytes),
       abort_signal_(AsyncSignal::create<&EngineThread::on_abort>(loop_.get(), this)),
       tick_(loop_.get()),
+      rate_(rate_share),
       phase_ns_(phase_ns) {
   abort_signal_.unref();
   stats_.interval_ms = plan.options().interval_ms;
@@ -53,7 +54,6 @@ EngineThread::EngineThread(LoadPlan& plan, unsigned connections, std::uint64_t s
   for (unsigned i = 0; i < connections; ++i) {
     connections_.push_back(std::make_unique<ClientConnection>(*this, shapes[i % shapes.size()]));
   }
-  rate_ = rate_share;
 }
 
 void EngineThread::run() {
