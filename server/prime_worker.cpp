@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstddef>
+#include <cstring>
 
 #include "server/primality.h"
 
@@ -14,21 +15,6 @@ namespace loadlab::server {
 namespace {
 
 constexpr int kWorkerNice = 5;
-
-bool read_full(int fd, void* data, std::size_t length) {
-  auto* bytes = static_cast<char*>(data);
-  while (length > 0) {
-    const ssize_t n = ::read(fd, bytes, length);
-    if (n == 0) return false;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    bytes += n;
-    length -= static_cast<std::size_t>(n);
-  }
-  return true;
-}
 
 bool write_full(int fd, const void* data, std::size_t length) {
   const auto* bytes = static_cast<const char*>(data);
@@ -61,12 +47,30 @@ int run_prime_worker() {
   // still run the moment they wake, or each finished job waits a scheduler slice for its next
   // one. A lower priority gives the I/O threads that precedence (as nice'd batch work would).
   setpriority(PRIO_PROCESS, 0, kWorkerNice);
-  JobFrame job{};
-  while (read_full(STDIN_FILENO, &job, sizeof job)) {
-    const std::uint64_t start = now_ns();
-    const PrimalityResult result = job.method == 1 ? miller_rabin(job.n) : trial_division(job.n);
-    const ResultFrame frame{job.job_id, result.prime ? 1u : 0u, result.divisor, now_ns() - start};
-    if (!write_full(STDOUT_FILENO, &frame, sizeof frame)) return 1;
+  // Reads whatever frames have arrived (up to the most the pool sends at once), answers them
+  // in order and writes all their results with one system call.
+  char input[sizeof(JobFrame) * kMaxFramesPerWorker];
+  ResultFrame results[kMaxFramesPerWorker];
+  std::size_t filled = 0;
+  for (;;) {
+    const ssize_t n = ::read(STDIN_FILENO, input + filled, sizeof input - filled);
+    if (n == 0) break;  // the server closed our stdin: stop
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return 1;
+    }
+    filled += static_cast<std::size_t>(n);
+    const std::size_t count = filled / sizeof(JobFrame);
+    for (std::size_t i = 0; i < count; ++i) {
+      JobFrame job;
+      std::memcpy(&job, input + i * sizeof job, sizeof job);
+      const std::uint64_t start = now_ns();
+      const PrimalityResult result = job.method == 1 ? miller_rabin(job.n) : trial_division(job.n);
+      results[i] = ResultFrame{job.job_id, result.prime ? 1u : 0u, result.divisor, start, now_ns() - start};
+    }
+    if (!write_full(STDOUT_FILENO, results, count * sizeof(ResultFrame))) return 1;
+    filled -= count * sizeof(JobFrame);
+    std::memmove(input, input + count * sizeof(JobFrame), filled);  // a partial frame, if any
   }
   return 0;
 }

@@ -2,6 +2,7 @@
 // stdin/stdout pipes. Workers are the server's own executable started with --prime-worker.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace loadlab::server {
@@ -9,6 +10,10 @@ namespace loadlab::server {
 inline constexpr const char* kPrimeWorkerFlag = "--prime-worker";
 
 // Fixed-size, native-endian frames: both ends are the same binary on the same machine.
+// The pool may write several job frames at once (cheap jobs, under load); a worker answers
+// them in order, and the results of what it read in one go in one write.
+inline constexpr std::size_t kMaxFramesPerWorker = 16;
+
 struct JobFrame {
   std::uint64_t job_id;
   std::uint64_t n;
@@ -19,6 +24,7 @@ struct ResultFrame {
   std::uint64_t job_id;
   std::uint64_t prime;
   std::uint64_t divisor;
+  std::uint64_t started_ns;  // CLOCK_MONOTONIC, the clock of uv_hrtime(): when computing began
   std::uint64_t compute_ns;
 };
 

@@ -6,7 +6,6 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
-#include <optional>
 
 #include "server/loop_context.h"
 #include "server/prime_worker.h"
@@ -22,6 +21,14 @@ constexpr std::uint64_t kFirstBackoffMs = 100;
 constexpr std::uint64_t kMaxBackoffMs = 5000;
 // On shutdown, workers get this long to finish their job and exit before SIGKILL.
 constexpr std::uint64_t kStopGraceMs = 2000;
+
+// Jobs whose worst case is well under a millisecond (trial division of n < 2^32, or
+// Miller-Rabin) may wait at a busy worker behind other such jobs, so that under load one pipe
+// write carries several and the worker answers them with one read and one write. Anything
+// that may take longer only goes to an idle worker, and nothing queues behind it.
+bool is_cheap(const PrimeRequest& request) {
+  return request.method == PrimeMethod::kMillerRabin || request.n < (std::uint64_t{1} << 32);
+}
 
 std::string millis(std::uint64_t ns) {
   std::string out;
@@ -43,19 +50,20 @@ struct WorkerPool::Worker {
   uv_pipe_t from_worker{};
   int open_handles = 0;
   int pid = 0;
-  bool killed = false;  // SIGKILLed after a timeout: not idle, its exit is expected
+  bool killed = false;  // SIGKILLed after a timeout: takes no job, its exit is expected
   std::uint64_t started_ms = 0;
-  std::optional<Job> job;
-  JobFrame frame{};
+  std::deque<Job> jobs;  // handed over, answered in this order; the first is being computed
+  JobFrame outgoing[kMaxFramesPerWorker] = {};
+  std::size_t outgoing_count = 0;
   uv_write_t write_req{};
-  // A worker can answer before libuv has run the write's callback; write_req may not be
-  // reused (for the next job) until then, or the stream's write queue is corrupted.
+  // A worker can answer before libuv has run the write's callback; write_req and outgoing may
+  // not be reused (for the next jobs) until then, or the stream's write queue is corrupted.
   bool writing = false;
-  char result[sizeof(ResultFrame)] = {};
+  char results[sizeof(ResultFrame) * kMaxFramesPerWorker] = {};
   std::size_t filled = 0;
-  Timer timer;
+  Timer timer;  // --job-timeout-ms of the job being computed
 
-  bool idle() const { return !job && !killed && !writing; }
+  bool can_take_jobs() const { return !killed && !writing && jobs.size() < kMaxFramesPerWorker; }
 
   void close_handles() {
     for (uv_handle_t* handle : {reinterpret_cast<uv_handle_t*>(&to_worker), reinterpret_cast<uv_handle_t*>(&from_worker),
@@ -137,17 +145,21 @@ void WorkerPool::spawn(std::size_t slot) {
       reinterpret_cast<uv_stream_t*>(&w->from_worker),
       [](uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
         auto* reader = owner_of<Worker>(handle);
-        *buf = uv_buf_init(reader->result + reader->filled, static_cast<unsigned>(sizeof reader->result - reader->filled));
+        *buf = uv_buf_init(reader->results + reader->filled, static_cast<unsigned>(sizeof reader->results - reader->filled));
       },
       [](uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
         auto* reader = owner_of<Worker>(stream);
         if (nread <= 0) return;  // EOF: the exit callback tells what happened
         reader->filled += static_cast<std::size_t>(nread);
-        if (reader->filled < sizeof reader->result) return;
-        reader->filled = 0;
-        ResultFrame frame;
-        std::memcpy(&frame, reader->result, sizeof frame);
-        reader->pool.on_result(*reader, frame.job_id, frame.prime != 0, frame.divisor, frame.compute_ns);
+        const std::size_t count = reader->filled / sizeof(ResultFrame);
+        for (std::size_t i = 0; i < count; ++i) {
+          ResultFrame frame;
+          std::memcpy(&frame, reader->results + i * sizeof frame, sizeof frame);
+          reader->pool.on_result(*reader, frame);
+        }
+        reader->filled -= count * sizeof(ResultFrame);
+        std::memmove(reader->results, reader->results + count * sizeof(ResultFrame), reader->filled);
+        if (count > 0) reader->pool.dispatch();
       });
   workers_[slot] = std::move(worker);
   alive_.fetch_add(1);
@@ -191,7 +203,7 @@ void WorkerPool::submit(LoopContext& loop, ExchangeRef ref, const PrimeRequest& 
   queued_.fetch_add(1);
   {
     std::lock_guard lock(inbox_mutex_);
-    inbox_.push_back(Job{0, &loop, ref, request, uv_hrtime(), 0});
+    inbox_.push_back(Job{0, &loop, ref, request, uv_hrtime()});
   }
   inbox_signal_.send();
 }
@@ -214,58 +226,104 @@ void WorkerPool::on_inbox() {
   dispatch();
 }
 
+WorkerPool::Worker* WorkerPool::pick_worker(const Job& job) {
+  Worker* least_loaded = nullptr;
+  for (auto& slot : workers_) {
+    if (!slot || !slot->can_take_jobs()) continue;
+    Worker& worker = *slot;
+    if (worker.jobs.empty()) return &worker;
+    // A costly job only ever runs alone, so the first job tells whether all are cheap.
+    if (!is_cheap(job.request) || !is_cheap(worker.jobs.front().request)) continue;
+    if (least_loaded == nullptr || worker.jobs.size() < least_loaded->jobs.size()) least_loaded = &worker;
+  }
+  return least_loaded;
+}
+
 void WorkerPool::dispatch() {
   if (stopping_) return;
-  for (auto& slot : workers_) {
-    if (queue_.empty()) return;
-    if (!slot || !slot->idle()) continue;
-    Worker& worker = *slot;
-    Job job = queue_.front();
+  // Strictly FIFO: when the oldest job finds no worker, the ones behind it wait too.
+  while (!queue_.empty()) {
+    Worker* worker = pick_worker(queue_.front());
+    if (worker == nullptr) break;
+    const Job& job = queue_.front();
+    if (worker->jobs.empty()) {
+      busy_.fetch_add(1);
+      worker->timer.start<&Worker::on_timeout>(worker, config_.job_timeout_ms);
+    }
+    worker->outgoing[worker->outgoing_count++] =
+        JobFrame{job.id, job.request.n, job.request.method == PrimeMethod::kMillerRabin ? 1u : 0u};
+    worker->jobs.push_back(job);
     queue_.pop_front();
     queued_.fetch_sub(1);
-    busy_.fetch_add(1);
-    job.started_ns = uv_hrtime();
-    worker.frame = JobFrame{job.id, job.request.n, job.request.method == PrimeMethod::kMillerRabin ? 1u : 0u};
-    worker.job = job;
-    worker.write_req.data = &worker;
-    worker.writing = true;
-    uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(&worker.frame), sizeof worker.frame);
-    uv_write(&worker.write_req, reinterpret_cast<uv_stream_t*>(&worker.to_worker), &buf, 1, [](uv_write_t* req, int status) {
-      Worker* done = owner_of<Worker>(req);
-      done->writing = false;
-      // A failed write means the worker is gone; its exit callback answers the job.
-      if (status < 0 && status != UV_ECANCELED) {
-        uv_process_kill(&done->process, SIGKILL);
-      } else if (status == 0) {
-        done->pool.dispatch();  // its result may have arrived first: it is free only now
-      }
-    });
-    worker.timer.start<&Worker::on_timeout>(&worker, config_.job_timeout_ms);
+    in_flight_.fetch_add(1);
+  }
+  for (auto& slot : workers_) {
+    if (slot && !slot->writing && slot->outgoing_count > 0) send_jobs(*slot);
   }
 }
 
-void WorkerPool::on_result(Worker& worker, std::uint64_t job_id, bool prime, std::uint64_t divisor,
-                           std::uint64_t compute_ns) {
-  if (!worker.job || worker.job->id != job_id) return;  // already answered (timed out)
-  worker.timer.stop();
-  const Job job = *worker.job;
-  worker.job.reset();
-  busy_.fetch_sub(1);
+void WorkerPool::send_jobs(Worker& worker) {
+  worker.write_req.data = &worker;
+  worker.writing = true;
+  uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(worker.outgoing),
+                             static_cast<unsigned>(worker.outgoing_count * sizeof(JobFrame)));
+  uv_write(&worker.write_req, reinterpret_cast<uv_stream_t*>(&worker.to_worker), &buf, 1, [](uv_write_t* req, int status) {
+    Worker* done = owner_of<Worker>(req);
+    done->writing = false;
+    done->outgoing_count = 0;
+    // A failed write means the worker is gone; its exit callback answers the jobs.
+    if (status < 0 && status != UV_ECANCELED) {
+      uv_process_kill(&done->process, SIGKILL);
+    } else if (status == 0) {
+      done->pool.dispatch();  // it may take more jobs only now
+    }
+  });
+}
+
+void WorkerPool::on_result(Worker& worker, const ResultFrame& result) {
+  // Not the job it holds: that one timed out and was answered already.
+  if (worker.jobs.empty() || worker.jobs.front().id != result.job_id) return;
+  const Job job = worker.jobs.front();
+  worker.jobs.pop_front();
+  in_flight_.fetch_sub(1);
+  if (worker.jobs.empty()) {
+    worker.timer.stop();
+    busy_.fetch_sub(1);
+  } else {
+    worker.timer.start<&Worker::on_timeout>(&worker, config_.job_timeout_ms);  // the next one's turn
+  }
   jobs_ok_.fetch_add(1);
-  const std::uint64_t queue_ns = job.started_ns - job.submitted_ns;
-  std::string body = "{\"n\":" + std::to_string(job.request.n) + ",\"prime\":" + (prime ? "true" : "false") +
-                     ",\"divisor\":" + (divisor != 0 ? std::to_string(divisor) : "null") + ",\"method\":\"" +
+  const std::uint64_t queue_ns = result.started_ns > job.submitted_ns ? result.started_ns - job.submitted_ns : 0;
+  std::string body = "{\"n\":" + std::to_string(job.request.n) + ",\"prime\":" + (result.prime != 0 ? "true" : "false") +
+                     ",\"divisor\":" + (result.divisor != 0 ? std::to_string(result.divisor) : "null") + ",\"method\":\"" +
                      std::string(prime_method_name(job.request.method)) + "\",\"worker_pid\":" + std::to_string(worker.pid) +
-                     ",\"queue_ms\":" + millis(queue_ns) + ",\"compute_ms\":" + millis(compute_ns) + "}\n";
-  std::string headers = "Server-Timing: queue;dur=" + millis(queue_ns) + ", compute;dur=" + millis(compute_ns) + "\r\n";
+                     ",\"queue_ms\":" + millis(queue_ns) + ",\"compute_ms\":" + millis(result.compute_ns) + "}\n";
+  std::string headers =
+      "Server-Timing: queue;dur=" + millis(queue_ns) + ", compute;dur=" + millis(result.compute_ns) + "\r\n";
   answer(job, 200, std::move(body), std::move(headers));
-  dispatch();
+}
+
+void WorkerPool::requeue_waiting(Worker& worker) {
+  // The jobs behind the one being computed were never started: they go back to the front of
+  // the queue, in order, for the next worker (or fail if the server is stopping).
+  for (auto job = worker.jobs.rbegin(); job != worker.jobs.rend(); ++job) {
+    in_flight_.fetch_sub(1);
+    if (stopping_) {
+      answer_error(*job, 503, "the server is shutting down");
+      continue;
+    }
+    queued_.fetch_add(1);
+    queue_.push_front(*job);
+  }
+  worker.jobs.clear();
 }
 
 void WorkerPool::on_job_timeout(Worker& worker) {
-  if (!worker.job) return;
-  const Job job = *worker.job;
-  worker.job.reset();
+  if (worker.jobs.empty()) return;
+  const Job job = worker.jobs.front();
+  worker.jobs.pop_front();
+  in_flight_.fetch_sub(1);
+  requeue_waiting(worker);
   worker.killed = true;
   busy_.fetch_sub(1);
   jobs_timeout_.fetch_add(1);
@@ -274,19 +332,23 @@ void WorkerPool::on_job_timeout(Worker& worker) {
                              ") was killed and is being replaced");
   spdlog::warn("/prime job n={} timed out; killing worker pid {}", job.request.n, worker.pid);
   uv_process_kill(&worker.process, SIGKILL);
+  dispatch();
 }
 
 void WorkerPool::on_worker_exit(Worker& worker, std::int64_t exit_status, int term_signal) {
   alive_.fetch_sub(1);
   worker.timer.stop();
-  if (worker.job) {
+  if (!worker.jobs.empty()) {
     busy_.fetch_sub(1);
     jobs_worker_died_.fetch_add(1);
+    const Job job = worker.jobs.front();
+    worker.jobs.pop_front();
+    in_flight_.fetch_sub(1);
+    requeue_waiting(worker);
     const std::string how = term_signal != 0 ? std::string("killed by signal ") + strsignal(term_signal)
                                              : "exited with status " + std::to_string(exit_status);
-    answer_error(*worker.job, 502, "the worker testing n=" + std::to_string(worker.job->request.n) + " (pid " +
-                                       std::to_string(worker.pid) + ") " + how + "; it is being replaced");
-    worker.job.reset();
+    answer_error(job, 502, "the worker testing n=" + std::to_string(job.request.n) + " (pid " +
+                               std::to_string(worker.pid) + ") " + how + "; it is being replaced");
   }
   if (!worker.killed && !stopping_) {
     spdlog::warn("/prime worker pid {} {} unexpectedly", worker.pid,
@@ -301,12 +363,12 @@ void WorkerPool::on_worker_exit(Worker& worker, std::int64_t exit_status, int te
     respawn_backoff_ms_[slot] = 0;
     restarts_.fetch_add(1);
     spawn(slot);
-    dispatch();
-    return;
+  } else {
+    respawn_backoff_ms_[slot] = std::min(kMaxBackoffMs, std::max(kFirstBackoffMs, respawn_backoff_ms_[slot] * 2));
+    respawn_due_ms_[slot] = uv_now(loop_.get()) + respawn_backoff_ms_[slot];
+    respawn_timer_.start<&WorkerPool::on_respawn_timer>(this, respawn_backoff_ms_[slot]);
   }
-  respawn_backoff_ms_[slot] = std::min(kMaxBackoffMs, std::max(kFirstBackoffMs, respawn_backoff_ms_[slot] * 2));
-  respawn_due_ms_[slot] = uv_now(loop_.get()) + respawn_backoff_ms_[slot];
-  respawn_timer_.start<&WorkerPool::on_respawn_timer>(this, respawn_backoff_ms_[slot]);
+  dispatch();  // the requeued jobs, if any
 }
 
 void WorkerPool::release(Worker* worker) {
@@ -356,6 +418,7 @@ void WorkerPool::append_prometheus(std::string& out) const {
   sample("loadlab_prime_workers", "gauge", "Worker processes alive.", alive_.load());
   sample("loadlab_prime_workers_busy", "gauge", "Workers computing a job.", busy_.load());
   sample("loadlab_prime_queue_depth", "gauge", "Jobs waiting for a worker.", queued_.load());
+  sample("loadlab_prime_jobs_in_flight", "gauge", "Jobs handed to a worker, not answered yet.", in_flight_.load());
   out.append("# HELP loadlab_prime_jobs_total /prime jobs by outcome.\n# TYPE loadlab_prime_jobs_total counter\n");
   for (const auto& [outcome, value] : {std::pair{"ok", jobs_ok_.load()}, std::pair{"timeout", jobs_timeout_.load()},
                                        std::pair{"worker_died", jobs_worker_died_.load()},

@@ -8,6 +8,11 @@
 //
 // Event loops hand jobs over through a mutex-protected inbox and a uv_async; results go back to
 // the loop that asked, through that loop's own mailbox (LoopContext::post).
+//
+// Under load, cheap jobs are pipelined: a busy worker may hold up to kMaxFramesPerWorker of
+// them, sent in one write and answered in one, so the per-job cost is not two wake-ups and
+// four system calls. Should a worker die or time out, only the job it was computing fails;
+// those behind it were not started and go back to the front of the queue.
 #pragma once
 
 #include <atomic>
@@ -23,6 +28,7 @@
 #include "server/config.h"
 #include "server/metrics.h"
 #include "server/prime_service.h"
+#include "server/prime_worker.h"
 
 namespace loadlab::server {
 
@@ -46,7 +52,6 @@ class WorkerPool final : public PrimeService, public MetricsSource {
     ExchangeRef ref{};
     PrimeRequest request{};
     std::uint64_t submitted_ns = 0;
-    std::uint64_t started_ns = 0;
   };
   struct Worker;
 
@@ -57,7 +62,10 @@ class WorkerPool final : public PrimeService, public MetricsSource {
   void spawn(std::size_t slot);
   void on_respawn_timer();
   void dispatch();
-  void on_result(Worker& worker, std::uint64_t job_id, bool prime, std::uint64_t divisor, std::uint64_t compute_ns);
+  Worker* pick_worker(const Job& job);
+  void send_jobs(Worker& worker);
+  void on_result(Worker& worker, const ResultFrame& result);
+  void requeue_waiting(Worker& worker);
   void on_job_timeout(Worker& worker);
   void on_worker_exit(Worker& worker, std::int64_t exit_status, int term_signal);
   void release(Worker* worker);
@@ -87,6 +95,7 @@ class WorkerPool final : public PrimeService, public MetricsSource {
   std::atomic<std::uint64_t> queued_{0};
   std::atomic<std::uint64_t> alive_{0};
   std::atomic<std::uint64_t> busy_{0};
+  std::atomic<std::uint64_t> in_flight_{0};
   std::atomic<std::uint64_t> jobs_ok_{0};
   std::atomic<std::uint64_t> jobs_timeout_{0};
   std::atomic<std::uint64_t> jobs_worker_died_{0};

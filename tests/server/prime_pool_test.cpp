@@ -14,6 +14,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "tests/support/http_client.h"
 #include "tests/support/server_process.h"
@@ -174,6 +175,63 @@ TEST(PrimePool, KilledWorkerFailsOnlyItsJobAndIsReplaced) {
   EXPECT_EQ(metric(server.port(), "loadlab_prime_worker_restarts_total"), 1);
   EXPECT_EQ(metric(server.port(), R"(loadlab_prime_jobs_total\{outcome="worker_died"\})"), 1);
   EXPECT_EQ(children_of(server.pid()).size(), 2u);  // replaced, and the dead one reaped
+}
+
+// Cheap jobs are pipelined: a busy worker holds several. When it dies, only the one it was
+// computing fails; the others were not started and are run by its replacement.
+TEST(PrimePool, JobsWaitingAtAKilledWorkerAreRetriedNotFailed) {
+  ServerProcess server({"--workers", "1"});
+  ASSERT_TRUE(wait_for([&] { return children_of(server.pid()).size() == 1; }, 5s));
+  const int worker = *children_of(server.pid()).begin();
+  kill(worker, SIGSTOP);  // holds every job it is handed
+  std::vector<std::unique_ptr<TcpClient>> clients;
+  for (int i = 0; i < 5; ++i) {
+    clients.push_back(std::make_unique<TcpClient>(server.port()));
+    clients.back()->send(get_request("/prime/" + std::to_string(101 + 2 * i)));
+  }
+  ASSERT_TRUE(wait_for([&] { return metric(server.port(), "loadlab_prime_jobs_in_flight") == 5; }, 5s));
+  EXPECT_EQ(metric(server.port(), "loadlab_prime_queue_depth"), 0);
+  std::this_thread::sleep_for(100ms);
+  kill(worker, SIGKILL);
+  int ok = 0, failed = 0;
+  for (auto& client : clients) {
+    const auto response = client->read_response(10s);
+    ASSERT_TRUE(response);
+    if (response->status == 502) ++failed;
+    if (response->status != 200) continue;
+    ++ok;
+    const auto body = nlohmann::json::parse(response->body);
+    EXPECT_NE(body["worker_pid"], worker);
+    EXPECT_GE(body["queue_ms"].get<double>(), 100.0);  // the time spent waiting at the stopped worker
+  }
+  EXPECT_EQ(ok, 4);
+  EXPECT_EQ(failed, 1);
+  EXPECT_EQ(metric(server.port(), R"(loadlab_prime_jobs_total\{outcome="worker_died"\})"), 1);
+  EXPECT_EQ(metric(server.port(), "loadlab_prime_jobs_in_flight"), 0);
+}
+
+// A job that may be long runs alone: cheap jobs go to the other worker instead of queueing
+// behind it.
+TEST(PrimePool, NothingWaitsBehindACostlyJob) {
+  ServerProcess server({"--workers", "2"});
+  ASSERT_TRUE(wait_for([&] { return metric(server.port(), "loadlab_prime_workers") == 2; }, 5s));
+  TcpClient slow(server.port());
+  slow.send(get_request("/prime/2305843009213693951"));  // trial division: seconds
+  ASSERT_TRUE(wait_for([&] { return metric(server.port(), "loadlab_prime_workers_busy") == 1; }, 5s));
+  std::vector<std::unique_ptr<TcpClient>> clients;
+  for (int i = 0; i < 20; ++i) {
+    clients.push_back(std::make_unique<TcpClient>(server.port()));
+    clients.back()->send(get_request("/prime/" + std::to_string(1000003 + 2 * i)));
+  }
+  std::set<int> pids;
+  for (auto& client : clients) {
+    const auto response = client->read_response(10s);
+    ASSERT_TRUE(response);
+    ASSERT_EQ(response->status, 200) << response->body;
+    pids.insert(nlohmann::json::parse(response->body)["worker_pid"].get<int>());
+  }
+  EXPECT_EQ(pids.size(), 1u);  // all on the free worker
+  EXPECT_EQ(metric(server.port(), "loadlab_prime_workers_busy"), 1);  // the costly one still computing
 }
 
 TEST(PrimePool, JobOverTheTimeLimitGets504AndTheWorkerIsReplaced) {
