@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
@@ -36,6 +37,24 @@ void set_port(sockaddr_storage& address, std::uint16_t port) {
   }
 }
 
+// Our listeners set SO_REUSEPORT, so the kernel would let them join the listeners of another
+// process of the same user on the same port and quietly split its connections with it. A
+// plain bind first (SO_REUSEADDR, as libuv's, so TIME_WAIT does not count) fails instead.
+void ensure_port_is_free(const sockaddr_storage& address, const std::string& host, std::uint16_t port) {
+  if (port == 0) return;  // the kernel picks a free one
+  const int fd = ::socket(address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
+  const int on = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  const socklen_t length = address.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+  const int status = ::bind(fd, reinterpret_cast<const sockaddr*>(&address), length);
+  const int error = errno;
+  ::close(fd);
+  if (status == 0) return;
+  throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port) + ": " + std::strerror(error) +
+                           (error == EADDRINUSE ? " (another process is listening there; pick another --port)" : ""));
+}
+
 std::string url_host(const std::string& host, const sockaddr_storage& address) {
   return address.ss_family == AF_INET6 ? "[" + host + "]" : host;
 }
@@ -50,6 +69,7 @@ Server::Server(const ServerConfig& config)
       drain_timer_(main_loop_.get()),
       loop_finished_(AsyncSignal::create<&Server::on_loop_finished>(main_loop_.get(), this)) {
   sockaddr_storage address = resolve_listen_address(config.host, config.port);
+  ensure_port_is_free(address, config.host, config.port);
   // The pool's processes start before any event-loop thread exists.
   pool_ = std::make_unique<WorkerPool>(config);
   shared_.prime = pool_.get();

@@ -228,6 +228,20 @@ TEST(Lifecycle, EnvironmentVariablesConfigureTheServer) {
   EXPECT_EQ(response->status, 400);
 }
 
+// SO_REUSEPORT would let a second server share a busy port and take half its connections
+// without a word; it must refuse to start instead.
+TEST(Lifecycle, APortInUseIsAnErrorNotAShare) {
+  ServerProcess first;
+  const auto second = run_command(
+      {LOADLAB_SERVER_BIN, "--host", "127.0.0.1", "--port", std::to_string(first.port()), "--workers", "1"}, 10s);
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_NE(second.err.find("in use"), std::string::npos) << second.err;
+  EXPECT_NE(second.err.find(std::to_string(first.port())), std::string::npos) << second.err;
+  const auto response = http_get(first.port(), "/healthz");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+}
+
 TEST(Lifecycle, BadFlagsFailFastWithUsage) {
   const auto result = run_command({LOADLAB_SERVER_BIN, "--threads", "lots"}, 10s);
   EXPECT_NE(result.exit_code, 0);
