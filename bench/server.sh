@@ -3,7 +3,8 @@
 #  1. /0 throughput: loadlab (--threads 1) vs nginx (1 worker), wrk -t1 -c100, interleaved
 #     rounds, median ratio. wrk and the server are pinned to different cores.
 #  2. Fan-in: 10000 connections on /1000 for 20 s: throughput vs the ideal 10000 req/s, p99,
-#     server peak RSS.
+#     server peak RSS; then the steady-state p99 (t = 5..15 s) from a loadlab-loadgen run's
+#     per-second histograms, which wrk cannot give: its p99 includes the connection storm.
 # Usage: bench/server.sh [build-dir]   (default build/release; needs: bash scripts/install-deps.sh bench)
 set -euo pipefail
 BUILD_DIR=${1:-${BUILD_DIR:-}}
@@ -76,6 +77,29 @@ PY
   cat "$work/steady-$1.txt"
 }
 
+# p99 of the loadgen's per-second histograms from t=5 s to t=15 s, merged: the steady state,
+# without the first second or two in which all 10 000 connections open and send at once.
+steady_p99() {  # port
+  "$loadgen_bin" -c10000 -t2 -d20s -q --json "$work/fanin-loadgen.json" "http://127.0.0.1:$1/1000" >/dev/null 2>&1 || true
+  python3 - "$work/fanin-loadgen.json" <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1]))
+counts = {}
+for interval in report["intervals"]:
+    if 5 <= interval["t_s"] < 15:
+        for value, count in interval["histogram"]["buckets"]:
+            counts[value] = counts.get(value, 0) + count
+total, seen, starts = sum(counts.values()), 0, sorted(counts)
+for i, value in enumerate(starts):
+    seen += counts[value]
+    if seen >= 0.99 * total:
+        upper = starts[i + 1] if i + 1 < len(starts) else report["latency_us"]["max"]
+        print(f"loadlab-loadgen -c10000 -t2: whole-run p99 {report['latency_us']['p99'] / 1000:.1f} ms; "
+              f"steady-state (t=5..15 s, {total} requests) p99 in [{value / 1000:.1f}, {upper / 1000:.1f}) ms")
+        break
+PY
+}
+
 echo
 echo "## fan-in: 10000 connections on /1000 for 20 s (wrk -t2 -c10000 --latency)"
 for variant in "loadlab --threads 2" "loadlab --threads 1" "node"; do
@@ -88,5 +112,6 @@ for variant in "loadlab --threads 2" "loadlab --threads 1" "node"; do
   pids+=($pid)
   wait_port "$port"
   fanin "$variant" "$port" "$pid"
+  [ "$variant" = node ] || steady_p99 "$port"
   kill "$pid"; wait "$pid" 2>/dev/null || true
 done
