@@ -106,6 +106,7 @@ int Server::run() {
   main_loop_.run();
   for (auto& thread : threads_) thread.join();
   threads_.clear();
+  loop_finished_.close();
   pool_->stop();
   spdlog::info("drained; exiting");
   return 0;
@@ -137,7 +138,9 @@ void Server::on_loop_finished() {
   sigint_.close();
   sigterm_.close();
   drain_timer_.stop();
-  loop_finished_.close();
+  // Not closed here: the last loop thread may not have returned from send() yet. Unreferenced,
+  // it lets the main loop end; it is closed once the threads are joined.
+  loop_finished_.unref();
 }
 
 }  // namespace loadlab::server
