@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <regex>
+#include <thread>
 
 #include "tests/support/http_client.h"
 #include "tests/support/server_process.h"
@@ -279,7 +280,14 @@ TEST(Http, OperationalEndpoints) {
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 200);
   http_get(server.port(), "/7");
-  response = http_get(server.port(), "/metrics");
+  // The /7 is counted once its write has completed, on its own loop's thread, which may be a
+  // moment after the client has read it: poll briefly rather than race that.
+  const std::string counted = "loadlab_http_requests_total{route=\"delay\",code=\"200\"} 1";
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    response = http_get(server.port(), "/metrics");
+    if (!response || response->body.find(counted) != std::string::npos) break;
+    std::this_thread::sleep_for(10ms);
+  }
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 200);
   EXPECT_TRUE(response->header("content-type").starts_with("text/plain; version=0.0.4"));
