@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# The README's test command: installs, builds twice (-Werror release, ASan+UBSan) and runs
-# every test in both. .ci/run calls exactly this.
+# The README's test command: installs, builds three times (-Werror release, ASan+UBSan,
+# ThreadSanitizer) and runs every test in each. .ci/run calls exactly this.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 bash "$root/scripts/install-deps.sh" test
-for flavour in release asan; do
+for flavour in release asan tsan; do
   echo "=== build: $flavour"
   bash "$root/scripts/build.sh" "$flavour"
   echo "=== test: $flavour"
-  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
   ctest --test-dir "$root/build/$flavour" --output-on-failure -j 2 --timeout 300
 done
