@@ -17,6 +17,11 @@ for _ in $(seq 100); do
   "$bin/loadgen/loadlab-loadgen" probe "http://127.0.0.1:$port/healthz" 2>/dev/null && break
   sleep 0.1
 done
+# It exits at once if it cannot listen (the port is taken): say so, not talk to whoever has it.
+if ! kill -0 "$server" 2>/dev/null; then
+  echo "demo: loadlab-server did not start (see its message above); LOADLAB_PORT=... picks another port" >&2
+  exit 1
+fi
 
 reports="$root/reports"
 mkdir -p "$reports"
