@@ -94,10 +94,13 @@ void ClientConnection::send() {
   if (uv_write(&write_req_, stream, &buf, 1,
                [](uv_write_t* req, int s) { owner_of<ClientConnection>(req)->on_write(s); }) < 0) {
     fail(ErrorKind::kReset);
+    return;
   }
+  writing_ = true;
 }
 
 void ClientConnection::on_write(int status) {
+  writing_ = false;
   if (status < 0 && state_ == State::kConnected && in_request_) fail(ErrorKind::kReset);
 }
 
@@ -142,10 +145,12 @@ void ClientConnection::complete_response() {
   const std::uint64_t now = uv_hrtime();
   engine_.record_response(parser_.status(), (now - intended_ns_) / 1000, (now - sent_ns_) / 1000, now);
   if (!parser_.server_timing().empty()) engine_.stats().record_server_timing(parser_.server_timing());
-  if (parser_.keep_alive() && engine_.options().keepalive && state_ == State::kConnected) {
+  // A server may answer before it has read the whole request (an early 413 to a large body):
+  // the rest of the request is still being written, so this connection cannot carry another.
+  if (parser_.keep_alive() && engine_.options().keepalive && state_ == State::kConnected && !writing_) {
     idle();
   } else {
-    close();  // on_closed() goes on with the next request
+    close();  // on_closed() goes on with the next request (after the write is cancelled)
   }
 }
 

@@ -59,6 +59,7 @@ class ClientConnection {
   bool in_request_ = false;
   bool finished_ = false;
   bool parked_ = false;     // handed to the engine as idle: it assigns the next request
+  bool writing_ = false;    // write_req_ and request_ are in use until on_write
   bool backoff_ = false;    // the last attempt could not connect: wait before the next one
   bool waiting_ = false;    // the timer is a backoff, not a timeout
   std::uint64_t intended_ns_ = 0;  // when the request should have started

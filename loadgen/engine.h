@@ -75,7 +75,7 @@ class EngineThread {
   std::uint64_t next_due_ns_ = 0;
   bool schedule_done_ = false;
   std::deque<DueRequest> backlog_;
-  std::vector<ClientConnection*> idle_;
+  std::deque<ClientConnection*> idle_;  // a queue: each URL's connections take turns
 
   std::uint64_t last_publish_ns_ = 0;
   std::atomic<std::uint64_t> live_responses_{0};

@@ -36,6 +36,10 @@ class LoadPlan {
   bool claim(std::uint64_t now_ns, std::uint64_t& index);
   // Stops handing out requests (Ctrl-C, or a caller that has seen enough). Thread-safe.
   void stop() { stopped_.store(true, std::memory_order_relaxed); }
+  // The run ended before its budget of requests did: stopped, or its duration is over.
+  bool cut_short(std::uint64_t now_ns) const {
+    return stopped_.load(std::memory_order_relaxed) || (options_.duration_ms && now_ns >= deadline_ns_);
+  }
 
  private:
   RunOptions options_;

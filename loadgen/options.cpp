@@ -1,5 +1,6 @@
 #include "loadgen/options.h"
 
+#include <cmath>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -8,6 +9,13 @@
 #include "common/decimal.h"
 
 namespace loadlab::loadgen {
+namespace {
+
+// Beyond any machine's reach; they bound the schedule's arithmetic and the run's memory.
+constexpr double kMaxRate = 10'000'000;
+constexpr std::uint64_t kMaxDurationMs = 30ULL * 24 * 3'600'000;
+
+}  // namespace
 
 std::uint64_t parse_duration_ms(const std::string& text) {
   std::size_t digits = 0;
@@ -92,7 +100,13 @@ void finalize_options(RunOptions& o) {
   if (o.requests && *o.requests == 0) throw std::invalid_argument("-n must be at least 1");
   if (o.duration_ms && *o.duration_ms == 0) throw std::invalid_argument("-d must be longer than 0");
   if (o.threads > o.concurrency) o.threads = o.concurrency;
-  if (o.interval_ms == 0) throw std::invalid_argument("--interval must be longer than 0");
+  if (o.interval_ms < 10 || o.interval_ms > 3'600'000) {
+    throw std::invalid_argument("--interval must be between 10ms and 1h");
+  }
+  if (o.duration_ms && *o.duration_ms > kMaxDurationMs) throw std::invalid_argument("-d must be at most 30 days");
+  if (o.rate && !(std::isfinite(*o.rate) && *o.rate > 0 && *o.rate <= kMaxRate)) {
+    throw std::invalid_argument("--rate must be a number of requests per second in (0, 10000000]");
+  }
   for (const auto& header : o.headers) {
     if (header.find(':') == std::string::npos || header.find_first_of("\r\n") != std::string::npos) {
       throw std::invalid_argument("bad header '" + header + "' (expected 'Name: value')");

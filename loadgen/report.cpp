@@ -106,6 +106,12 @@ void print_summary(std::ostream& out, const RunStats& s, const std::string& titl
                     rate->requested, rate->achieved);
       out << line;
     }
+    if (s.unsent > 0) {
+      std::snprintf(line, sizeof line,
+                    "  ! %llu requests were due but never sent: every connection was still busy when the run ended.\n",
+                    static_cast<unsigned long long>(s.unsent));
+      out << line;
+    }
     if (s.late_starts > 0) {
       std::snprintf(line, sizeof line,
                     "  ! %llu requests started late (up to %s) because every connection was busy: the target fell\n"
@@ -155,6 +161,7 @@ nlohmann::json rate_json(const RunStats& s) {
           {"achieved_rps", rate->achieved},
           {"kept_up", rate->kept_up},
           {"late_starts", s.late_starts},
+          {"unsent", s.unsent},
           {"last_send_s", s.last_send_s},
           {"max_start_lag_us", s.max_start_lag_us}};
 }
@@ -252,6 +259,7 @@ RunStats report_from_json(const nlohmann::json& report) {
     if (const auto rate = report.find("rate"); rate != report.end() && rate->is_object()) {
       s.target_rate = rate->at("requested_rps").get<double>();
       s.late_starts = rate->value("late_starts", std::uint64_t{0});
+      s.unsent = rate->value("unsent", std::uint64_t{0});
       s.last_send_s = rate->value("last_send_s", 0.0);
       s.max_start_lag_us = rate->value("max_start_lag_us", std::uint64_t{0});
     }

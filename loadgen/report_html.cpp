@@ -216,13 +216,17 @@ std::string render_html_report(const RunStats& s, const nlohmann::json& config, 
          card(format_duration_us(static_cast<double>(s.latency_us.value_at_percentile(50))), "p50") +
          card(format_duration_us(static_cast<double>(s.latency_us.value_at_percentile(99))), "p99") +
          card(format_duration_us(static_cast<double>(s.latency_us.max())), "max") +
-         card(std::to_string(s.error_count()) + format(" (%.2g%%)", error_pct), "errors") + "</div>\n";
+         card(std::to_string(s.error_count()) + format(" (%.1f%%)", error_pct), "errors") + "</div>\n";
 
   if (const auto rate = s.rate_check()) {
     out += "<p>Open loop: requested " + format("%.1f", rate->requested) + " req/s, achieved " +
            format("%.1f", rate->achieved) + " req/s. Latency counts from each request's scheduled start, so a stall "
            "shows up in it; the service time (from when a request was actually sent) is shown beside it.</p>\n";
     if (!rate->kept_up) out += "<p class=\"warn\">The target could not keep up with the requested rate.</p>\n";
+    if (s.unsent > 0) {
+      out += "<p class=\"warn\">" + std::to_string(s.unsent) +
+             " requests were due but never sent: every connection was still busy when the run ended.</p>\n";
+    }
     if (s.late_starts > 0) {
       out += "<p class=\"warn\">" + std::to_string(s.late_starts) + " requests started late (up to " +
              format_duration_us(static_cast<double>(s.max_start_lag_us)) + ") because every connection was busy.</p>\n";

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 #include "common/server_timing.h"
 
@@ -70,16 +72,32 @@ void RunStats::fold_trailing_fragment() {
 void RunStats::record_server_timing(std::string_view header) {
   for (const auto& metric : parse_server_timing(header)) {
     auto it = server_timing_us.find(metric.name);
-    if (it == server_timing_us.end()) it = server_timing_us.emplace(metric.name, LatencyHistogram()).first;
-    it->second.record(static_cast<std::uint64_t>(std::llround(metric.duration_ms * 1000.0)));
+    if (it == server_timing_us.end()) {
+      // Each name costs a histogram: a server that invents names per response must not be
+      // able to exhaust the client's memory.
+      if (server_timing_us.size() >= kMaxServerTimingMetrics) continue;
+      it = server_timing_us.emplace(metric.name, LatencyHistogram()).first;
+    }
+    // Clamped before the conversion: a duration of 1e300 ms is the histogram's overflow, not UB.
+    it->second.record(static_cast<std::uint64_t>(std::llround(std::min(metric.duration_ms * 1000.0, 1e15))));
   }
 }
 
 void RunStats::merge_intervals(const RunStats& other) {
-  // Interval i of a run covers [start + i * interval, ...): line runs up on the wall clock, so
-  // reports of processes that started a few seconds apart merge into one timeline.
+  if (other.intervals.empty()) return;
+  if (intervals.empty()) interval_ms = other.interval_ms;
+  if (other.interval_ms != interval_ms) {
+    throw std::invalid_argument("cannot merge time series of " + std::to_string(interval_ms) + " ms and " +
+                                std::to_string(other.interval_ms) + " ms intervals (--interval must match)");
+  }
+  // Interval i of a run covers [start + i * interval, ...): runs that overlap in time (processes
+  // or machines started a few seconds apart) line up on the wall clock into one timeline. Runs
+  // that did not overlap (yesterday's and today's) are laid over each other from their starts:
+  // a gap between them would be nothing but empty intervals.
+  const bool overlap = start_unix > 0 && other.start_unix > 0 && (end_unix == 0 || other.start_unix <= end_unix) &&
+                       (other.end_unix == 0 || start_unix <= other.end_unix);
   std::ptrdiff_t shift = 0;
-  if (start_unix > 0 && other.start_unix > 0) {
+  if (overlap) {
     shift = static_cast<std::ptrdiff_t>(std::llround((other.start_unix - start_unix) * 1000.0 / static_cast<double>(interval_ms)));
   }
   if (shift < 0) {
@@ -104,6 +122,7 @@ void RunStats::merge(const RunStats& other) {
   if (other.target_rate) target_rate = target_rate.value_or(0) + *other.target_rate;
   max_start_lag_us = std::max(max_start_lag_us, other.max_start_lag_us);
   late_starts += other.late_starts;
+  unsent += other.unsent;
   const double offset = start_unix > 0 && other.start_unix > 0 ? other.start_unix - start_unix : 0;
   // Both count from the earlier of the two starts.
   last_send_s = offset >= 0 ? std::max(last_send_s, other.last_send_s + offset)
@@ -130,7 +149,7 @@ std::optional<RunStats::RateCheck> RunStats::rate_check() const {
   const double sending_s = last_send_s > 0 ? last_send_s + 1.0 / *target_rate : duration_s();
   RateCheck check{*target_rate, sending_s > 0 ? static_cast<double>(total()) / sending_s : 0.0, true};
   // 2% is the accuracy the schedule holds on a target that keeps up (tests check it).
-  check.kept_up = check.achieved >= 0.98 * check.requested;
+  check.kept_up = check.achieved >= 0.98 * check.requested && unsent == 0;
   return check;
 }
 

@@ -20,6 +20,8 @@ const char* error_kind_name(ErrorKind kind);
 // Timers tick in whole milliseconds, so a start up to a few ms after its slot is the schedule
 // working as designed; later than this, the request waited for a free connection.
 inline constexpr std::uint64_t kLateStartUs = 10'000;
+// Distinct Server-Timing metric names recorded; further names are ignored.
+inline constexpr std::size_t kMaxServerTimingMetrics = 32;
 
 // One slice of the run's timeline (--interval, 1 s by default).
 struct IntervalStats {
@@ -47,6 +49,7 @@ struct RunStats {
   std::uint64_t max_start_lag_us = 0;  // open loop: how late a request started at worst
   std::uint64_t late_starts = 0;       // open loop: requests that started > kLateStartUs after their slot
   double last_send_s = 0;              // open loop: when the last request went out, since the start
+  std::uint64_t unsent = 0;            // open loop: due, still waiting for a connection when the run ended
 
   std::uint64_t error_count() const;
   std::uint64_t total() const { return responses + error_count(); }

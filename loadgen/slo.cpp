@@ -1,6 +1,7 @@
 #include "loadgen/slo.h"
 
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <stdexcept>
 
@@ -18,7 +19,7 @@ std::string_view trim(std::string_view s) {
 double parse_number(std::string_view text, std::string_view whole) {
   double value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || text.empty() || value < 0) {
+  if (error != std::errc() || end != text.data() + text.size() || text.empty() || !std::isfinite(value) || value < 0) {
     throw std::invalid_argument("bad --slo '" + std::string(whole) + "': '" + std::string(text) +
                                 "' is not a non-negative number");
   }

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <functional>
 #include <regex>
 #include <thread>
 
@@ -42,10 +43,12 @@ double metric(std::uint16_t port, const std::string& pattern) {
 
 std::string temp_file(const char* name) { return std::string("/tmp/loadlab-test-") + std::to_string(getpid()) + "-" + name; }
 
-// A server that accepts and resets every connection at once.
-class ResettingServer {
+// A misbehaving server on loopback: accepts connections one at a time and hands each to
+// `serve` on its own thread (which closes it).
+class FakeServer {
  public:
-  ResettingServer() {
+  using Serve = std::function<void(int client, const std::atomic<bool>& stop)>;
+  explicit FakeServer(Serve serve) : serve_(std::move(serve)) {
     fd_ = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in address{};
     address.sin_family = AF_INET;
@@ -60,14 +63,11 @@ class ResettingServer {
         pollfd p{fd_, POLLIN, 0};
         if (poll(&p, 1, 50) <= 0) continue;
         const int client = accept(fd_, nullptr, nullptr);
-        if (client < 0) continue;
-        linger hard{1, 0};  // close with RST
-        setsockopt(client, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
-        close(client);
+        if (client >= 0) serve_(client, stop_);
       }
     });
   }
-  ~ResettingServer() {
+  ~FakeServer() {
     stop_ = true;
     thread_.join();
     close(fd_);
@@ -75,11 +75,43 @@ class ResettingServer {
   std::uint16_t port() const { return port_; }
 
  private:
+  Serve serve_;
   int fd_;
   std::uint16_t port_ = 0;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
+
+// Accepts and resets every connection at once.
+void reset_at_once(int client, const std::atomic<bool>&) {
+  linger hard{1, 0};  // close with RST
+  setsockopt(client, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+  close(client);
+}
+
+// Answers 413 as soon as the headers are in, keeps the connection open (as nginx does), and
+// reads the rest of the body slowly until the client closes.
+void answer_before_the_body(int client, const std::atomic<bool>& stop) {
+  std::string received;
+  char buffer[4096];
+  bool answered = false;
+  while (!stop) {
+    pollfd p{client, POLLIN, 0};
+    if (poll(&p, 1, 50) <= 0) continue;
+    const ssize_t n = read(client, buffer, sizeof buffer);
+    if (n <= 0) break;
+    if (answered) {
+      std::this_thread::sleep_for(1ms);  // slow: the client's write stays pending
+      continue;
+    }
+    received.append(buffer, static_cast<std::size_t>(n));
+    if (received.find("\r\n\r\n") == std::string::npos) continue;
+    const std::string response = "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\n\r\n";
+    (void)!write(client, response.data(), response.size());
+    answered = true;
+  }
+  close(client);
+}
 
 TEST(Loadgen, MakesExactlyNRequestsAndRecordsThemAll) {
   ServerProcess server;
@@ -153,7 +185,7 @@ TEST(Loadgen, ServerDownIsCountedAndExitsOne) {
 }
 
 TEST(Loadgen, ResetsAreCountedNotFatal) {
-  ResettingServer server;
+  FakeServer server(reset_at_once);
   const auto result = loadgen({"-n", "30", "-c", "3", "--json", "-", "http://127.0.0.1:" + std::to_string(server.port()) + "/"});
   const auto report = nlohmann::json::parse(result.out);
   EXPECT_EQ(report["requests"]["total"], 30);
@@ -242,6 +274,24 @@ TEST(Loadgen, Probe) {
   EXPECT_NE(loadgen({"probe", "http://127.0.0.1:1/healthz"}).exit_code, 0);
 }
 
+// A server that answers before it has read a large body leaves the request's write pending:
+// the connection must not carry the next request (that reused the pending write: a crash).
+TEST(Loadgen, AnAnswerBeforeTheBodyIsSentIsRecordedAndTheConnectionNotReused) {
+  FakeServer server(answer_before_the_body);
+  const std::string body = temp_file("large-body");
+  {
+    std::ofstream out(body, std::ios::binary);
+    out << std::string(16 * 1024 * 1024, 'x');
+  }
+  const auto result = loadgen({"-m", "POST", "--body-file", body, "-n", "3", "-c", "1", "--timeout", "20s", "--json", "-",
+                               "-q", "http://127.0.0.1:" + std::to_string(server.port()) + "/upload"});
+  std::remove(body.c_str());
+  const auto report = json_of(result);
+  EXPECT_EQ(report["status_codes"]["413"], 3);
+  EXPECT_EQ(report["requests"]["errors"], 0);
+  EXPECT_EQ(report["connections_opened"], 3);
+}
+
 TEST(Loadgen, UsageErrorsExitTwo) {
   EXPECT_EQ(loadgen({}).exit_code, 2);
   EXPECT_EQ(loadgen({"https://127.0.0.1/"}).exit_code, 2);
@@ -249,6 +299,10 @@ TEST(Loadgen, UsageErrorsExitTwo) {
   EXPECT_EQ(loadgen({"-n", "5", "-d", "1s", "http://127.0.0.1:1/"}).exit_code, 2);
   EXPECT_EQ(loadgen({"--bogus", "http://127.0.0.1:1/"}).exit_code, 2);
   EXPECT_EQ(loadgen({"http://127.0.0.1:1/{rand:9:1}"}).exit_code, 2);
+  EXPECT_EQ(loadgen({"--rate", "nan", "http://127.0.0.1:1/"}).exit_code, 2);
+  EXPECT_EQ(loadgen({"--rate", "1e12", "http://127.0.0.1:1/"}).exit_code, 2);
+  EXPECT_EQ(loadgen({"--interval", "1ms", "http://127.0.0.1:1/"}).exit_code, 2);
+  EXPECT_EQ(loadgen({"-d", "100000h", "http://127.0.0.1:1/"}).exit_code, 2);
 }
 
 }  // namespace

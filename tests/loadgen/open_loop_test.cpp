@@ -5,10 +5,13 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <thread>
 
+#include "tests/support/http_client.h"
 #include "tests/support/server_process.h"
 
 namespace loadlab::test {
@@ -95,6 +98,37 @@ TEST(OpenLoop, IdleConnectionsTheServerClosesAreReusedOnce) {
   EXPECT_EQ(report["requests"]["responses"], 40);
   EXPECT_EQ(report["requests"]["errors"], 0);
   EXPECT_GT(report["connections_opened"].get<int>(), 3);  // closed ones were reopened
+}
+
+// Each connection is bound to one of the URLs; when the target answers faster than the
+// schedule, the same connection was always the free one and every request went to one URL.
+TEST(OpenLoop, EveryUrlGetsItsShare) {
+  ServerProcess server;
+  const auto result = loadgen({"--rate", "200", "-c", "10", "-n", "300", "-q", base(server) + "/0", base(server) + "/healthz"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto metrics = http_get(server.port(), "/metrics");
+  ASSERT_TRUE(metrics);
+  for (const char* route : {"delay", "healthz"}) {
+    std::smatch match;
+    ASSERT_TRUE(std::regex_search(metrics->body, match,
+                                  std::regex(std::string(R"(loadlab_http_requests_total\{route=")") + route + R"(",code="200"\} (\d+))")))
+        << route;
+    EXPECT_NEAR(std::stoi(match[1].str()), 150, 30) << route;  // the connections take turns (it was 0 and 300)
+  }
+}
+
+// -d ends the run: requests still waiting for a connection are not sent after it (that ran a
+// 1 s run for 10 s), they are reported as unsent.
+TEST(OpenLoop, TheDurationEndsTheRunAndTheBacklogIsReportedUnsent) {
+  ServerProcess server;
+  const auto started = std::chrono::steady_clock::now();
+  const auto result = loadgen({"--rate", "1000", "-c", "2", "-d", "1s", "--json", "-", "-q", base(server) + "/20"});
+  const auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto report = nlohmann::json::parse(result.out);
+  EXPECT_LT(took, 5s);  // a bound on termination, not a speed test: it took 10 s
+  EXPECT_GT(report["rate"]["unsent"].get<int>(), 500);  // 2 connections carry at most 100 req/s
+  EXPECT_FALSE(report["rate"]["kept_up"].get<bool>());
 }
 
 TEST(OpenLoop, ASlowTargetIsReportedAsNotKeepingUp) {

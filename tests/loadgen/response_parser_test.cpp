@@ -85,5 +85,15 @@ TEST(ServerTiming, ParsesMetricsWithDurations) {
   EXPECT_TRUE(parse_server_timing("").empty());
 }
 
+TEST(ServerTiming, NamesMustBeTokensAndDurationsFinite) {
+  // A name is a JSON key and an HTML label later: bytes that are not a token are refused.
+  EXPECT_TRUE(parse_server_timing("db\xff;dur=1.5").empty());
+  EXPECT_TRUE(parse_server_timing("a b;dur=1").empty());
+  EXPECT_TRUE(parse_server_timing("x;dur=nan, y;dur=inf, z;dur=-1").empty());
+  const auto metrics = parse_server_timing("cache-hit.v2;dur=1");
+  ASSERT_EQ(metrics.size(), 1u);
+  EXPECT_EQ(metrics[0].name, "cache-hit.v2");
+}
+
 }  // namespace
 }  // namespace loadlab

@@ -85,6 +85,35 @@ TEST(RunStats, MergedIntervalsLineUpOnTheWallClock) {
   EXPECT_EQ(first_late.start_unix, 100);
 }
 
+TEST(RunStats, RunsThatDidNotOverlapAreLaidOverEachOtherFromTheirStarts) {
+  RunStats yesterday, today;
+  yesterday.start_unix = 1'000'000;
+  yesterday.end_unix = 1'000'002;
+  today.start_unix = 1'086'400;  // a day later: wall-clock alignment would add 86 400 empty intervals
+  today.end_unix = 1'086'402;
+  yesterday.record_response(200, 10, 10, 0);
+  today.record_response(200, 20, 20, 1'500'000'000);
+  yesterday.merge(today);
+  ASSERT_EQ(yesterday.intervals.size(), 2u);
+  EXPECT_EQ(yesterday.intervals[0].responses, 1u);
+  EXPECT_EQ(yesterday.intervals[1].responses, 1u);
+}
+
+TEST(RunStats, TimeSeriesOfDifferentIntervalsDoNotMerge) {
+  RunStats a, b;
+  b.interval_ms = 100;
+  a.record_response(200, 10, 10, 0);
+  b.record_response(200, 10, 10, 0);
+  EXPECT_THROW(a.merge(b), std::invalid_argument);
+}
+
+TEST(RunStats, ServerTimingKeepsABoundedNumberOfMetrics) {
+  RunStats stats;
+  for (int i = 0; i < 100; ++i) stats.record_server_timing("m" + std::to_string(i) + ";dur=1");
+  EXPECT_EQ(stats.server_timing_us.size(), kMaxServerTimingMetrics);
+  stats.record_server_timing("huge;dur=1e300");  // the histogram's overflow, not undefined behaviour
+}
+
 TEST(RunStats, ATrailingFragmentFoldsIntoTheIntervalBefore) {
   RunStats stats;
   stats.start_unix = 100;

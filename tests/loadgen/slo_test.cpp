@@ -33,7 +33,7 @@ TEST(SloParse, ErrorsAndThroughput) {
 
 TEST(SloParse, RejectsWhatItCannotRead) {
   for (const char* bad : {"", "p99", "p99<", "p0<1s", "p100.5<1s", "px<1s", "latency<1s", "p99<1parsec", "errors<-1%",
-                          "rps>fast", "p99=1s"}) {
+                          "rps>fast", "p99=1s", "pnan<1s", "errors<inf", "p99<nanms", "rps>1e999"}) {
     EXPECT_THROW(parse_slo(bad), std::invalid_argument) << bad;
   }
 }
