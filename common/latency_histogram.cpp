@@ -40,7 +40,26 @@ LatencyHistogram::LatencyHistogram(std::uint64_t lowest, std::uint64_t highest, 
     smallest_untrackable <<= 1;
     ++bucket_count_;
   }
-  counts_.assign((bucket_count_ + 1) * sub_bucket_half_count_, 0);
+  slots_ = (bucket_count_ + 1) * sub_bucket_half_count_;
+}
+
+void LatencyHistogram::expand() {
+  counts_.assign(slots_, 0);
+  for (const auto& [index, count] : sparse_) counts_[index] = count;
+  sparse_.clear();
+  sparse_.shrink_to_fit();
+}
+
+void LatencyHistogram::compact() {
+  if (counts_.empty()) return;
+  const auto used = static_cast<std::size_t>(std::count_if(counts_.begin(), counts_.end(), [](auto c) { return c != 0; }));
+  if (used * sizeof(decltype(sparse_)::value_type) >= slots_ * sizeof(std::uint64_t)) return;  // dense is smaller
+  sparse_.reserve(used);
+  for (std::size_t i = 0; i < counts_.size(); ++i) {
+    if (counts_[i] != 0) sparse_.emplace_back(static_cast<std::uint32_t>(i), counts_[i]);
+  }
+  counts_.clear();
+  counts_.shrink_to_fit();
 }
 
 std::uint64_t LatencyHistogram::value_at_index(std::size_t index) const {
@@ -70,7 +89,11 @@ std::uint64_t LatencyHistogram::highest_equivalent(std::uint64_t value) const {
 LatencyHistogram& LatencyHistogram::merge(const LatencyHistogram& other) {
   if (other.total_ == 0) return *this;
   if (same_layout(other)) {
-    for (std::size_t i = 0; i < counts_.size(); ++i) counts_[i] += other.counts_[i];
+    if (counts_.empty()) expand();
+    other.visit_counts([this](std::size_t index, std::uint64_t count) {
+      counts_[index] += count;
+      return true;
+    });
     total_ += other.total_;
     overflow_ += other.overflow_;
   } else {
@@ -84,6 +107,7 @@ LatencyHistogram& LatencyHistogram::merge(const LatencyHistogram& other) {
 
 void LatencyHistogram::reset() {
   std::fill(counts_.begin(), counts_.end(), 0);
+  sparse_.clear();
   total_ = overflow_ = max_ = 0;
   min_ = UINT64_MAX;
 }
@@ -115,11 +139,14 @@ std::uint64_t LatencyHistogram::value_at_percentile(double percentile) const {
   auto wanted = static_cast<std::uint64_t>(std::ceil(percentile / 100.0 * static_cast<double>(total_)));
   if (wanted < 1) wanted = 1;
   std::uint64_t seen = 0;
-  for (std::size_t i = 0; i < counts_.size(); ++i) {
-    seen += counts_[i];
-    if (seen >= wanted) return std::min(highest_equivalent(value_at_index(i)), max_);
-  }
-  return max_;
+  std::uint64_t found = max_;
+  visit_counts([&](std::size_t index, std::uint64_t count) {
+    seen += count;
+    if (seen < wanted) return true;
+    found = std::min(highest_equivalent(value_at_index(index)), max_);
+    return false;
+  });
+  return found;
 }
 
 std::vector<LatencyHistogram::Bucket> LatencyHistogram::buckets() const {
@@ -140,6 +167,7 @@ LatencyHistogram LatencyHistogram::from_json(const nlohmann::json& json) {
   try {
     LatencyHistogram histogram(json.at("lowest").get<std::uint64_t>(), json.at("highest").get<std::uint64_t>(),
                                json.at("significant_digits").get<int>());
+    histogram.expand();
     for (const auto& bucket : json.at("buckets")) {
       if (!bucket.is_array() || bucket.size() != 2) throw std::invalid_argument("bucket is not [value, count]");
       const auto value = bucket[0].get<std::uint64_t>();
@@ -169,10 +197,9 @@ void LatencyHistogram::write_hgrm(std::ostream& out, double unit_scale, int tick
   const int d = digits_;
   double level = 0.0;  // percentile to report next, as HdrHistogram's PercentileIterator steps
   std::uint64_t cumulative = 0;
-  for (std::size_t i = 0; i < counts_.size() && total_ > 0; ++i) {
-    if (counts_[i] == 0) continue;
-    cumulative += counts_[i];
-    const double value = static_cast<double>(highest_equivalent(value_at_index(i))) / unit_scale;
+  visit_counts([&](std::size_t index, std::uint64_t count) {
+    cumulative += count;
+    const double value = static_cast<double>(highest_equivalent(value_at_index(index))) / unit_scale;
     const double reached = 100.0 * static_cast<double>(cumulative) / static_cast<double>(total_);
     while (reached >= level) {
       std::snprintf(line, sizeof line, "%12.*f %2.12f %10llu %14.2f\n", d, value, level / 100.0,
@@ -187,7 +214,8 @@ void LatencyHistogram::write_hgrm(std::ostream& out, double unit_scale, int tick
                     static_cast<unsigned long long>(cumulative));
       out << line;
     }
-  }
+    return true;
+  });
   std::snprintf(line, sizeof line, "#[Mean    = %12.*f, StdDeviation   = %12.*f]\n", d, mean() / unit_scale, d,
                 stddev() / unit_scale);
   out << line;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -25,6 +26,7 @@ class LatencyHistogram {
       value = highest_;
       overflow_ += count;
     }
+    if (counts_.empty()) expand();
     counts_[counts_index(value)] += count;
     total_ += count;
     if (value < min_) min_ = value;
@@ -35,6 +37,10 @@ class LatencyHistogram {
   // lowest equivalent value (counts stay exact, values round to this layout).
   LatencyHistogram& merge(const LatencyHistogram& other);
   void reset();
+  // Keeps only the non-empty buckets (a closed interval of a time series holds a few dozen of
+  // the ~3 300 slots a 2-digit histogram has), until the next record() or merge() into it.
+  // A histogram starts out compact and empty: it allocates on its first value.
+  void compact();
 
   std::uint64_t count() const { return total_; }
   std::uint64_t overflow() const { return overflow_; }
@@ -61,11 +67,11 @@ class LatencyHistogram {
   std::vector<Bucket> buckets() const;  // non-empty buckets, ascending
   template <typename F>
   void for_each_bucket(F&& visit) const {
-    for (std::size_t i = 0; i < counts_.size(); ++i) {
-      if (counts_[i] == 0) continue;
-      const std::uint64_t value = value_at_index(i);
-      visit(Bucket{value, highest_equivalent(value), counts_[i]});
-    }
+    visit_counts([&](std::size_t index, std::uint64_t count) {
+      const std::uint64_t value = value_at_index(index);
+      visit(Bucket{value, highest_equivalent(value), count});
+      return true;
+    });
   }
   std::uint64_t lowest_equivalent(std::uint64_t value) const;
   std::uint64_t highest_equivalent(std::uint64_t value) const;
@@ -80,6 +86,21 @@ class LatencyHistogram {
   void write_hgrm(std::ostream& out, double unit_scale = 1000.0, int ticks_per_half_distance = 5) const;
 
  private:
+  // Calls visit(index, count) for each non-empty slot in ascending order, dense or compact,
+  // until it returns false.
+  template <typename F>
+  void visit_counts(F&& visit) const {
+    if (counts_.empty()) {
+      for (const auto& [index, count] : sparse_) {
+        if (!visit(static_cast<std::size_t>(index), count)) return;
+      }
+      return;
+    }
+    for (std::size_t i = 0; i < counts_.size(); ++i) {
+      if (counts_[i] != 0 && !visit(i, counts_[i])) return;
+    }
+  }
+  void expand();
   std::size_t bucket_index(std::uint64_t value) const {
     return static_cast<std::size_t>(leading_zero_base_ - __builtin_clzll(value | sub_bucket_mask_));
   }
@@ -100,7 +121,9 @@ class LatencyHistogram {
   std::uint64_t sub_bucket_mask_;
   int leading_zero_base_;
   std::size_t bucket_count_;
-  std::vector<std::uint64_t> counts_;
+  std::size_t slots_ = 0;               // the dense layout's size
+  std::vector<std::uint64_t> counts_;  // dense; empty while compact
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> sparse_;  // compact: non-empty slots, ascending
   std::uint64_t total_ = 0;
   std::uint64_t overflow_ = 0;
   std::uint64_t min_ = UINT64_MAX;

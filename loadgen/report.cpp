@@ -254,6 +254,7 @@ RunStats report_from_json(const nlohmann::json& report) {
       interval.responses = entry.at("responses").get<std::uint64_t>();
       interval.errors = entry.at("errors").get<std::uint64_t>();
       interval.latency_us = LatencyHistogram::from_json(entry.at("histogram"));
+      interval.latency_us.compact();
       s.intervals.push_back(std::move(interval));
     }
     if (const auto rate = report.find("rate"); rate != report.end() && rate->is_object()) {

@@ -29,7 +29,12 @@ void RunStats::record_response(int status, std::uint64_t latency_us_value) {
 
 IntervalStats& RunStats::interval_at(std::uint64_t since_start_ns) {
   const auto index = static_cast<std::size_t>(since_start_ns / (interval_ms * 1'000'000));
-  if (index >= intervals.size()) intervals.resize(index + 1);
+  if (index >= intervals.size()) {
+    // Time only moves forward: the interval being left is closed, and keeps only its non-empty
+    // buckets (a day at 1 s would otherwise hold 86 400 dense histograms, 2.3 GB).
+    if (!intervals.empty()) intervals.back().latency_us.compact();
+    intervals.resize(index + 1);
+  }
   return intervals[index];
 }
 
@@ -66,6 +71,7 @@ void RunStats::fold_trailing_fragment() {
   previous.responses += last.responses;
   previous.errors += last.errors;
   previous.latency_us.merge(last.latency_us);
+  previous.latency_us.compact();
   intervals.pop_back();
 }
 
@@ -111,6 +117,7 @@ void RunStats::merge_intervals(const RunStats& other) {
     mine.responses += other.intervals[i].responses;
     mine.errors += other.intervals[i].errors;
     mine.latency_us.merge(other.intervals[i].latency_us);
+    mine.latency_us.compact();
   }
 }
 

@@ -27,7 +27,7 @@ inline constexpr std::size_t kMaxServerTimingMetrics = 32;
 struct IntervalStats {
   std::uint64_t responses = 0;
   std::uint64_t errors = 0;
-  // Two significant digits: a long run keeps one of these per second.
+  // Two significant digits, and compact once closed: a long run keeps one of these per second.
   LatencyHistogram latency_us{1, 3'600'000'000ULL, 2};
 };
 

@@ -120,6 +120,40 @@ TEST(LatencyHistogram, MergeEqualsRecordingBoth) {
   for (double p : {50.0, 99.0, 99.99}) EXPECT_EQ(a.value_at_percentile(p), both.value_at_percentile(p));
 }
 
+// A compact histogram answers everything a dense one does, and turns dense again on demand.
+TEST(LatencyHistogram, CompactAnswersAsDenseDoes) {
+  LatencyHistogram dense(1, 3'600'000'000ULL, 2);
+  std::mt19937_64 random(5);
+  std::lognormal_distribution<double> latency(9.0, 1.0);
+  for (int i = 0; i < 5000; ++i) dense.record(static_cast<std::uint64_t>(latency(random)));
+  LatencyHistogram compact = dense;
+  compact.compact();
+  EXPECT_EQ(compact.to_json(), dense.to_json());
+  for (double p : {0.0, 50.0, 90.0, 99.0, 99.99, 100.0}) EXPECT_EQ(compact.value_at_percentile(p), dense.value_at_percentile(p));
+  EXPECT_DOUBLE_EQ(compact.mean(), dense.mean());
+  EXPECT_DOUBLE_EQ(compact.stddev(), dense.stddev());
+  std::ostringstream a, b;
+  compact.write_hgrm(a);
+  dense.write_hgrm(b);
+  EXPECT_EQ(a.str(), b.str());
+
+  LatencyHistogram into_compact = compact;  // merging into a compact one
+  into_compact.merge(dense);
+  LatencyHistogram into_dense = dense;      // and a compact one into a dense one
+  into_dense.merge(compact);
+  EXPECT_EQ(into_compact.to_json(), into_dense.to_json());
+  EXPECT_EQ(into_compact.count(), 10000u);
+
+  compact.record(123);  // recording after compact()
+  dense.record(123);
+  EXPECT_EQ(compact.to_json(), dense.to_json());
+
+  LatencyHistogram empty;
+  empty.compact();
+  EXPECT_EQ(empty.value_at_percentile(99), 0u);
+  EXPECT_EQ(empty.to_json(), LatencyHistogram().to_json());
+}
+
 TEST(LatencyHistogram, MergeAcrossLayoutsKeepsCounts) {
   LatencyHistogram coarse(1, 3'600'000'000ULL, 2);
   LatencyHistogram fine;
