@@ -62,7 +62,7 @@ void append_bounded(std::string& out, const char* at, std::size_t length, std::s
 }  // namespace
 
 Connection::Connection(LoopContext& loop, std::uint64_t id)
-    : loop_(loop), id_(id), delay_timer_(loop.loop()), deadline_timer_(loop.loop()) {
+    : loop_(loop), id_(id), delay_timer_(loop.loop()), deadline_timer_(loop.loop()), write_timer_(loop.loop()) {
   uv_check(uv_tcp_init(loop.loop(), &tcp_), "uv_tcp_init");
   tcp_.data = this;
   write_req_.data = this;
@@ -451,13 +451,20 @@ void Connection::flush() {
     bufs[first].len -= skip;
     const int status = uv_write(&write_req_, stream(), bufs + first, static_cast<unsigned>(count - first),
                                 [](uv_write_t* req, int s) { owner_of<Connection>(req)->on_write(s); });
-    if (status < 0) close();
+    if (status < 0) {
+      close();
+      return;
+    }
+    // A client that reads nothing would hold these responses (and its connection) forever:
+    // one that has not taken them within the keep-alive timeout is treated as gone.
+    write_timer_.start<&Connection::on_write_stalled>(this, loop_.config().keepalive_timeout_ms);
     return;
   }
   after_idle_change();
 }
 
 void Connection::on_write(int status) {
+  write_timer_.stop();
   if (status < 0) {
     close();  // reset by the peer, or cancelled because we are closing
     return;
@@ -565,6 +572,13 @@ void Connection::on_header_timeout() {
   flush();
 }
 
+void Connection::on_write_stalled() {
+  loop_.metrics().idle_timeouts.add();
+  spdlog::debug("connection {}: the client read none of its responses in {} ms; closing", id_,
+                loop_.config().keepalive_timeout_ms);
+  close();
+}
+
 void Connection::on_idle_timeout() {
   loop_.metrics().idle_timeouts.add();
   close();
@@ -592,6 +606,7 @@ void Connection::close() {
   closing_ = true;
   delay_timer_.stop();
   deadline_timer_.stop();
+  write_timer_.stop();
   loop_.metrics().in_flight.add(-static_cast<std::int64_t>(exchanges_.size()));
   loop_.forget(this);
   uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), [](uv_handle_t* handle) { delete owner_of<Connection>(handle); });

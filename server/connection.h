@@ -55,6 +55,7 @@ class Connection {
 
   void on_read(ssize_t nread, const uv_buf_t* buf);
   void on_write(int status);
+  void on_write_stalled();
   void on_continue_written(int status);
   void on_closed();
 
@@ -93,6 +94,7 @@ class Connection {
   llhttp_t parser_{};
   Timer delay_timer_;
   Timer deadline_timer_;
+  Timer write_timer_;  // armed while a uv_write waits on a client that is not reading
   Deadline deadline_ = Deadline::kNone;
   std::uint64_t deadline_at_ms_ = 0;     // loop time (uv_now) when the deadline expires
   std::uint64_t deadline_armed_ms_ = 0;  // loop time the timer is armed for

@@ -127,7 +127,7 @@ void MetricsRegistry::render(std::string& out) const {
   append_help(out, "loadlab_header_timeouts_total", "counter", "Connections cut off by --header-timeout-ms (408).");
   append_sample(out, "loadlab_header_timeouts_total",
                 sum_loops(loops_, [](const LoopMetrics& m) { return m.header_timeouts.get(); }));
-  append_help(out, "loadlab_idle_timeouts_total", "counter", "Keep-alive connections closed by --keepalive-timeout-ms.");
+  append_help(out, "loadlab_idle_timeouts_total", "counter", "Connections closed by --keepalive-timeout-ms: idle, or not reading their responses.");
   append_sample(out, "loadlab_idle_timeouts_total",
                 sum_loops(loops_, [](const LoopMetrics& m) { return m.idle_timeouts.get(); }));
   append_help(out, "loadlab_parse_errors_total", "counter", "Requests rejected as malformed or over a limit.");

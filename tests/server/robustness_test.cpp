@@ -1,10 +1,16 @@
 // Hostile and broken clients must cost the server nothing but their own connection.
+#include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
 #include <memory>
 #include <random>
+#include <regex>
 #include <thread>
 #include <vector>
 
@@ -75,6 +81,45 @@ TEST(Robustness, ClientThatNeverReadsIsThrottledNotBuffered) {
   greedy.shutdown();  // unblocks the sender
   sender.join();
   EXPECT_TRUE(healthy(server.port()));
+}
+
+double metric(std::uint16_t port, const std::string& name) {
+  const auto response = http_get(port, "/metrics");
+  std::smatch match;
+  if (!response || !std::regex_search(response->body, match, std::regex("\n" + name + R"( ([0-9.e+-]+))"))) return -1;
+  return std::stod(match[1].str());
+}
+
+// Paused reading bounds what such a client costs; this bounds how long: its responses wait at
+// most the keep-alive timeout for a reader, then the connection and its buffers are freed.
+TEST(Robustness, AClientThatReadsNothingIsClosedAfterTheKeepaliveTimeout) {
+  ServerProcess server({"--threads", "1", "--keepalive-timeout-ms", "300", "--max-pipeline", "16"});
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  const int small = 4096;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(server.port());
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  fcntl(fd, F_SETFL, O_NONBLOCK);
+  std::string burst;
+  for (int i = 0; i < 2000; ++i) burst += get_request("/metrics");
+  std::size_t sent = 0;
+  const auto until = std::chrono::steady_clock::now() + 1s;
+  while (sent < burst.size() && std::chrono::steady_clock::now() < until) {
+    const ssize_t n = ::send(fd, burst.data() + sent, burst.size() - sent, MSG_NOSIGNAL);
+    if (n > 0) sent += static_cast<std::size_t>(n);
+    else std::this_thread::sleep_for(10ms);
+  }
+  bool closed = false;
+  for (int i = 0; i < 100 && !closed; ++i) {
+    std::this_thread::sleep_for(50ms);
+    closed = metric(server.port(), "loadlab_idle_timeouts_total") >= 1;
+  }
+  EXPECT_TRUE(closed) << "a client reading nothing still holds its connection";
+  EXPECT_EQ(metric(server.port(), "loadlab_open_connections"), 1);  // the /metrics request's own
+  ::close(fd);
 }
 
 TEST(Robustness, ConnectAndCloseChurn) {
