@@ -134,7 +134,11 @@ void Connection::feed(const char* data, std::size_t length) {
     case HPE_PAUSED_UPGRADE:
       // An Upgrade request was answered over HTTP/1.1; the bytes after it are not HTTP/1.1.
       stop_requests();
-      if (!exchanges_.empty()) exchanges_.at(exchanges_.size() - 1).close_after = true;
+      if (!exchanges_.empty()) {
+        exchanges_.at(exchanges_.size() - 1).close_after = true;
+      } else {
+        start_lingering_close();  // answered already: nothing would ever close it
+      }
       return;
     default:
       break;
@@ -297,7 +301,9 @@ Exchange& Connection::begin_exchange(std::uint64_t now_ns) {
 void Connection::dispatch() {
   const std::uint64_t now = uv_hrtime();
   Exchange& exchange = begin_exchange(now);
-  exchange.close_after = !llhttp_should_keep_alive(&parser_) || draining_;
+  // An Upgrade (or CONNECT) request is answered over HTTP/1.1, and what follows it on the
+  // connection is not HTTP/1.1: it is the connection's last request.
+  exchange.close_after = !llhttp_should_keep_alive(&parser_) || draining_ || parser_.upgrade != 0;
 
   const RouteResult result = route_request(llhttp_method_name(static_cast<llhttp_method_t>(parser_.method)),
                                            target_, RouterLimits{loop_.config().max_delay_ms});

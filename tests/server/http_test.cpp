@@ -271,6 +271,21 @@ TEST(Http, ConnectionCloseIsHonoured) {
   EXPECT_TRUE(client.wait_closed(3s));  // the second request is never answered
 }
 
+// What follows an Upgrade request is not HTTP/1.1: it is answered, then the connection closes
+// (with a shallow pipeline it used to stay open, unread and unanswered, for ever).
+TEST(Http, AnUpgradeRequestIsTheConnectionsLast) {
+  for (const char* pipeline : {"1", "32"}) {
+    ServerProcess server({"--max-pipeline", pipeline});
+    TcpClient client(server.port());
+    client.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\nUpgrade: foo\r\n\r\nX");
+    const auto response = client.read_response();
+    ASSERT_TRUE(response) << pipeline;
+    EXPECT_EQ(response->status, 200);
+    EXPECT_EQ(response->header("connection"), "close") << pipeline;
+    EXPECT_TRUE(client.wait_closed(3s)) << pipeline;
+  }
+}
+
 TEST(Http, OperationalEndpoints) {
   ServerProcess server;
   auto response = http_get(server.port(), "/healthz");
