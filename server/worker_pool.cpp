@@ -30,6 +30,8 @@ bool is_cheap(const PrimeRequest& request) {
   return request.method == PrimeMethod::kMillerRabin || request.n < (std::uint64_t{1} << 32);
 }
 
+constexpr const char* kNoWorkers = "no /prime worker is running and none could be started; retry later";
+
 std::string millis(std::uint64_t ns) {
   std::string out;
   append_millis(out, ns);
@@ -134,11 +136,14 @@ void WorkerPool::spawn(std::size_t slot) {
     spdlog::error("cannot start a /prime worker: {}", uv_strerror(status));
     w->close_handles();
     retired_.push_back(std::move(worker));
+    cannot_spawn_.store(true);
+    fail_queue_without_workers();
     respawn_backoff_ms_[slot] = std::min(kMaxBackoffMs, std::max(kFirstBackoffMs, respawn_backoff_ms_[slot] * 2));
     respawn_due_ms_[slot] = uv_now(loop_.get()) + respawn_backoff_ms_[slot];
     respawn_timer_.start<&WorkerPool::on_respawn_timer>(this, respawn_backoff_ms_[slot]);
     return;
   }
+  cannot_spawn_.store(false);
   w->pid = w->process.pid;
   w->started_ms = uv_now(loop_.get());
   uv_read_start(
@@ -191,6 +196,13 @@ void WorkerPool::on_respawn_timer() {
 }
 
 void WorkerPool::submit(LoopContext& loop, ExchangeRef ref, const PrimeRequest& request) {
+  if (alive_.load() == 0 && cannot_spawn_.load()) {
+    // No worker is running and none can be started (the executable is gone, no processes
+    // left): a queued job would wait for ever.
+    jobs_rejected_.fetch_add(1);
+    answer_error(Job{0, &loop, ref, request, 0}, 503, kNoWorkers);
+    return;
+  }
   if (queued_.load() >= config_.max_queue) {
     jobs_rejected_.fetch_add(1);
     Job job;
@@ -216,6 +228,12 @@ void WorkerPool::on_inbox() {
   }
   for (Job& job : arrived) {
     job.id = next_job_id_++;
+    if (alive_.load() == 0 && cannot_spawn_.load() && !stopping_) {
+      queued_.fetch_sub(1);
+      jobs_rejected_.fetch_add(1);
+      answer_error(job, 503, kNoWorkers);
+      continue;
+    }
     if (stopping_) {
       queued_.fetch_sub(1);
       answer_error(job, 503, "the server is shutting down");
@@ -368,7 +386,18 @@ void WorkerPool::on_worker_exit(Worker& worker, std::int64_t exit_status, int te
     respawn_due_ms_[slot] = uv_now(loop_.get()) + respawn_backoff_ms_[slot];
     respawn_timer_.start<&WorkerPool::on_respawn_timer>(this, respawn_backoff_ms_[slot]);
   }
+  fail_queue_without_workers();
   dispatch();  // the requeued jobs, if any
+}
+
+void WorkerPool::fail_queue_without_workers() {
+  if (alive_.load() != 0 || !cannot_spawn_.load()) return;
+  for (const Job& job : queue_) {
+    queued_.fetch_sub(1);
+    jobs_rejected_.fetch_add(1);
+    answer_error(job, 503, kNoWorkers);
+  }
+  queue_.clear();
 }
 
 void WorkerPool::release(Worker* worker) {

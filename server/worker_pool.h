@@ -66,6 +66,7 @@ class WorkerPool final : public PrimeService, public MetricsSource {
   void send_jobs(Worker& worker);
   void on_result(Worker& worker, const ResultFrame& result);
   void requeue_waiting(Worker& worker);
+  void fail_queue_without_workers();
   void on_job_timeout(Worker& worker);
   void on_worker_exit(Worker& worker, std::int64_t exit_status, int term_signal);
   void release(Worker* worker);
@@ -96,6 +97,7 @@ class WorkerPool final : public PrimeService, public MetricsSource {
   std::atomic<std::uint64_t> alive_{0};
   std::atomic<std::uint64_t> busy_{0};
   std::atomic<std::uint64_t> in_flight_{0};
+  std::atomic<bool> cannot_spawn_{false};  // the last attempt to start a worker failed
   std::atomic<std::uint64_t> jobs_ok_{0};
   std::atomic<std::uint64_t> jobs_timeout_{0};
   std::atomic<std::uint64_t> jobs_worker_died_{0};

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <functional>
 #include <optional>
 #include <fstream>
@@ -232,6 +234,23 @@ TEST(PrimePool, NothingWaitsBehindACostlyJob) {
   }
   EXPECT_EQ(pids.size(), 1u);  // all on the free worker
   EXPECT_EQ(metric(server.port(), "loadlab_prime_workers_busy"), 1);  // the costly one still computing
+}
+
+// Workers that cannot be started again (here: the executable is gone) must not leave /prime
+// requests waiting for ever: 503, and the rest of the server goes on.
+TEST(PrimePool, NoWorkerAndNoWayToStartOneIs503) {
+  const std::string copy = "/tmp/loadlab-test-" + std::to_string(getpid()) + "-server";
+  ASSERT_EQ(run_command({"cp", LOADLAB_SERVER_BIN, copy}, 10s).exit_code, 0);
+  ServerProcess server({"--workers", "2"}, copy);
+  ASSERT_TRUE(wait_for([&] { return children_of(server.pid()).size() == 2; }, 5s));
+  std::remove(copy.c_str());
+  for (int worker : children_of(server.pid())) kill(worker, SIGKILL);
+  ASSERT_TRUE(wait_for([&] { return metric(server.port(), "loadlab_prime_workers") == 0; }, 5s));
+  const auto response = http_get(server.port(), "/prime/97", 10s);
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 503);
+  EXPECT_NE(response->body.find("could be started"), std::string::npos) << response->body;
+  EXPECT_EQ(http_get(server.port(), "/0")->status, 200);
 }
 
 TEST(PrimePool, JobOverTheTimeLimitGets504AndTheWorkerIsReplaced) {
