@@ -23,8 +23,9 @@ void add_server_options(CLI::App& app, ServerConfig& c) {
       ->envname("LOADLAB_THREADS")->capture_default_str();
   app.add_option("--backlog", c.backlog, "listen(2) backlog per listener")
       ->envname("LOADLAB_BACKLOG")->check(CLI::Range(1u, 65535u))->capture_default_str();
-  app.add_option("--max-delay-ms", c.max_delay_ms, "Largest N accepted by GET /N")
-      ->envname("LOADLAB_MAX_DELAY_MS")->capture_default_str();
+  app.add_option("--max-delay-ms", c.max_delay_ms, "Largest N accepted by GET /N (at most a day)")
+      ->envname("LOADLAB_MAX_DELAY_MS")->check(CLI::Range(std::uint64_t{0}, std::uint64_t{86'400'000}))
+      ->capture_default_str();
   app.add_option("--max-header-bytes", c.max_header_bytes, "Request line + headers limit (431 beyond)")
       ->envname("LOADLAB_MAX_HEADER_BYTES")->check(CLI::Range(std::uint64_t{256}, std::uint64_t{1} << 24))
       ->capture_default_str();

@@ -240,7 +240,9 @@ int Connection::on_headers_complete() {
   const bool body_expected = (parser_.flags & F_CHUNKED) != 0 || (has_length && parser_.content_length > 0);
   // 100-continue only when this request is next to be answered, so it cannot overtake the
   // responses of earlier pipelined requests (RFC 9110 §10.1.1 lets a server omit it).
-  if (expect_continue_ && body_expected && exchanges_.empty() && !continue_pending_) {
+  // An HTTP/1.0 client cannot ask for it (RFC 9110 §10.1.1: the expectation is ignored).
+  const bool http11 = parser_.http_minor >= 1;
+  if (expect_continue_ && http11 && body_expected && exchanges_.empty() && !continue_pending_) {
     continue_pending_ = true;
     uv_buf_t buf = uv_buf_init(const_cast<char*>(kContinueResponse.data()),
                                static_cast<unsigned>(kContinueResponse.size()));

@@ -1,5 +1,6 @@
 #include "server/prime_worker.h"
 
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,6 +41,12 @@ std::uint64_t now_ns() {
 }  // namespace
 
 int run_prime_worker() {
+  // A worker must not outlive a server that crashed or was SIGKILLed (it would compute its
+  // job to the end, owned by nobody): the kernel kills it with its parent. Checked once after,
+  // in case the parent died before the request took effect.
+  const pid_t parent = getppid();
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) return 1;
   // The server stops a worker by closing its stdin; Ctrl-C on the terminal reaches the whole
   // process group, and a worker must not die before the server has drained.
   std::signal(SIGINT, SIG_IGN);

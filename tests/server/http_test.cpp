@@ -286,6 +286,16 @@ TEST(Http, AnUpgradeRequestIsTheConnectionsLast) {
   }
 }
 
+TEST(Http, ErrorBodiesAreValidJsonWhateverTheUrlHolds) {
+  ServerProcess server;
+  TcpClient client(server.port());
+  client.send("GET /\xff\xfe\xc3 HTTP/1.1\r\nHost: x\r\n\r\n");
+  const auto response = client.read_response();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 404);
+  EXPECT_NO_THROW(nlohmann::json::parse(response->body)) << response->body;  // throws on invalid UTF-8
+}
+
 TEST(Http, OperationalEndpoints) {
   ServerProcess server;
   auto response = http_get(server.port(), "/healthz");

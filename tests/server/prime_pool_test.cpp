@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <functional>
@@ -251,6 +252,25 @@ TEST(PrimePool, NoWorkerAndNoWayToStartOneIs503) {
   EXPECT_EQ(response->status, 503);
   EXPECT_NE(response->body.find("could be started"), std::string::npos) << response->body;
   EXPECT_EQ(http_get(server.port(), "/0")->status, 200);
+}
+
+// A server that dies without its shutdown (a crash, kill -9) takes its workers with it: a
+// worker computing a long job would otherwise go on, owned by nobody.
+TEST(PrimePool, WorkersDieWithTheServer) {
+  ServerProcess server({"--workers", "2"});
+  ASSERT_TRUE(wait_for([&] { return children_of(server.pid()).size() == 2; }, 5s));
+  const std::set<int> workers = children_of(server.pid());
+  TcpClient client(server.port());
+  client.send(get_request("/prime/2305843009213693951"));  // trial division: seconds
+  ASSERT_TRUE(wait_for([&] { return metric(server.port(), "loadlab_prime_workers_busy") == 1; }, 5s));
+  server.signal(SIGKILL);
+  const auto gone = [](int pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!std::getline(stat, line)) return true;
+    return line.find(") Z ") != std::string::npos;  // a zombie until its new parent reaps it
+  };
+  EXPECT_TRUE(wait_for([&] { return std::all_of(workers.begin(), workers.end(), gone); }, 5s));
 }
 
 TEST(PrimePool, JobOverTheTimeLimitGets504AndTheWorkerIsReplaced) {
