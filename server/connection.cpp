@@ -612,6 +612,13 @@ void Connection::start_lingering_close() {
 void Connection::close() {
   if (closing_) return;
   closing_ = true;
+  for (std::size_t i = 0; i < exchanges_.size(); ++i) {
+    const Exchange& exchange = exchanges_.at(i);
+    if (exchange.state == Exchange::State::kWaiting && exchange.label == RouteLabel::kPrime) {
+      if (PrimeService* prime = loop_.shared().prime) prime->cancel(loop_, id_);
+      break;
+    }
+  }
   delay_timer_.stop();
   deadline_timer_.stop();
   write_timer_.stop();

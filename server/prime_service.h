@@ -26,6 +26,9 @@ class PrimeService {
   virtual ~PrimeService() = default;
   // Called on `loop`'s thread. Must answer exactly once, on that thread, via loop.complete().
   virtual void submit(LoopContext& loop, ExchangeRef ref, const PrimeRequest& request) = 0;
+  // Called on `loop`'s thread when a connection closes with jobs unanswered: nobody wants
+  // their results. Those still queued are dropped (one being computed runs to its end).
+  virtual void cancel(LoopContext& loop, std::uint64_t connection_id) = 0;
 };
 
 }  // namespace loadlab::server

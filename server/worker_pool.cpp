@@ -220,11 +220,21 @@ void WorkerPool::submit(LoopContext& loop, ExchangeRef ref, const PrimeRequest& 
   inbox_signal_.send();
 }
 
+void WorkerPool::cancel(LoopContext& loop, std::uint64_t connection_id) {
+  {
+    std::lock_guard lock(inbox_mutex_);
+    cancels_.push_back(Cancel{&loop, connection_id});
+  }
+  inbox_signal_.send();
+}
+
 void WorkerPool::on_inbox() {
   std::deque<Job> arrived;
+  std::vector<Cancel> cancels;
   {
     std::lock_guard lock(inbox_mutex_);
     arrived.swap(inbox_);
+    cancels.swap(cancels_);  // every job a cancel concerns was submitted before it: in `arrived` or earlier
   }
   for (Job& job : arrived) {
     job.id = next_job_id_++;
@@ -241,7 +251,19 @@ void WorkerPool::on_inbox() {
       queue_.push_back(job);
     }
   }
+  for (const Cancel& cancel : cancels) apply_cancel(cancel);
   dispatch();
+}
+
+void WorkerPool::apply_cancel(const Cancel& cancel) {
+  const auto abandoned = [&cancel](const Job& job) {
+    return job.origin == cancel.origin && job.ref.connection_id == cancel.connection_id;
+  };
+  // Only jobs still waiting: one a worker has started runs to its end (bounded by
+  // --job-timeout-ms) and its result is dropped by the loop; the worker is left alone.
+  const auto dropped = std::erase_if(queue_, abandoned);
+  queued_.fetch_sub(dropped);
+  jobs_cancelled_.fetch_add(dropped);
 }
 
 WorkerPool::Worker* WorkerPool::pick_worker(const Job& job) {
@@ -451,7 +473,8 @@ void WorkerPool::append_prometheus(std::string& out) const {
   out.append("# HELP loadlab_prime_jobs_total /prime jobs by outcome.\n# TYPE loadlab_prime_jobs_total counter\n");
   for (const auto& [outcome, value] : {std::pair{"ok", jobs_ok_.load()}, std::pair{"timeout", jobs_timeout_.load()},
                                        std::pair{"worker_died", jobs_worker_died_.load()},
-                                       std::pair{"rejected", jobs_rejected_.load()}}) {
+                                       std::pair{"rejected", jobs_rejected_.load()},
+                                       std::pair{"cancelled", jobs_cancelled_.load()}}) {
     out.append("loadlab_prime_jobs_total{outcome=\"").append(outcome).append("\"} ");
     append_uint(out, value);
     out.append("\n");

@@ -44,6 +44,7 @@ class WorkerPool final : public PrimeService, public MetricsSource {
   void stop();
 
   void submit(LoopContext& loop, ExchangeRef ref, const PrimeRequest& request) override;
+  void cancel(LoopContext& loop, std::uint64_t connection_id) override;
   void append_prometheus(std::string& out) const override;
 
   struct Job {
@@ -52,6 +53,10 @@ class WorkerPool final : public PrimeService, public MetricsSource {
     ExchangeRef ref{};
     PrimeRequest request{};
     std::uint64_t submitted_ns = 0;
+  };
+  struct Cancel {
+    LoopContext* origin;
+    std::uint64_t connection_id;
   };
   struct Worker;
 
@@ -67,6 +72,7 @@ class WorkerPool final : public PrimeService, public MetricsSource {
   void on_result(Worker& worker, const ResultFrame& result);
   void requeue_waiting(Worker& worker);
   void fail_queue_without_workers();
+  void apply_cancel(const Cancel& cancel);
   void on_job_timeout(Worker& worker);
   void on_worker_exit(Worker& worker, std::int64_t exit_status, int term_signal);
   void release(Worker* worker);
@@ -82,6 +88,7 @@ class WorkerPool final : public PrimeService, public MetricsSource {
 
   std::mutex inbox_mutex_;
   std::deque<Job> inbox_;  // submitted by loops, not yet taken by the pool thread
+  std::vector<Cancel> cancels_;  // connections gone, after the jobs they submitted
 
   // Pool thread only.
   std::deque<Job> queue_;                          // FIFO, waiting for an idle worker
@@ -102,6 +109,7 @@ class WorkerPool final : public PrimeService, public MetricsSource {
   std::atomic<std::uint64_t> jobs_timeout_{0};
   std::atomic<std::uint64_t> jobs_worker_died_{0};
   std::atomic<std::uint64_t> jobs_rejected_{0};
+  std::atomic<std::uint64_t> jobs_cancelled_{0};
   std::atomic<std::uint64_t> restarts_{0};
 
   std::thread thread_;

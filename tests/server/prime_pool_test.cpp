@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdio>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <fstream>
 #include <random>
@@ -319,6 +320,30 @@ TEST(PrimePool, ClientThatLeftDoesNotDisturbTheWorker) {
 // Quick jobs from many clients: a worker often answers before libuv has run the callback of
 // the write that sent it the job, and must not be handed the next job (reusing its write
 // request) until then. This crashed the server within a few hundred jobs.
+// Clients that ask for costly jobs and leave: their queued jobs are dropped, so nobody waits
+// behind work nobody wants.
+TEST(PrimePool, QueuedJobsOfClientsThatLeftAreDropped) {
+  ServerProcess server({"--workers", "1", "--job-timeout-ms", "60000"});
+  ASSERT_TRUE(wait_for([&] { return metric(server.port(), "loadlab_prime_workers") == 1; }, 5s));
+  TcpClient stays(server.port());
+  stays.send(get_request("/prime/2305843009213693951"));  // keeps the only worker busy
+  ASSERT_TRUE(wait_for([&] { return metric(server.port(), "loadlab_prime_workers_busy") == 1; }, 5s));
+  {
+    std::vector<std::unique_ptr<TcpClient>> leavers;
+    for (int i = 0; i < 3; ++i) {  // trial division of the largest 64-bit prime: seconds each
+      leavers.push_back(std::make_unique<TcpClient>(server.port()));
+      leavers.back()->send(get_request("/prime/18446744073709551557"));
+    }
+    ASSERT_TRUE(wait_for([&] { return metric(server.port(), "loadlab_prime_queue_depth") == 3; }, 5s));
+  }  // ...and they all leave
+  EXPECT_TRUE(wait_for([&] { return metric(server.port(), "loadlab_prime_queue_depth") == 0; }, 5s));
+  EXPECT_EQ(metric(server.port(), R"(loadlab_prime_jobs_total\{outcome="cancelled"\})"), 3);
+  const auto response = stays.read_response(30s);  // the one that stayed is answered
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(metric(server.port(), "loadlab_prime_worker_restarts_total"), 0);  // no worker disturbed
+}
+
 TEST(PrimePool, QuickJobsBackToBackKeepTheServerUp) {
   ServerProcess server({"--workers", "2"});
   const auto run = run_command({LOADLAB_LOADGEN_BIN, "-n", "3000", "-c", "20", "-q", "--json", "-",
