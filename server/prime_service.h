@@ -24,7 +24,8 @@ struct PrimeRequest {
 class PrimeService {
  public:
   virtual ~PrimeService() = default;
-  // Called on `loop`'s thread. Must answer exactly once, on that thread, via loop.complete().
+  // Called on `loop`'s thread. Must answer exactly once, on that thread, via loop.complete(),
+  // unless the connection cancels first.
   virtual void submit(LoopContext& loop, ExchangeRef ref, const PrimeRequest& request) = 0;
   // Called on `loop`'s thread when a connection closes with jobs unanswered: nobody wants
   // their results. Those still queued are dropped (one being computed runs to its end).
