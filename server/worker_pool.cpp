@@ -196,21 +196,14 @@ void WorkerPool::on_respawn_timer() {
 }
 
 void WorkerPool::submit(LoopContext& loop, ExchangeRef ref, const PrimeRequest& request) {
-  if (alive_.load() == 0 && cannot_spawn_.load()) {
-    // No worker is running and none can be started (the executable is gone, no processes
-    // left): a queued job would wait for ever.
+  const auto reject = [&](const std::string& reason) {
     jobs_rejected_.fetch_add(1);
-    answer_error(Job{0, &loop, ref, request, 0}, 503, kNoWorkers);
-    return;
-  }
+    answer_error(Job{0, &loop, ref, request, 0}, 503, reason);
+  };
+  // A queued job would wait for ever: no worker runs and none can be started.
+  if (no_worker_can_run()) return reject(kNoWorkers);
   if (queued_.load() >= config_.max_queue) {
-    jobs_rejected_.fetch_add(1);
-    Job job;
-    job.origin = &loop;
-    job.ref = ref;
-    job.request = request;
-    answer_error(job, 503, "the /prime queue is full (" + std::to_string(config_.max_queue) + " jobs waiting); retry later");
-    return;
+    return reject("the /prime queue is full (" + std::to_string(config_.max_queue) + " jobs waiting); retry later");
   }
   queued_.fetch_add(1);
   {
@@ -238,12 +231,6 @@ void WorkerPool::on_inbox() {
   }
   for (Job& job : arrived) {
     job.id = next_job_id_++;
-    if (alive_.load() == 0 && cannot_spawn_.load() && !stopping_) {
-      queued_.fetch_sub(1);
-      jobs_rejected_.fetch_add(1);
-      answer_error(job, 503, kNoWorkers);
-      continue;
-    }
     if (stopping_) {
       queued_.fetch_sub(1);
       answer_error(job, 503, "the server is shutting down");
@@ -252,6 +239,7 @@ void WorkerPool::on_inbox() {
     }
   }
   for (const Cancel& cancel : cancels) apply_cancel(cancel);
+  fail_queue_without_workers();  // submitted while the last worker was failing to start
   dispatch();
 }
 
@@ -343,9 +331,13 @@ void WorkerPool::on_result(Worker& worker, const ResultFrame& result) {
   answer(job, 200, std::move(body), std::move(headers));
 }
 
-void WorkerPool::requeue_waiting(Worker& worker) {
-  // The jobs behind the one being computed were never started: they go back to the front of
-  // the queue, in order, for the next worker (or fail if the server is stopping).
+WorkerPool::Job WorkerPool::take_computing(Worker& worker) {
+  const Job computing = worker.jobs.front();
+  worker.jobs.pop_front();
+  in_flight_.fetch_sub(1);
+  busy_.fetch_sub(1);
+  // The jobs behind it were never started: they go back to the front of the queue, in order,
+  // for the next worker (or fail if the server is stopping).
   for (auto job = worker.jobs.rbegin(); job != worker.jobs.rend(); ++job) {
     in_flight_.fetch_sub(1);
     if (stopping_) {
@@ -356,16 +348,13 @@ void WorkerPool::requeue_waiting(Worker& worker) {
     queue_.push_front(*job);
   }
   worker.jobs.clear();
+  return computing;
 }
 
 void WorkerPool::on_job_timeout(Worker& worker) {
   if (worker.jobs.empty()) return;
-  const Job job = worker.jobs.front();
-  worker.jobs.pop_front();
-  in_flight_.fetch_sub(1);
-  requeue_waiting(worker);
+  const Job job = take_computing(worker);
   worker.killed = true;
-  busy_.fetch_sub(1);
   jobs_timeout_.fetch_add(1);
   answer_error(job, 504, "n=" + std::to_string(job.request.n) + " took longer than --job-timeout-ms=" +
                              std::to_string(config_.job_timeout_ms) + "; its worker (pid " + std::to_string(worker.pid) +
@@ -379,12 +368,8 @@ void WorkerPool::on_worker_exit(Worker& worker, std::int64_t exit_status, int te
   alive_.fetch_sub(1);
   worker.timer.stop();
   if (!worker.jobs.empty()) {
-    busy_.fetch_sub(1);
     jobs_worker_died_.fetch_add(1);
-    const Job job = worker.jobs.front();
-    worker.jobs.pop_front();
-    in_flight_.fetch_sub(1);
-    requeue_waiting(worker);
+    const Job job = take_computing(worker);
     const std::string how = term_signal != 0 ? std::string("killed by signal ") + strsignal(term_signal)
                                              : "exited with status " + std::to_string(exit_status);
     answer_error(job, 502, "the worker testing n=" + std::to_string(job.request.n) + " (pid " +
@@ -413,7 +398,7 @@ void WorkerPool::on_worker_exit(Worker& worker, std::int64_t exit_status, int te
 }
 
 void WorkerPool::fail_queue_without_workers() {
-  if (alive_.load() != 0 || !cannot_spawn_.load()) return;
+  if (!no_worker_can_run()) return;
   for (const Job& job : queue_) {
     queued_.fetch_sub(1);
     jobs_rejected_.fetch_add(1);

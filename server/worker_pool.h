@@ -70,8 +70,10 @@ class WorkerPool final : public PrimeService, public MetricsSource {
   Worker* pick_worker(const Job& job);
   void send_jobs(Worker& worker);
   void on_result(Worker& worker, const ResultFrame& result);
-  void requeue_waiting(Worker& worker);
+  // Takes the job a worker was computing (returned) and requeues those behind it.
+  Job take_computing(Worker& worker);
   void fail_queue_without_workers();
+  bool no_worker_can_run() const { return alive_.load() == 0 && cannot_spawn_.load(); }
   void apply_cancel(const Cancel& cancel);
   void on_job_timeout(Worker& worker);
   void on_worker_exit(Worker& worker, std::int64_t exit_status, int term_signal);
