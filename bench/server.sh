@@ -82,18 +82,22 @@ PY
 steady_p99() {  # port
   "$loadgen_bin" -c10000 -t2 -d20s -q --json "$work/fanin-loadgen.json" "http://127.0.0.1:$1/1000" >/dev/null 2>&1 || true
   python3 - "$work/fanin-loadgen.json" <<'PY'
-import json, sys
+import json, math, sys
 report = json.load(open(sys.argv[1]))
-counts = {}
+counts, digits = {}, 2
 for interval in report["intervals"]:
     if 5 <= interval["t_s"] < 15:
+        digits = interval["histogram"]["significant_digits"]
         for value, count in interval["histogram"]["buckets"]:
             counts[value] = counts.get(value, 0) + count
-total, seen, starts = sum(counts.values()), 0, sorted(counts)
-for i, value in enumerate(starts):
+# HdrHistogram layout: 2^m sub-buckets (m = ceil(log2(2 * 10^digits))), so a bucket holding
+# values of bit length b is 2^(b - m) wide (1 below that).
+magnitude = math.ceil(math.log2(2 * 10 ** digits))
+total, seen = sum(counts.values()), 0
+for value in sorted(counts):
     seen += counts[value]
     if seen >= 0.99 * total:
-        upper = starts[i + 1] if i + 1 < len(starts) else report["latency_us"]["max"]
+        upper = value + (1 << max(0, value.bit_length() - magnitude))
         print(f"loadlab-loadgen -c10000 -t2: whole-run p99 {report['latency_us']['p99'] / 1000:.1f} ms; "
               f"steady-state (t=5..15 s, {total} requests) p99 in [{value / 1000:.1f}, {upper / 1000:.1f}) ms")
         break
