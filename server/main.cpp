@@ -14,8 +14,8 @@
 
 int main(int argc, char** argv) {
   using namespace loadlab;
-  // A /prime worker: the pool starts this same binary with one flag (see worker_pool.h).
-  if (argc == 2 && std::string_view(argv[1]) == server::kPrimeWorkerFlag) return server::run_prime_worker();
+  // A /prime worker: the pool starts this same binary as `--prime-worker SERVER_PID` (see worker_pool.h).
+  if (argc == 3 && std::string_view(argv[1]) == server::kPrimeWorkerFlag) return server::run_prime_worker(argv[2]);
   server::ServerConfig config;
   CLI::App app{"loadlab-server: GET /N answers after N ms without blocking; GET /prime/N runs on a pool "
                "of worker processes. Every option can also be set through the environment variable shown.",

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstring>
 
+#include "common/decimal.h"
 #include "server/primality.h"
 
 namespace loadlab::server {
@@ -40,13 +41,14 @@ std::uint64_t now_ns() {
 
 }  // namespace
 
-int run_prime_worker() {
+int run_prime_worker(std::string_view server_pid) {
   // A worker must not outlive a server that crashed or was SIGKILLed (it would compute its
-  // job to the end, owned by nobody): the kernel kills it with its parent. Checked once after,
-  // in case the parent died before the request took effect.
-  const pid_t parent = getppid();
+  // job to the end, owned by nobody): the kernel kills it with its parent. The server may have
+  // died before this took effect (between fork and here), so the parent is checked after it
+  // against the pid the server passed, not against whoever is the parent by now.
   prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (getppid() != parent) return 1;
+  const auto parent = parse_decimal_u64(server_pid);
+  if (!parent || static_cast<std::uint64_t>(getppid()) != *parent) return 1;
   // The server stops a worker by closing its stdin; Ctrl-C on the terminal reaches the whole
   // process group, and a worker must not die before the server has drained.
   std::signal(SIGINT, SIG_IGN);

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 namespace loadlab::server {
 
@@ -29,6 +30,7 @@ struct ResultFrame {
 };
 
 // Reads jobs from stdin and writes results to stdout until stdin closes; returns the exit code.
-int run_prime_worker();
+// server_pid: the process that started it (the worker's command line: --prime-worker PID).
+int run_prime_worker(std::string_view server_pid);
 
 }  // namespace loadlab::server

@@ -91,6 +91,7 @@ WorkerPool::WorkerPool(const ServerConfig& config)
   std::size_t length = sizeof path;
   uv_check(uv_exepath(path, &length), "uv_exepath");
   executable_.assign(path, length);
+  server_pid_ = std::to_string(uv_os_getpid());
   for (std::size_t slot = 0; slot < workers_.size(); ++slot) spawn(slot);
   if (alive_.load() == 0) throw std::runtime_error("no /prime worker could be started");
   thread_ = std::thread([this] { loop_.run(); });
@@ -112,7 +113,7 @@ void WorkerPool::spawn(std::size_t slot) {
   uv_pipe_init(loop_.get(), &w->from_worker, 0);
   w->to_worker.data = w->from_worker.data = w->process.data = w;
 
-  char* args[] = {executable_.data(), const_cast<char*>(kPrimeWorkerFlag), nullptr};
+  char* args[] = {executable_.data(), const_cast<char*>(kPrimeWorkerFlag), server_pid_.data(), nullptr};
   uv_stdio_container_t stdio[3];
   stdio[0].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_READABLE_PIPE);  // the worker reads jobs
   stdio[0].data.stream = reinterpret_cast<uv_stream_t*>(&w->to_worker);

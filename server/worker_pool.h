@@ -83,6 +83,7 @@ class WorkerPool final : public PrimeService, public MetricsSource {
 
   const ServerConfig& config_;
   std::string executable_;
+  std::string server_pid_;  // passed to each worker, which dies with this process
   EventLoop loop_;  // first: outlives every handle below
   AsyncSignal inbox_signal_;
   AsyncSignal stop_signal_;
