@@ -35,6 +35,8 @@ const llhttp_settings_t* parser_settings() {
     llhttp_settings_init(&s);
     s.on_message_begin = forward<&Connection::on_message_begin>;
     s.on_url = forward_data<&Connection::on_url>;
+    s.on_version = forward_data<&Connection::on_version>;
+    s.on_version_complete = forward<&Connection::on_version_complete>;
     s.on_header_field = forward_data<&Connection::on_header_field>;
     s.on_header_value = forward_data<&Connection::on_header_value>;
     s.on_header_value_complete = forward<&Connection::on_header_value_complete>;
@@ -70,6 +72,15 @@ Connection::Connection(LoopContext& loop, std::uint64_t id)
   shutdown_req_.data = this;
   llhttp_init(&parser_, HTTP_REQUEST, parser_settings());
   parser_.data = this;
+  // Every leniency off (they are off after llhttp_init; this says so): conflicting
+  // Content-Length and Transfer-Encoding, "chunked" not last, invalid header octets and data
+  // after "Connection: close" are all errors. llhttp.c itself is built with
+  // LLHTTP_STRICT_MODE (CMakeLists.txt), and request_validation.h covers what it still lets by.
+  llhttp_set_lenient_headers(&parser_, 0);
+  llhttp_set_lenient_chunked_length(&parser_, 0);
+  llhttp_set_lenient_keep_alive(&parser_, 0);
+  llhttp_set_lenient_transfer_encoding(&parser_, 0);
+  framing_.start_message();
   loop_.shared().open_connections.fetch_add(1, std::memory_order_relaxed);
   loop_.metrics().open_connections.add(1);
 }
@@ -118,7 +129,20 @@ void Connection::on_read(ssize_t nread, const uv_buf_t* buf) {
 }
 
 void Connection::feed(const char* data, std::size_t length) {
-  const llhttp_errno_t err = llhttp_execute(&parser_, data, length);
+  const char* const end = data + length;
+  scan_from_ = data;
+  llhttp_errno_t err = llhttp_execute(&parser_, data, length);
+  while (err == HPE_PAUSED && checkpoint_ != Checkpoint::kNone) {
+    const char* at = llhttp_get_error_pos(&parser_);
+    const int result = pass_checkpoint(std::exchange(checkpoint_, Checkpoint::kNone), at);
+    if (result == HPE_OK) {
+      llhttp_resume(&parser_);
+      err = llhttp_execute(&parser_, at, static_cast<std::size_t>(end - at));
+    } else {
+      err = static_cast<llhttp_errno_t>(result);
+    }
+  }
+  if (err == HPE_OK && !scan_framing(end)) err = HPE_USER;
   switch (err) {
     case HPE_OK:
       return;
@@ -146,11 +170,29 @@ void Connection::feed(const char* data, std::size_t length) {
   loop_.metrics().parse_errors.add();
   if (rejected_status_ != 0) {
     fail_request(rejected_status_, rejected_message_);
-  } else if (err == HPE_INVALID_VERSION) {
+  } else if (err == HPE_INVALID_VERSION && validator_.invalid_version_status() == 505) {
     fail_request(505, "only HTTP/1.0 and HTTP/1.1 are supported");
   } else {
     fail_request(400, std::string("malformed request: ") + llhttp_get_error_reason(&parser_));
   }
+}
+
+int Connection::pass_checkpoint(Checkpoint checkpoint, const char* at) {
+  if (!scan_framing(at)) return HPE_USER;
+  if (checkpoint == Checkpoint::kHeadersComplete) {
+    framing_.end_header_section();
+    return check_headers();
+  }
+  framing_.start_message();
+  return finish_message();
+}
+
+bool Connection::scan_framing(const char* to) {
+  const auto error = framing_.scan(scan_from_, to);
+  scan_from_ = to;
+  if (!error) return true;
+  reject(400, *error);
+  return false;
 }
 
 void Connection::resume_reading() {
@@ -179,6 +221,7 @@ int Connection::on_message_begin() {
   body_bytes_ = 0;
   expect_continue_ = false;
   rejected_status_ = 0;
+  validator_.reset();
   // Headers and body must arrive within the header timeout: slow-loris clients are cut off.
   set_deadline(Deadline::kHeaders, loop_.config().header_timeout_ms);
   return 0;
@@ -199,12 +242,23 @@ int Connection::on_url(const char* at, std::size_t length) {
   return 0;
 }
 
+int Connection::on_version(const char* at, std::size_t length) {
+  validator_.on_version({at, length});
+  return 0;
+}
+
+int Connection::on_version_complete() {
+  validator_.on_version_complete();
+  return 0;
+}
+
 int Connection::on_header_field(const char* at, std::size_t length) {
   header_bytes_ += length;
   if (header_bytes_ > loop_.config().max_header_bytes) {
     return reject(431, "request headers larger than " + std::to_string(loop_.config().max_header_bytes) + " bytes");
   }
   append_bounded(header_field_, at, length, kHeaderCompareBytes);
+  validator_.on_field_name({at, length});
   return 0;
 }
 
@@ -214,12 +268,14 @@ int Connection::on_header_value(const char* at, std::size_t length) {
     return reject(431, "request headers larger than " + std::to_string(loop_.config().max_header_bytes) + " bytes");
   }
   append_bounded(header_value_, at, length, kHeaderCompareBytes);
+  validator_.on_field_value({at, length});
   return 0;
 }
 
 int Connection::on_header_value_complete() {
+  if (auto rejection = validator_.on_field_complete()) return reject(rejection->status, std::move(rejection->message));
   if (equals_ignore_case(header_field_, "expect")) {
-    if (!equals_ignore_case(header_value_, "100-continue")) {
+    if (!equals_ignore_case(trim_ows(header_value_), "100-continue")) {
       return reject(417, "the only expectation supported is 100-continue");
     }
     expect_continue_ = true;
@@ -230,7 +286,17 @@ int Connection::on_header_value_complete() {
 }
 
 int Connection::on_headers_complete() {
+  // Paused here so feed() can check the header section's line endings before anything acts
+  // on the request; check_headers() runs then.
+  checkpoint_ = Checkpoint::kHeadersComplete;
+  return HPE_PAUSED;
+}
+
+int Connection::check_headers() {
   if (parser_.http_major != 1) return reject(505, "only HTTP/1.0 and HTTP/1.1 are supported");
+  if (auto rejection = validator_.on_headers_complete(parser_, target_)) {
+    return reject(rejection->status, std::move(rejection->message));
+  }
   const std::uint64_t max_body = loop_.config().max_body_bytes;
   const bool has_length = (parser_.flags & F_CONTENT_LENGTH) != 0;
   if (has_length && parser_.content_length > max_body) {
@@ -259,7 +325,11 @@ void Connection::on_continue_written(int status) {
   if (status < 0) close();
 }
 
-int Connection::on_body(const char*, std::size_t length) {
+int Connection::on_body(const char* at, std::size_t length) {
+  // The octets before this piece of body data are framing (chunk-size lines): checked first.
+  if (!scan_framing(at)) return HPE_USER;
+  if (auto error = framing_.skip_body()) return reject(400, std::move(*error));
+  scan_from_ = at + length;
   body_bytes_ += length;  // read and discarded: no endpoint uses a body
   if (body_bytes_ > loop_.config().max_body_bytes) {
     return reject(413, "request body exceeds the limit of " + std::to_string(loop_.config().max_body_bytes) + " bytes");
@@ -268,6 +338,17 @@ int Connection::on_body(const char*, std::size_t length) {
 }
 
 int Connection::on_message_complete() {
+  // A chunked body ends in framing llhttp has read but no callback has shown (the last chunk,
+  // trailers, a blank line): pause so feed() checks it before the request is answered.
+  if ((parser_.flags & F_CHUNKED) != 0) {
+    checkpoint_ = Checkpoint::kMessageComplete;
+    return HPE_PAUSED;
+  }
+  framing_.start_message();
+  return finish_message();
+}
+
+int Connection::finish_message() {
   in_message_ = false;
   set_deadline(Deadline::kNone, 0);
   dispatch();

@@ -12,6 +12,7 @@
 
 #include "common/uv_handle.h"
 #include "server/exchange_queue.h"
+#include "server/request_validation.h"
 
 namespace loadlab::server {
 
@@ -38,6 +39,8 @@ class Connection {
   // llhttp callbacks (public only for the settings table in connection.cpp).
   int on_message_begin();
   int on_url(const char* at, std::size_t length);
+  int on_version(const char* at, std::size_t length);
+  int on_version_complete();
   int on_header_field(const char* at, std::size_t length);
   int on_header_value(const char* at, std::size_t length);
   int on_header_value_complete();
@@ -60,6 +63,12 @@ class Connection {
   void on_closed();
 
   void feed(const char* data, std::size_t length);
+  // Where llhttp was paused so the octets before could be checked (see FramingScanner).
+  enum class Checkpoint : std::uint8_t { kNone, kHeadersComplete, kMessageComplete };
+  int pass_checkpoint(Checkpoint checkpoint, const char* at);
+  bool scan_framing(const char* to);
+  int check_headers();
+  int finish_message();
   void resume_reading();
   void set_reading(bool reading);
   void stop_requests();
@@ -111,6 +120,10 @@ class Connection {
   bool expect_continue_ = false;
   int rejected_status_ = 0;  // set by a callback that refuses the request (413, 414, 431, ...)
   std::string rejected_message_;
+  RequestValidator validator_;
+  FramingScanner framing_;
+  const char* scan_from_ = nullptr;  // the first octet of the buffer being parsed not yet scanned
+  Checkpoint checkpoint_ = Checkpoint::kNone;
 
   std::string pending_input_;  // bytes not yet parsed while paused
   std::uint64_t next_seq_ = 0;

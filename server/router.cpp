@@ -103,6 +103,11 @@ std::string_view prime_method_name(PrimeMethod method) {
 }
 
 RouteResult route_request(std::string_view method, std::string_view target, const RouterLimits& limits) {
+  // The connection lets "*" through only for OPTIONS and an authority-form target only for
+  // CONNECT (RFC 9112 §3.2.3, §3.2.4): valid requests for a method no resource here allows.
+  if ((target == "*" && method == "OPTIONS") || method == "CONNECT") {
+    return HttpError{405, "method " + std::string(method) + " not allowed; use GET or HEAD", kAllowed};
+  }
   // An absolute-form target (RFC 9112 §3.2.2) carries the path after the authority.
   if (!target.starts_with('/')) {
     const auto scheme_end = target.find("://");
