@@ -242,23 +242,25 @@ std::optional<Rejection> RequestValidator::on_headers_complete(const llhttp_t& p
   if (transfer_encoding_lines_ != 0) {
     // RFC 9112 §6.1: Transfer-Encoding in HTTP/1.0 means faulty framing.
     if (!http11) return Rejection{400, "Transfer-Encoding is not allowed in an HTTP/1.0 request"};
-    bool any = false;
-    bool only_chunked = true;
+    std::size_t codings = 0;
+    bool last_chunked = false;
     std::string_view list = transfer_encoding_;
     for (;;) {
       const auto comma = list.find(',');
+      // Empty list elements are ignored (RFC 9110 §5.6.1).
       const std::string_view coding = trim_ows(list.substr(0, comma));
       if (!coding.empty()) {
-        any = true;
-        only_chunked = only_chunked && equals_ignore_case(coding, "chunked");
+        ++codings;
+        last_chunked = equals_ignore_case(coding, "chunked");
       }
       if (comma == std::string_view::npos) break;
       list.remove_prefix(comma + 1);
     }
-    if (!any) return Rejection{400, "the Transfer-Encoding header field is empty"};
-    // llhttp has refused a list whose last coding is not chunked (§6.3: 400); any other coding
-    // before it is one this server does not implement (§6.1: 501).
-    if (!only_chunked) return Rejection{501, "the only transfer coding supported is chunked"};
+    if (codings == 0) return Rejection{400, "the Transfer-Encoding header field is empty"};
+    // RFC 9112 §6.3: chunked not last leaves the body length unknown (llhttp refuses it too).
+    if (!last_chunked) return Rejection{400, "chunked must be the final transfer coding of a request"};
+    // RFC 9112 §6.1: a coding this server does not implement before it.
+    if (codings > 1) return Rejection{501, "the only transfer coding supported is chunked"};
   }
   return std::nullopt;
 }
