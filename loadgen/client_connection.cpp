@@ -57,6 +57,7 @@ void ClientConnection::connect() {
     fail(ErrorKind::kConnect);
     return;
   }
+  engine_.connect_started();
   waiting_ = false;
   // The loop's clock is only updated once per turn: many connects in one turn would arm their
   // timeouts from a start that is long gone, and they would fire before any I/O is looked at.
@@ -65,6 +66,7 @@ void ClientConnection::connect() {
 }
 
 void ClientConnection::on_connect(int status) {
+  engine_.connect_ended();  // runs once per started connect, cancelled ones included
   if (state_ != State::kConnecting) return;  // cancelled by close()
   if (status < 0) {
     fail(ErrorKind::kConnect);

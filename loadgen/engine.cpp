@@ -17,8 +17,8 @@ namespace loadlab::loadgen {
 namespace {
 
 constexpr std::size_t kReadBufferBytes = 64 * 1024;
-// Connections a closed loop starts per loop turn (see EngineThread::start_batch_).
-constexpr std::size_t kConnectBatch = 256;
+// Connects in progress at once while a closed loop starts its connections (start_batch_).
+constexpr std::size_t kMaxPendingConnects = 128;
 constexpr std::uint64_t kProgressEveryNs = 1'000'000'000;
 // Open loop: due requests waiting for a connection, at most (16 bytes each). A target this far
 // behind will never catch up; later ones are counted as unsent rather than queued.
@@ -84,15 +84,21 @@ EngineThread::EngineThread(LoadPlan& plan, unsigned connections, std::uint64_t s
 }
 
 void EngineThread::start_connections() {
-  const std::size_t end = std::min(connections_.size(), started_ + kConnectBatch);
-  for (; started_ < end; ++started_) on_idle(*connections_[started_]);
-  if (started_ < connections_.size()) start_batch_.start<&EngineThread::start_connections>(this, 0);
+  while (started_ < connections_.size() && pending_connects_ < kMaxPendingConnects) on_idle(*connections_[started_++]);
+}
+
+void EngineThread::connect_ended() {
+  --pending_connects_;
+  // From the next loop turn: this runs inside a connection's callback.
+  if (started_ < connections_.size() && !start_batch_.active()) start_batch_.start<&EngineThread::start_connections>(this, 0);
 }
 
 void EngineThread::run() {
   if (rate_ == 0) {
     start_connections();
   } else {
+    // An open loop connects on demand, as the schedule hands out requests.
+    started_ = connections_.size();
     for (auto& connection : connections_) idle_.push_back(connection.get());
     next_due_ns_ = plan_.start_ns() + phase_ns_;
     on_tick();

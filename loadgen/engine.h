@@ -49,6 +49,9 @@ class EngineThread {
   std::mt19937_64& random() { return random_; }
   uv_buf_t read_buffer() { return uv_buf_init(read_buffer_.data(), static_cast<unsigned>(read_buffer_.size())); }
   void on_idle(ClientConnection& connection);
+  // A connect started / ended (its callback ran): the first connections start as slots free up.
+  void connect_started() { ++pending_connects_; }
+  void connect_ended();
   void note_send(std::uint64_t intended_ns, std::uint64_t sent_ns);
   void record_response(std::size_t url, int status, std::uint64_t latency_us, std::uint64_t service_us, std::uint64_t now_ns);
   void record_error(std::size_t url, ErrorKind kind, std::uint64_t now_ns);
@@ -71,10 +74,13 @@ class EngineThread {
   std::vector<char> read_buffer_;
   std::vector<std::unique_ptr<ClientConnection>> connections_;
   AsyncSignal cancel_signal_;
-  // Closed loop: connections start a batch per loop turn, so the loop sees I/O (and the
-  // server's accept queue drains) between batches instead of after thousands of connects.
+  // Closed loop: connections start while fewer than kMaxPendingConnects connects are in
+  // progress, the rest as those complete. Thousands of connects in one loop turn would
+  // overrun the server's accept queue, and each connect's callback would wait behind them all
+  // (its timeout running) before the loop looked at any I/O.
   Timer start_batch_;
   std::size_t started_ = 0;
+  std::size_t pending_connects_ = 0;
   std::uint64_t last_event_ns_ = 0;
 
   // Open loop.
