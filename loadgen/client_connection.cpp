@@ -12,8 +12,7 @@ constexpr std::uint64_t kConnectBackoffMs = 10;
 
 }  // namespace
 
-ClientConnection::ClientConnection(EngineThread& engine, const RequestShape& shape)
-    : engine_(engine), shape_(shape), timer_(engine.loop()) {
+ClientConnection::ClientConnection(EngineThread& engine) : engine_(engine), timer_(engine.loop()) {
   connect_req_.data = this;
   write_req_.data = this;
 }
@@ -32,10 +31,12 @@ void ClientConnection::assign(std::uint64_t index, std::uint64_t intended_ns) {
   sent_ns_ = uv_hrtime();
   engine_.note_send(intended_ns, sent_ns_);
   in_request_ = true;
+  shape_ = engine_.plan().shape_index(index);
+  const RequestShape& shape = engine_.plan().shapes()[shape_];
   request_.clear();
-  request_.append(shape_.head);
-  shape_.path.render(request_, engine_.random(), index);
-  request_.append(shape_.tail);
+  request_.append(shape.head);
+  shape.path.render(request_, engine_.random(), index);
+  request_.append(shape.tail);
   if (state_ == State::kConnected) {
     send();
   } else if (state_ == State::kClosed) {
@@ -49,23 +50,30 @@ void ClientConnection::connect() {
   tcp_.data = this;
   state_ = State::kConnecting;
   ++engine_.stats().connections_opened;
-  const int status = uv_tcp_connect(&connect_req_, &tcp_, reinterpret_cast<const sockaddr*>(&shape_.target.address),
+  connect_ns_ = uv_hrtime();
+  const int status = uv_tcp_connect(&connect_req_, &tcp_, reinterpret_cast<const sockaddr*>(&engine_.plan().target().address),
                                     [](uv_connect_t* req, int s) { owner_of<ClientConnection>(req)->on_connect(s); });
   if (status < 0) {
     fail(ErrorKind::kConnect);
     return;
   }
+  engine_.connect_started();
   waiting_ = false;
+  // The loop's clock is only updated once per turn: many connects in one turn would arm their
+  // timeouts from a start that is long gone, and they would fire before any I/O is looked at.
+  uv_update_time(engine_.loop());
   timer_.start<&ClientConnection::on_timer>(this, engine_.options().connect_timeout_ms);
 }
 
 void ClientConnection::on_connect(int status) {
+  engine_.connect_ended();  // runs once per started connect, cancelled ones included
   if (state_ != State::kConnecting) return;  // cancelled by close()
   if (status < 0) {
     fail(ErrorKind::kConnect);
     return;
   }
   state_ = State::kConnected;
+  engine_.stats().connect_us.record((uv_hrtime() - connect_ns_) / 1000);
   uv_tcp_nodelay(&tcp_, 1);
   uv_read_start(
       reinterpret_cast<uv_stream_t*>(&tcp_),
@@ -106,6 +114,8 @@ void ClientConnection::on_write(int status) {
 
 void ClientConnection::on_read(ssize_t nread, const uv_buf_t* buf) {
   if (state_ != State::kConnected || nread == 0) return;
+  // Every byte received counts, whichever read completes a response (or EOF ends its body).
+  if (nread > 0) engine_.stats().bytes_read += static_cast<std::uint64_t>(nread);
   if (nread < 0) {
     if (!in_request_) {
       close();  // the server closed an idle keep-alive connection: reconnect on the next request
@@ -127,7 +137,6 @@ void ClientConnection::on_read(ssize_t nread, const uv_buf_t* buf) {
     case HttpResponseParser::Result::kNeedMore:
       return;
     case HttpResponseParser::Result::kComplete:
-      engine_.stats().bytes_read += static_cast<std::uint64_t>(nread);
       // More bytes than one response: record it, but do not reuse the connection.
       if (consumed != static_cast<std::size_t>(nread)) close();
       complete_response();
@@ -143,7 +152,7 @@ void ClientConnection::complete_response() {
   in_request_ = false;
   backoff_ = false;
   const std::uint64_t now = uv_hrtime();
-  engine_.record_response(parser_.status(), (now - intended_ns_) / 1000, (now - sent_ns_) / 1000, now);
+  engine_.record_response(shape_, parser_.status(), (now - intended_ns_) / 1000, (now - sent_ns_) / 1000, now);
   if (!parser_.server_timing().empty()) engine_.stats().record_server_timing(parser_.server_timing());
   // A server may answer before it has read the whole request (an early 413 to a large body):
   // the rest of the request is still being written, so this connection cannot carry another.
@@ -167,7 +176,7 @@ void ClientConnection::fail(ErrorKind kind) {
   if (!in_request_) return;
   in_request_ = false;
   timer_.stop();
-  engine_.record_error(kind, uv_hrtime());
+  engine_.record_error(shape_, kind, uv_hrtime());
   backoff_ = kind == ErrorKind::kConnect;
   close();
 }
@@ -198,8 +207,8 @@ void ClientConnection::finish() {
   close();
 }
 
-void ClientConnection::abort() {
-  in_request_ = false;
+void ClientConnection::cancel() {
+  if (in_request_) fail(ErrorKind::kCancelled);
   finish();
 }
 

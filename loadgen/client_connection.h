@@ -19,7 +19,8 @@ struct RequestShape;
 
 class ClientConnection {
  public:
-  ClientConnection(EngineThread& engine, const RequestShape& shape);
+  // Every connection goes to the run's one target; each request takes its URL from the mix.
+  explicit ClientConnection(EngineThread& engine);
   ClientConnection(const ClientConnection&) = delete;
   ClientConnection& operator=(const ClientConnection&) = delete;
 
@@ -29,8 +30,9 @@ class ClientConnection {
   void assign(std::uint64_t index, std::uint64_t intended_ns);
   // No more requests: close and stop.
   void finish();
-  // Ctrl-C: drop the request in flight and close now.
-  void abort();
+  // The grace after -d or Ctrl-C is over: the request in flight, if any, is counted as
+  // cancelled, and the connection closes now.
+  void cancel();
 
  private:
   enum class State : std::uint8_t { kClosed, kConnecting, kConnected, kClosing };
@@ -48,7 +50,7 @@ class ClientConnection {
   void close();
 
   EngineThread& engine_;
-  const RequestShape& shape_;
+  std::size_t shape_ = 0;  // the URL of the request in flight (index into the plan's shapes)
   uv_tcp_t tcp_{};
   uv_connect_t connect_req_{};
   uv_write_t write_req_{};
@@ -64,6 +66,7 @@ class ClientConnection {
   bool waiting_ = false;    // the timer is a backoff, not a timeout
   std::uint64_t intended_ns_ = 0;  // when the request should have started
   std::uint64_t sent_ns_ = 0;      // when it actually started
+  std::uint64_t connect_ns_ = 0;   // when the connect in progress started
 };
 
 }  // namespace loadlab::loadgen

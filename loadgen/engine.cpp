@@ -1,26 +1,51 @@
 #include "loadgen/engine.h"
 
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <stdexcept>
 #include <thread>
 
 namespace loadlab::loadgen {
 namespace {
 
 constexpr std::size_t kReadBufferBytes = 64 * 1024;
-// After Ctrl-C, requests in flight get this long to complete before connections are closed.
-constexpr auto kStopGrace = std::chrono::seconds(1);
+// Connects in progress at once while a closed loop starts its connections (start_batch_).
+constexpr std::size_t kMaxPendingConnects = 128;
+constexpr std::uint64_t kProgressEveryNs = 1'000'000'000;
 // Open loop: due requests waiting for a connection, at most (16 bytes each). A target this far
 // behind will never catch up; later ones are counted as unsent rather than queued.
 constexpr std::size_t kMaxBacklog = 1'000'000;
 
 double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// A descriptor this file opens and closes (the engines' done counter, the signal fd).
+class OwnedFd {
+ public:
+  explicit OwnedFd(int fd, const char* what) : fd_(fd) {
+    if (fd_ < 0) throw std::runtime_error(std::string(what) + " failed");
+  }
+  ~OwnedFd() { ::close(fd_); }
+  OwnedFd(const OwnedFd&) = delete;
+  OwnedFd& operator=(const OwnedFd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+std::uint64_t read_counter(int fd) {
+  std::uint64_t value = 0;
+  return ::read(fd, &value, sizeof value) == sizeof value ? value : 0;
 }
 
 void print_progress(const std::vector<std::unique_ptr<EngineThread>>& engines, const RunOptions& options,
@@ -47,22 +72,33 @@ EngineThread::EngineThread(LoadPlan& plan, unsigned connections, std::uint64_t s
     : plan_(plan),
       random_(seed),
       read_buffer_(kReadBufferBytes),
-      abort_signal_(AsyncSignal::create<&EngineThread::on_abort>(loop_.get(), this)),
+      cancel_signal_(AsyncSignal::create<&EngineThread::on_cancel>(loop_.get(), this)),
+      start_batch_(loop_.get()),
       tick_(loop_.get()),
       rate_(rate_share),
       phase_ns_(phase_ns) {
-  abort_signal_.unref();
+  cancel_signal_.unref();
   stats_.interval_ms = plan.options().interval_ms;
-  const auto& shapes = plan.shapes();
-  for (unsigned i = 0; i < connections; ++i) {
-    connections_.push_back(std::make_unique<ClientConnection>(*this, shapes[i % shapes.size()]));
-  }
+  stats_.set_urls(plan.options().urls);
+  for (unsigned i = 0; i < connections; ++i) connections_.push_back(std::make_unique<ClientConnection>(*this));
+}
+
+void EngineThread::start_connections() {
+  while (started_ < connections_.size() && pending_connects_ < kMaxPendingConnects) on_idle(*connections_[started_++]);
+}
+
+void EngineThread::connect_ended() {
+  --pending_connects_;
+  // From the next loop turn: this runs inside a connection's callback.
+  if (started_ < connections_.size() && !start_batch_.active()) start_batch_.start<&EngineThread::start_connections>(this, 0);
 }
 
 void EngineThread::run() {
   if (rate_ == 0) {
-    for (auto& connection : connections_) on_idle(*connection);
+    start_connections();
   } else {
+    // An open loop connects on demand, as the schedule hands out requests.
+    started_ = connections_.size();
     for (auto& connection : connections_) idle_.push_back(connection.get());
     next_due_ns_ = plan_.start_ns() + phase_ns_;
     on_tick();
@@ -132,13 +168,15 @@ void EngineThread::end_of_schedule() {
   idle_.clear();
 }
 
-void EngineThread::on_abort() {
+void EngineThread::on_cancel() {
   schedule_done_ = true;
   tick_.stop();
+  start_batch_.stop();
+  started_ = connections_.size();
   stats_.unsent += backlog_.size();
   backlog_.clear();
   idle_.clear();
-  for (auto& connection : connections_) connection->abort();
+  for (auto& connection : connections_) connection->cancel();
 }
 
 void EngineThread::note_send(std::uint64_t intended_ns, std::uint64_t sent_ns) {
@@ -149,14 +187,19 @@ void EngineThread::note_send(std::uint64_t intended_ns, std::uint64_t sent_ns) {
   stats_.last_send_s = std::max(stats_.last_send_s, static_cast<double>(sent_ns - plan_.start_ns()) / 1e9);
 }
 
-void EngineThread::record_response(int status, std::uint64_t latency_us, std::uint64_t service_us, std::uint64_t now_ns) {
+void EngineThread::record_response(std::size_t url, int status, std::uint64_t latency_us, std::uint64_t service_us,
+                                   std::uint64_t now_ns) {
   stats_.record_response(status, latency_us, service_us, now_ns - plan_.start_ns());
+  stats_.record_url_response(url, status, latency_us);
+  last_event_ns_ = std::max(last_event_ns_, now_ns);
   live_responses_.store(stats_.responses, std::memory_order_relaxed);
   publish(now_ns);
 }
 
-void EngineThread::record_error(ErrorKind kind, std::uint64_t now_ns) {
+void EngineThread::record_error(std::size_t url, ErrorKind kind, std::uint64_t now_ns) {
   stats_.record_error(kind, now_ns - plan_.start_ns());
+  stats_.record_url_error(url, kind);
+  last_event_ns_ = std::max(last_event_ns_, now_ns);
   live_errors_.store(stats_.error_count(), std::memory_order_relaxed);
 }
 
@@ -181,56 +224,82 @@ RunStats run_load(const RunOptions& options, const RunHooks& hooks) {
         std::make_unique<EngineThread>(plan, share, options.seed + i * 0x9E3779B97F4A7C15ULL, rate_share, phase_ns));
   }
 
-  // Signals are taken synchronously by this thread (sigtimedwait), never by a handler.
+  // Signals are taken synchronously by this thread (a signalfd), never by a handler; the
+  // engines are started with them blocked, so they inherit the mask.
   sigset_t stop_signals, previous;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   if (hooks.stop_on_signals) pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
+  // Each engine adds 1 when it is done: this thread wakes at once, not at its next poll.
+  OwnedFd done(eventfd(0, EFD_CLOEXEC), "eventfd");
+  std::optional<OwnedFd> signals;
+  if (hooks.stop_on_signals) signals.emplace(signalfd(-1, &stop_signals, SFD_CLOEXEC), "signalfd");
 
   RunStats total;
   total.start_unix = unix_now();
-  plan.start(uv_hrtime());
-  std::atomic<unsigned> finished{0};
+  const std::uint64_t start_ns = uv_hrtime();
+  plan.start(start_ns);
   std::vector<std::thread> running;
   for (auto& engine : engines) {
-    running.emplace_back([&engine, &finished] {
+    running.emplace_back([&engine, fd = done.get()] {
       engine->run();
-      finished.fetch_add(1);
+      const std::uint64_t one = 1;
+      (void)!::write(fd, &one, sizeof one);
     });
   }
-  const auto started = std::chrono::steady_clock::now();
-  auto last_progress = started;
-  std::optional<std::chrono::steady_clock::time_point> stop_requested;
-  bool aborted = false;
-  while (finished.load() < engines.size()) {
-    if (hooks.stop_on_signals) {
-      const timespec wait{0, 100'000'000};
-      if (sigtimedwait(&stop_signals, nullptr, &wait) > 0 && !stop_requested) {
+  const std::uint64_t grace_ns = options.grace_ms * 1'000'000;
+  const std::uint64_t deadline_ns = options.duration_ms ? start_ns + *options.duration_ms * 1'000'000 : UINT64_MAX;
+  std::optional<std::uint64_t> stopped_ns;  // Ctrl-C
+  std::uint64_t last_progress_ns = start_ns;
+  bool cancelled = false;
+  std::uint64_t finished = 0;
+  while (finished < engines.size()) {
+    const std::uint64_t now = uv_hrtime();
+    const std::uint64_t end_ns = stopped_ns ? std::min(*stopped_ns, deadline_ns) : deadline_ns;
+    const std::uint64_t cancel_ns = end_ns == UINT64_MAX ? UINT64_MAX : end_ns + grace_ns;
+    if (!cancelled && now >= cancel_ns) {
+      for (auto& engine : engines) engine->cancel();
+      cancelled = true;
+    }
+    if (hooks.progress && now - last_progress_ns >= kProgressEveryNs) {
+      print_progress(engines, options, static_cast<double>(now - start_ns) / 1e9, false);
+      last_progress_ns = now;
+    }
+    std::uint64_t wake_ns = hooks.progress ? last_progress_ns + kProgressEveryNs : UINT64_MAX;
+    if (!cancelled) wake_ns = std::min(wake_ns, cancel_ns);
+    const int timeout_ms = wake_ns == UINT64_MAX ? -1 : static_cast<int>(std::min<std::uint64_t>((wake_ns - std::min(wake_ns, now)) / 1'000'000 + 1, 60'000));
+    pollfd fds[2] = {{done.get(), POLLIN, 0}, {signals ? signals->get() : -1, POLLIN, 0}};
+    if (poll(fds, signals ? 2 : 1, timeout_ms) <= 0) continue;
+    if (fds[0].revents & POLLIN) finished += read_counter(done.get());
+    if (signals && (fds[1].revents & POLLIN)) {
+      signalfd_siginfo info{};
+      (void)!::read(signals->get(), &info, sizeof info);
+      if (!stopped_ns) {
         plan.stop();
-        stop_requested = std::chrono::steady_clock::now();
-        if (hooks.progress) std::fprintf(stderr, "\n  stopping: waiting up to 1 s for requests in flight\n");
+        stopped_ns = uv_hrtime();
+        if (hooks.progress) {
+          std::fprintf(stderr, "\n  stopping: waiting up to %.3g s for requests in flight\n", static_cast<double>(options.grace_ms) / 1000);
+        }
       }
-    } else {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    const auto now = std::chrono::steady_clock::now();
-    if (stop_requested && !aborted && now - *stop_requested > kStopGrace) {
-      for (auto& engine : engines) engine->abort();
-      aborted = true;
-    }
-    if (hooks.progress && now - last_progress >= std::chrono::seconds(1)) {
-      print_progress(engines, options, std::chrono::duration<double>(now - started).count(), false);
-      last_progress = now;
     }
   }
   for (auto& thread : running) thread.join();
-  if (hooks.progress && std::chrono::steady_clock::now() - started >= std::chrono::seconds(1)) {
-    print_progress(engines, options, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), true);
+  const std::uint64_t finished_ns = uv_hrtime();
+  if (hooks.progress && finished_ns - start_ns >= kProgressEveryNs) {
+    print_progress(engines, options, static_cast<double>(finished_ns - start_ns) / 1e9, true);
   }
+  signals.reset();
   if (hooks.stop_on_signals) pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 
-  total.end_unix = unix_now();
+  // The run ends with its last response or error, or at the deadline or stop if that came later
+  // (a -d run ends no sooner than its duration, even if nothing was answered in its last part).
+  std::uint64_t end_ns = 0;
+  for (const auto& engine : engines) end_ns = std::max(end_ns, engine->last_event_ns());
+  const std::uint64_t cutoff_ns = stopped_ns ? std::min(*stopped_ns, deadline_ns) : deadline_ns;
+  if (cutoff_ns != UINT64_MAX) end_ns = std::max(end_ns, std::min(cutoff_ns, finished_ns));
+  if (end_ns == 0) end_ns = finished_ns;
+  total.end_unix = total.start_unix + static_cast<double>(end_ns - start_ns) / 1e9;
   total.interval_ms = options.interval_ms;
   for (auto& engine : engines) total.merge(engine->stats());
   total.runs_merged = 1;

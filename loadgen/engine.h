@@ -30,8 +30,11 @@ class EngineThread {
 
   void run();
   RunStats& stats() { return stats_; }
-  // Thread-safe: closes every connection now (Ctrl-C after the grace period).
-  void abort() { abort_signal_.send(); }
+  // Thread-safe: the grace is over; requests in flight are cancelled (and counted as such),
+  // every connection closes, and run() returns.
+  void cancel() { cancel_signal_.send(); }
+  // When the last response or error was recorded (uv_hrtime; 0: none). Read after run().
+  std::uint64_t last_event_ns() const { return last_event_ns_; }
 
   // Live figures for the progress line, read from the main thread.
   std::uint64_t live_responses() const { return live_responses_.load(std::memory_order_relaxed); }
@@ -40,14 +43,18 @@ class EngineThread {
 
   // --- for this thread's connections ---
   uv_loop_t* loop() { return loop_.get(); }
+  const LoadPlan& plan() const { return plan_; }
   const RunOptions& options() const { return plan_.options(); }
   bool head_requests() const { return plan_.head_requests(); }
   std::mt19937_64& random() { return random_; }
   uv_buf_t read_buffer() { return uv_buf_init(read_buffer_.data(), static_cast<unsigned>(read_buffer_.size())); }
   void on_idle(ClientConnection& connection);
+  // A connect started / ended (its callback ran): the first connections start as slots free up.
+  void connect_started() { ++pending_connects_; }
+  void connect_ended();
   void note_send(std::uint64_t intended_ns, std::uint64_t sent_ns);
-  void record_response(int status, std::uint64_t latency_us, std::uint64_t service_us, std::uint64_t now_ns);
-  void record_error(ErrorKind kind, std::uint64_t now_ns);
+  void record_response(std::size_t url, int status, std::uint64_t latency_us, std::uint64_t service_us, std::uint64_t now_ns);
+  void record_error(std::size_t url, ErrorKind kind, std::uint64_t now_ns);
 
  private:
   struct DueRequest {
@@ -55,7 +62,8 @@ class EngineThread {
     std::uint64_t intended_ns;
   };
   void on_tick();
-  void on_abort();
+  void on_cancel();
+  void start_connections();
   void end_of_schedule();
   void publish(std::uint64_t now_ns);
 
@@ -65,7 +73,15 @@ class EngineThread {
   std::mt19937_64 random_;
   std::vector<char> read_buffer_;
   std::vector<std::unique_ptr<ClientConnection>> connections_;
-  AsyncSignal abort_signal_;
+  AsyncSignal cancel_signal_;
+  // Closed loop: connections start while fewer than kMaxPendingConnects connects are in
+  // progress, the rest as those complete. Thousands of connects in one loop turn would
+  // overrun the server's accept queue, and each connect's callback would wait behind them all
+  // (its timeout running) before the loop looked at any I/O.
+  Timer start_batch_;
+  std::size_t started_ = 0;
+  std::size_t pending_connects_ = 0;
+  std::uint64_t last_event_ns_ = 0;
 
   // Open loop.
   PreciseTimer tick_;
@@ -85,10 +101,13 @@ class EngineThread {
 
 struct RunHooks {
   bool progress = false;         // a live line on stderr (a terminal) once a second
-  bool stop_on_signals = false;  // SIGINT/SIGTERM: stop sending, wait 1 s for in-flight, report
+  bool stop_on_signals = false;  // SIGINT/SIGTERM: stop sending, wait --grace for in-flight, report
 };
 
-// Runs the whole load described by `options` and returns the merged measurements.
+// Runs the whole load described by `options` and returns the merged measurements. The run's
+// duration is from the start to its last response or error, or to the -d deadline or the stop
+// (Ctrl-C) if that is later; requests still in flight --grace after the deadline or the stop
+// are cancelled.
 // Throws std::invalid_argument for bad URLs or templates (before any traffic).
 RunStats run_load(const RunOptions& options, const RunHooks& hooks = {});
 

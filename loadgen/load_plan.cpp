@@ -1,6 +1,38 @@
 #include "loadgen/load_plan.h"
 
+#include <algorithm>
+#include <netinet/in.h>
+
+#include <cstring>
+#include <stdexcept>
+
 namespace loadlab::loadgen {
+namespace {
+
+bool same_address(const sockaddr_storage& a, const sockaddr_storage& b) {
+  if (a.ss_family != b.ss_family) return false;
+  const std::size_t size = a.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+  return std::memcmp(&a, &b, size) == 0;
+}
+
+// One round of a weighted round robin, interleaved: URL i's k-th turn sits at (k + 1/2) / w_i
+// of the round, so weights 3 and 1 give a a b a rather than a a a b, and any stretch of the
+// run holds close to the asked proportion.
+std::vector<std::uint32_t> interleave(const std::vector<unsigned>& weights) {
+  std::vector<std::pair<double, std::uint32_t>> turns;
+  for (std::size_t i = 0; i < weights.size(); ++i) {
+    for (unsigned k = 0; k < weights[i]; ++k) {
+      turns.emplace_back((k + 0.5) / weights[i], static_cast<std::uint32_t>(i));
+    }
+  }
+  std::stable_sort(turns.begin(), turns.end());
+  std::vector<std::uint32_t> mix;
+  mix.reserve(turns.size());
+  for (const auto& turn : turns) mix.push_back(turn.second);
+  return mix;
+}
+
+}  // namespace
 
 LoadPlan::LoadPlan(const RunOptions& options) : options_(options) {
   for (const auto& url : options_.urls) {
@@ -11,8 +43,20 @@ LoadPlan::LoadPlan(const RunOptions& options) : options_(options) {
     if (!options_.body.empty()) tail += "Content-Length: " + std::to_string(options_.body.size()) + "\r\n";
     if (!options_.keepalive) tail += "Connection: close\r\n";
     tail += "\r\n" + options_.body;
+    if (!shapes_.empty() && !same_address(target.address, shapes_.front().target.address)) {
+      throw std::invalid_argument("every URL must be on one host:port (one pool of connections carries the mix): '" + url +
+                                  "' is not on " + shapes_.front().target.host_header +
+                                  "; run one loadgen per host and merge their --json reports");
+    }
     shapes_.push_back(RequestShape{std::move(target), std::move(path), options_.method + " ", std::move(tail)});
   }
+  std::vector<unsigned> weights = options_.weights;
+  weights.resize(shapes_.size(), 1);
+  // The table is one round of the mix; its size is the sum of the weights.
+  std::uint64_t total = 0;
+  for (auto w : weights) total += w;
+  if (total > 1'000'000) throw std::invalid_argument("the URLs' weights add up to more than 1000000");
+  mix_ = interleave(weights);
 }
 
 void LoadPlan::start(std::uint64_t now_ns) {

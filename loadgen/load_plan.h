@@ -22,11 +22,16 @@ struct RequestShape {
 
 class LoadPlan {
  public:
-  // Throws std::invalid_argument for bad URLs or templates.
+  // Throws std::invalid_argument for bad URLs or templates, or URLs on different host:ports.
   explicit LoadPlan(const RunOptions& options);
 
   const RunOptions& options() const { return options_; }
   const std::vector<RequestShape>& shapes() const { return shapes_; }
+  // Every URL's host:port: one pool of connections carries them all.
+  const Target& target() const { return shapes_.front().target; }
+  // The URL request `index` takes: the mix follows the request count, never the response times
+  // (a connection bound to a URL would send more of whatever answers faster).
+  std::size_t shape_index(std::uint64_t index) const { return mix_[index % mix_.size()]; }
   bool head_requests() const { return options_.method == "HEAD"; }
 
   // Sets the deadline of a duration run; call right before the engines start.
@@ -44,6 +49,7 @@ class LoadPlan {
  private:
   RunOptions options_;
   std::vector<RequestShape> shapes_;
+  std::vector<std::uint32_t> mix_;  // one round of the weighted round robin, interleaved
   std::atomic<std::uint64_t> next_index_{0};
   std::atomic<bool> stopped_{false};
   std::uint64_t start_ns_ = 0;

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "loadgen/engine.h"
+#include "loadgen/open_files.h"
 #include "loadgen/report.h"
 #include "loadgen/report_html.h"
 #include "loadgen/talk.h"
@@ -61,13 +62,15 @@ std::vector<SloResult> report(const RunStats& stats, const nlohmann::json& confi
 int run_command(RunOptions& options) {
   finalize_options(options);
   const std::vector<Slo> slos = parse_slos(options.slos);  // usage errors before any traffic
+  check_open_file_budget(options.concurrency, options.threads);
   RunHooks hooks;
   hooks.stop_on_signals = true;
   hooks.progress = !options.quiet && isatty(STDERR_FILENO) && isatty(STDOUT_FILENO);
   const RunStats stats = run_load(options, hooks);
   const auto results = report(stats, options_to_json(options), slos,
                               {options.json_path, options.html_path, options.hgrm_path, options.quiet},
-                              "loadlab-loadgen: " + options.urls.front() + (options.urls.size() > 1 ? " (+more)" : ""));
+                              "loadlab-loadgen: " + options.urls.front() +
+                                  (options.urls.size() > 1 ? " (+" + std::to_string(options.urls.size() - 1) + " more)" : ""));
   if (nothing_reachable(stats)) {
     std::cerr << "loadlab-loadgen: no connection could be made to " << options.urls.front() << "\n";
     return kExitUnreachable;

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "common/decimal.h"
+#include "loadgen/flag_bounds.h"
 
 namespace loadlab::loadgen {
 namespace {
@@ -14,6 +15,28 @@ namespace {
 // Beyond any machine's reach; they bound the schedule's arithmetic and the run's memory.
 constexpr double kMaxRate = 10'000'000;
 constexpr std::uint64_t kMaxDurationMs = 30ULL * 24 * 3'600'000;
+constexpr std::uint64_t kMaxRequests = 1'000'000'000'000ULL;
+constexpr std::uint64_t kMaxTimeoutMs = 24ULL * 3'600'000;
+constexpr std::uint64_t kMaxGraceMs = 10ULL * 60'000;
+
+// "http://host/a" or "3 http://host/a": a URL with an optional weight before it.
+void read_url_line(const std::string& line, std::size_t number, RunOptions& o) {
+  const auto space = line.find_first_of(" \t");
+  if (space == std::string::npos || line.starts_with("http")) {
+    o.urls.push_back(line);
+    o.weights.push_back(1);
+    return;
+  }
+  const auto weight = parse_decimal_u64(std::string_view(line).substr(0, space));
+  if (!weight || *weight < 1 || *weight > kMaxUrlWeight) {
+    throw std::invalid_argument("--urls-file line " + std::to_string(number) + ": the weight must be a whole number from 1 to " +
+                                std::to_string(kMaxUrlWeight) + ", got '" + line.substr(0, space) + "'");
+  }
+  const auto url = line.find_first_not_of(" \t", space);
+  if (url == std::string::npos) throw std::invalid_argument("--urls-file line " + std::to_string(number) + ": a weight without a URL");
+  o.urls.push_back(line.substr(url));
+  o.weights.push_back(static_cast<unsigned>(*weight));
+}
 
 }  // namespace
 
@@ -34,24 +57,31 @@ std::uint64_t parse_duration_ms(const std::string& text) {
 }
 
 void add_run_options(CLI::App& app, RunOptions& o) {
-  app.add_option("url", o.urls, "Target URL(s), http:// only; {rand:A:B} and {seq} vary each request")
+  app.add_option("url", o.urls, "Target URL(s), http:// only, one host:port; {rand:A:B} and {seq} vary each request; "
+                 "requests take the URLs in turn")
       ->envname("LOADLAB_URL");
-  app.add_option("--urls-file", o.urls_file, "File with one URL (template) per line")->envname("LOADLAB_URLS_FILE");
+  app.add_option("--urls-file", o.urls_file, "File with one URL (template) per line, optionally after an integer "
+                 "weight ('3 http://host/a' gets three turns for one of a weight-1 line)")
+      ->envname("LOADLAB_URLS_FILE");
   app.add_option("-n,--requests", o.requests, "Total requests (default 1000 unless -d is given)")
-      ->envname("LOADLAB_REQUESTS");
+      ->envname("LOADLAB_REQUESTS")->check(whole_number_in(1, kMaxRequests));
   app.add_option_function<std::string>("-d,--duration", [&o](const std::string& text) { o.duration_ms = parse_duration_ms(text); },
                                        "Run for this long instead (e.g. 30s, 2m)")
-      ->envname("LOADLAB_DURATION");
+      ->envname("LOADLAB_DURATION")->check(duration_in(1, kMaxDurationMs));
+  app.add_option_function<std::string>("--grace", [&o](const std::string& text) { o.grace_ms = parse_duration_ms(text); },
+                                       "At the end of -d (or after Ctrl-C), requests in flight get this long to finish; "
+                                       "then they are cancelled and counted as such (default 1s)")
+      ->envname("LOADLAB_GRACE")->check(duration_in(0, kMaxGraceMs));
   app.add_option("-c,--concurrency", o.concurrency, "At most this many requests in flight (connections)")
-      ->envname("LOADLAB_CONCURRENCY")->check(CLI::Range(1u, 1000000u))->capture_default_str();
+      ->envname("LOADLAB_CONCURRENCY")->check(whole_number_in(1, kMaxConcurrency))->capture_default_str();
   app.add_option("-r,--rate", o.rate, "Open loop: start this many requests per second on schedule, whether or not "
                  "earlier ones finished (-c caps the connections); latency counts from the scheduled start")
-      ->envname("LOADLAB_RATE")->check(CLI::PositiveNumber);
+      ->envname("LOADLAB_RATE")->check(positive_number_up_to(kMaxRate));
   app.add_option_function<std::string>("--interval", [&o](const std::string& t) { o.interval_ms = parse_duration_ms(t); },
                                        "Time-series resolution in the reports (default 1s)")
-      ->envname("LOADLAB_INTERVAL");
+      ->envname("LOADLAB_INTERVAL")->check(duration_in(10, 3'600'000));
   app.add_option("-t,--threads", o.threads, "Event-loop threads, each with its share of the connections")
-      ->envname("LOADLAB_THREADS")->check(CLI::Range(1u, 256u))->capture_default_str();
+      ->envname("LOADLAB_THREADS")->check(whole_number_in(1, 256))->capture_default_str();
   app.add_option("-m,--method", o.method, "HTTP method")->envname("LOADLAB_METHOD")->capture_default_str();
   // One value per occurrence, so a URL after "-H 'A: b'" stays a URL.
   app.add_option("-H,--header", o.headers, "Extra request header 'Name: value' (repeatable)")->allow_extra_args(false);
@@ -59,15 +89,15 @@ void add_run_options(CLI::App& app, RunOptions& o) {
   app.add_option("--body-file", o.body_file, "Request body from a file")->envname("LOADLAB_BODY_FILE");
   app.add_option_function<std::string>("--timeout", [&o](const std::string& t) { o.timeout_ms = parse_duration_ms(t); },
                                        "Per-request timeout (default 30s)")
-      ->envname("LOADLAB_TIMEOUT");
+      ->envname("LOADLAB_TIMEOUT")->check(duration_in(1, kMaxTimeoutMs));
   app.add_option_function<std::string>("--connect-timeout",
                                        [&o](const std::string& t) { o.connect_timeout_ms = parse_duration_ms(t); },
-                                       "Connect timeout (default 5s)")
-      ->envname("LOADLAB_CONNECT_TIMEOUT");
+                                       "Connect timeout, counted from each connection's own start (default 5s)")
+      ->envname("LOADLAB_CONNECT_TIMEOUT")->check(duration_in(1, kMaxTimeoutMs));
   app.add_flag("--no-keepalive{false}", o.keepalive, "A new connection for every request")
       ->envname("LOADLAB_NO_KEEPALIVE");
   app.add_option("--seed", o.seed, "Seed for {rand} templates: the same seed replays the same URLs")
-      ->envname("LOADLAB_SEED");
+      ->envname("LOADLAB_SEED")->check(whole_number_in(0, UINT64_MAX));
   app.add_option("--json", o.json_path, "Write the JSON report to FILE ('-' for stdout)")->envname("LOADLAB_JSON");
   app.add_option("--hgrm", o.hgrm_path, "Write the latency distribution as HdrHistogram .hgrm text")
       ->envname("LOADLAB_HGRM");
@@ -82,12 +112,17 @@ void finalize_options(RunOptions& o) {
   if (!o.urls_file.empty()) {
     std::ifstream in(o.urls_file);
     if (!in) throw std::invalid_argument("cannot read --urls-file '" + o.urls_file + "'");
+    o.weights.resize(o.urls.size(), 1);
+    std::size_t number = 0;
     for (std::string line; std::getline(in, line);) {
+      ++number;
       if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (!line.empty() && line[0] != '#') o.urls.push_back(line);
+      if (line.empty() || line[0] == '#') continue;
+      read_url_line(line, number, o);
     }
   }
   if (o.urls.empty()) throw std::invalid_argument("no URL given");
+  o.weights.resize(o.urls.size(), 1);
   if (!o.body_file.empty()) {
     std::ifstream in(o.body_file, std::ios::binary);
     if (!in) throw std::invalid_argument("cannot read --body-file '" + o.body_file + "'");
@@ -100,6 +135,7 @@ void finalize_options(RunOptions& o) {
   if (o.requests && *o.requests == 0) throw std::invalid_argument("-n must be at least 1");
   if (o.duration_ms && *o.duration_ms == 0) throw std::invalid_argument("-d must be longer than 0");
   if (o.threads > o.concurrency) o.threads = o.concurrency;
+  if (o.timeout_ms == 0 || o.connect_timeout_ms == 0) throw std::invalid_argument("--timeout and --connect-timeout must be at least 1ms");
   if (o.interval_ms < 10 || o.interval_ms > 3'600'000) {
     throw std::invalid_argument("--interval must be between 10ms and 1h");
   }

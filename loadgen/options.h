@@ -10,8 +10,14 @@
 
 namespace loadlab::loadgen {
 
+// -c's ceiling; the open-file limit usually binds first (check_open_file_budget).
+inline constexpr unsigned kMaxConcurrency = 1'000'000;
+// A --urls-file line's weight, at most; the request mix is a table of the weights' sum.
+inline constexpr unsigned kMaxUrlWeight = 1000;
+
 struct RunOptions {
   std::vector<std::string> urls;
+  std::vector<unsigned> weights;  // per URL, turns in each round of the mix (1 unless the urls file says)
   std::string urls_file;
   std::optional<std::uint64_t> requests;     // -n
   std::optional<std::uint64_t> duration_ms;  // -d
@@ -25,6 +31,7 @@ struct RunOptions {
   std::string body_file;
   std::uint64_t timeout_ms = 30000;
   std::uint64_t connect_timeout_ms = 5000;
+  std::uint64_t grace_ms = 1000;  // -d over or Ctrl-C: in-flight requests get this long, then are cancelled
   bool keepalive = true;
   std::uint64_t seed = 0;  // 0: random
   std::string json_path;

@@ -79,6 +79,58 @@ nlohmann::json intervals_json(const RunStats& s) {
   return series;
 }
 
+void print_by_url(std::ostream& out, const RunStats& s) {
+  char line[256];
+  out << "  By URL:\n";
+  for (const auto& u : s.by_url) {
+    const LatencyHistogram& h = u.latency_us;
+    auto at = [&h](double p) { return h.count() ? format_duration_us(static_cast<double>(h.value_at_percentile(p))) : std::string("-"); };
+    std::snprintf(line, sizeof line, "    %8llu requests (%.1f%%), %llu errors, p50 %s, p99 %s, max %s  ",
+                  static_cast<unsigned long long>(u.total()),
+                  s.total() ? 100.0 * static_cast<double>(u.total()) / static_cast<double>(s.total()) : 0.0,
+                  static_cast<unsigned long long>(u.error_count()), at(50).c_str(), at(99).c_str(), at(100).c_str());
+    out << line << u.url << "\n      ";
+    for (const auto& [status, count] : u.status_codes) out << " [" << status << "] " << count;
+    for (std::size_t i = 0; i < kErrorKinds; ++i) {
+      if (u.errors[i] > 0) out << " " << error_kind_name(static_cast<ErrorKind>(i)) << " " << u.errors[i];
+    }
+    out << "\n";
+  }
+}
+
+nlohmann::json errors_json(const std::array<std::uint64_t, kErrorKinds>& errors) {
+  nlohmann::json out = nlohmann::json::object();
+  for (std::size_t i = 0; i < kErrorKinds; ++i) out[error_kind_name(static_cast<ErrorKind>(i))] = errors[i];
+  return out;
+}
+
+nlohmann::json statuses_json(const std::map<int, std::uint64_t>& codes) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [status, count] : codes) out[std::to_string(status)] = count;
+  return out;
+}
+
+nlohmann::json by_url_json(const RunStats& s) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& u : s.by_url) {
+    list.push_back({{"url", u.url},
+                    {"requests", {{"total", u.total()}, {"responses", u.responses}, {"errors", u.error_count()}}},
+                    {"status_codes", statuses_json(u.status_codes)},
+                    {"errors", errors_json(u.errors)},
+                    {"latency_us", summary_json(u.latency_us)},
+                    {"latency_histogram", u.latency_us.to_json()}});
+  }
+  return list;
+}
+
+void read_counts(const nlohmann::json& statuses, const nlohmann::json& errors, std::map<int, std::uint64_t>& status_codes,
+                 std::array<std::uint64_t, kErrorKinds>& error_counts) {
+  for (const auto& [status, count] : statuses.items()) status_codes[std::stoi(status)] = count.get<std::uint64_t>();
+  for (std::size_t i = 0; i < kErrorKinds; ++i) {
+    error_counts[i] = errors.value(error_kind_name(static_cast<ErrorKind>(i)), std::uint64_t{0});
+  }
+}
+
 }  // namespace
 
 void print_slo_results(std::ostream& out, const std::vector<SloResult>& results) {
@@ -139,6 +191,14 @@ void print_summary(std::ostream& out, const RunStats& s, const std::string& titl
     if (s.errors[i] > 0) out << " " << error_kind_name(static_cast<ErrorKind>(i)) << " " << s.errors[i];
   }
   out << "\n";
+  if (s.connect_us.count() > 0) {
+    std::snprintf(line, sizeof line, "  Connects:      %llu opened; time to connect mean %s, p99 %s, max %s\n",
+                  static_cast<unsigned long long>(s.connections_opened), format_duration_us(s.connect_us.mean()).c_str(),
+                  format_duration_us(static_cast<double>(s.connect_us.value_at_percentile(99))).c_str(),
+                  format_duration_us(static_cast<double>(s.connect_us.max())).c_str());
+    out << line;
+  }
+  if (s.by_url.size() > 1) print_by_url(out, s);
   if (!s.server_timing_us.empty()) {
     out << "  Server-Timing (where the server says the time went):\n";
     for (const auto& [name, timing] : s.server_timing_us) {
@@ -186,16 +246,16 @@ nlohmann::json options_to_json(const RunOptions& o) {
           {"keepalive", o.keepalive},
           {"timeout_ms", o.timeout_ms},
           {"connect_timeout_ms", o.connect_timeout_ms},
+          {"grace_ms", o.grace_ms},
+          {"weights", o.weights},
           {"seed", o.seed},
           {"rate", o.rate ? nlohmann::json(*o.rate) : nlohmann::json(nullptr)},
           {"slo", o.slos}};
 }
 
 nlohmann::json report_to_json(const RunStats& s, const nlohmann::json& config, const std::vector<SloResult>& slos) {
-  nlohmann::json statuses = nlohmann::json::object();
-  for (const auto& [status, count] : s.status_codes) statuses[std::to_string(status)] = count;
-  nlohmann::json errors = nlohmann::json::object();
-  for (std::size_t i = 0; i < kErrorKinds; ++i) errors[error_kind_name(static_cast<ErrorKind>(i))] = s.errors[i];
+  const nlohmann::json statuses = statuses_json(s.status_codes);
+  const nlohmann::json errors = errors_json(s.errors);
   nlohmann::json timing = nlohmann::json::object();
   for (const auto& [name, h] : s.server_timing_us) {
     timing[name] = {{"summary_us", summary_json(h)}, {"histogram", h.to_json()}};
@@ -217,6 +277,9 @@ nlohmann::json report_to_json(const RunStats& s, const nlohmann::json& config, c
           {"server_timing", timing},
           {"bytes_read", s.bytes_read},
           {"connections_opened", s.connections_opened},
+          {"connect_us", summary_json(s.connect_us)},
+          {"connect_histogram", s.connect_us.to_json()},
+          {"by_url", by_url_json(s)},
           {"service_us", summary_json(s.service_us)},
           {"service_histogram", s.service_us.to_json()},
           {"rate", rate_json(s)},
@@ -232,10 +295,7 @@ RunStats report_from_json(const nlohmann::json& report) {
     }
     RunStats s;
     s.latency_us = LatencyHistogram::from_json(report.at("latency_histogram"));
-    for (const auto& [status, count] : report.at("status_codes").items()) s.status_codes[std::stoi(status)] = count.get<std::uint64_t>();
-    for (std::size_t i = 0; i < kErrorKinds; ++i) {
-      s.errors[i] = report.at("errors").value(error_kind_name(static_cast<ErrorKind>(i)), std::uint64_t{0});
-    }
+    read_counts(report.at("status_codes"), report.at("errors"), s.status_codes, s.errors);
     for (const auto& [name, entry] : report.at("server_timing").items()) {
       s.server_timing_us.emplace(name, LatencyHistogram::from_json(entry.at("histogram")));
     }
@@ -247,6 +307,15 @@ RunStats report_from_json(const nlohmann::json& report) {
     s.runs_merged = report.value("runs_merged", std::uint64_t{1});
     // Fields added after the first reports: optional, so older documents still merge.
     if (report.contains("service_histogram")) s.service_us = LatencyHistogram::from_json(report.at("service_histogram"));
+    if (report.contains("connect_histogram")) s.connect_us = LatencyHistogram::from_json(report.at("connect_histogram"));
+    for (const auto& entry : report.value("by_url", nlohmann::json::array())) {
+      UrlStats u;
+      u.url = entry.at("url").get<std::string>();
+      u.responses = entry.at("requests").at("responses").get<std::uint64_t>();
+      read_counts(entry.at("status_codes"), entry.at("errors"), u.status_codes, u.errors);
+      u.latency_us = LatencyHistogram::from_json(entry.at("latency_histogram"));
+      s.by_url.push_back(std::move(u));
+    }
     s.interval_ms = report.value("interval_ms", std::uint64_t{1000});
     if (s.interval_ms == 0) throw std::invalid_argument("malformed report: interval_ms is 0");
     for (const auto& entry : report.value("intervals", nlohmann::json::array())) {

@@ -178,6 +178,27 @@ std::string percentile_table(const RunStats& s) {
   return out + "</table>\n";
 }
 
+std::string by_url_table(const RunStats& s) {
+  std::string out = "<table><tr><th>URL</th><th>requests</th><th>share</th><th>statuses</th><th>errors</th>"
+                    "<th>p50</th><th>p90</th><th>p99</th><th>max</th></tr>";
+  for (const auto& u : s.by_url) {
+    const LatencyHistogram& h = u.latency_us;
+    auto at = [&h](double p) { return h.count() ? format_duration_us(static_cast<double>(h.value_at_percentile(p))) : std::string("-"); };
+    std::string statuses;
+    for (const auto& [status, count] : u.status_codes) statuses += (statuses.empty() ? "" : ", ") + std::to_string(status) + ": " + std::to_string(count);
+    std::string errors;
+    for (std::size_t i = 0; i < kErrorKinds; ++i) {
+      if (u.errors[i] == 0) continue;
+      errors += (errors.empty() ? "" : ", ") + std::string(error_kind_name(static_cast<ErrorKind>(i))) + ": " + std::to_string(u.errors[i]);
+    }
+    const double share = s.total() ? 100.0 * static_cast<double>(u.total()) / static_cast<double>(s.total()) : 0.0;
+    out += "<tr><td><code>" + escape_xml(u.url) + "</code></td><td>" + std::to_string(u.total()) + "</td><td>" +
+           format("%.1f%%", share) + "</td><td>" + escape_xml(statuses) + "</td><td>" + (errors.empty() ? "0" : escape_xml(errors)) +
+           "</td><td>" + at(50) + "</td><td>" + at(90) + "</td><td>" + at(99) + "</td><td>" + at(100) + "</td></tr>";
+  }
+  return out + "</table>\n";
+}
+
 std::string config_line(const nlohmann::json& config) {
   std::string out;
   if (config.contains("urls")) {
@@ -245,6 +266,13 @@ std::string render_html_report(const RunStats& s, const nlohmann::json& config, 
   out += "<h2>Latency distribution</h2>\n" + spectrum_chart(s) + percentile_table(s);
   out += "<h2>Over time</h2>\n" + latency_over_time_chart(s) + throughput_chart(s);
   out += "<h2>Outcomes</h2>\n" + outcomes_chart(s);
+  if (s.connect_us.count() > 0) {
+    out += "<p>" + std::to_string(s.connections_opened) + " connections opened; time to connect: mean " +
+           format_duration_us(s.connect_us.mean()) + ", p99 " +
+           format_duration_us(static_cast<double>(s.connect_us.value_at_percentile(99))) + ", max " +
+           format_duration_us(static_cast<double>(s.connect_us.max())) + ".</p>\n";
+  }
+  if (s.by_url.size() > 1) out += "<h2>By URL</h2>\n" + by_url_table(s);
   if (!s.server_timing_us.empty()) out += "<h2>Server-Timing</h2>\n" + server_timing_chart(s);
   out += "</body></html>\n";
   return out;

@@ -10,8 +10,33 @@
 namespace loadlab::loadgen {
 
 const char* error_kind_name(ErrorKind kind) {
-  static constexpr const char* kNames[] = {"connect", "timeout", "reset", "parse"};
+  static constexpr const char* kNames[] = {"connect", "timeout", "reset", "parse", "cancelled"};
   return kNames[static_cast<std::size_t>(kind)];
+}
+
+std::uint64_t UrlStats::error_count() const {
+  std::uint64_t total = 0;
+  for (auto count : errors) total += count;
+  return total;
+}
+
+void UrlStats::merge(const UrlStats& other) {
+  responses += other.responses;
+  for (const auto& [status, count] : other.status_codes) status_codes[status] += count;
+  for (std::size_t i = 0; i < kErrorKinds; ++i) errors[i] += other.errors[i];
+  latency_us.merge(other.latency_us);
+}
+
+void RunStats::set_urls(const std::vector<std::string>& urls) {
+  by_url.clear();
+  for (const auto& url : urls) by_url.push_back(UrlStats{url, 0, {}, {}, {1, 3'600'000'000ULL, 2}});
+}
+
+void RunStats::record_url_response(std::size_t url, int status, std::uint64_t latency_us_value) {
+  UrlStats& stats = by_url[url];
+  ++stats.responses;
+  ++stats.status_codes[status];
+  stats.latency_us.record(latency_us_value);
 }
 
 std::uint64_t RunStats::error_count() const {
@@ -136,6 +161,16 @@ void RunStats::merge(const RunStats& other) {
                             : std::max(last_send_s - offset, other.last_send_s);
   for (const auto& [status, count] : other.status_codes) status_codes[status] += count;
   for (std::size_t i = 0; i < kErrorKinds; ++i) errors[i] += other.errors[i];
+  connect_us.merge(other.connect_us);
+  // By URL text: reports of the same mix line up, and a URL only one of them had is kept.
+  for (const auto& theirs : other.by_url) {
+    auto mine = std::find_if(by_url.begin(), by_url.end(), [&theirs](const UrlStats& u) { return u.url == theirs.url; });
+    if (mine == by_url.end()) {
+      by_url.push_back(theirs);
+    } else {
+      mine->merge(theirs);
+    }
+  }
   for (const auto& [name, histogram] : other.server_timing_us) {
     auto it = server_timing_us.find(name);
     if (it == server_timing_us.end()) it = server_timing_us.emplace(name, LatencyHistogram()).first;

@@ -13,7 +13,8 @@
 
 namespace loadlab::loadgen {
 
-enum class ErrorKind : std::uint8_t { kConnect, kTimeout, kReset, kParse, kCount };
+// kCancelled: still in flight when the grace after -d's deadline (or Ctrl-C) ran out.
+enum class ErrorKind : std::uint8_t { kConnect, kTimeout, kReset, kParse, kCancelled, kCount };
 constexpr std::size_t kErrorKinds = static_cast<std::size_t>(ErrorKind::kCount);
 const char* error_kind_name(ErrorKind kind);
 
@@ -31,12 +32,28 @@ struct IntervalStats {
   LatencyHistogram latency_us{1, 3'600'000'000ULL, 2};
 };
 
+// One URL (template) of the request mix: what its own requests got.
+struct UrlStats {
+  std::string url;
+  std::uint64_t responses = 0;
+  std::map<int, std::uint64_t> status_codes;
+  std::array<std::uint64_t, kErrorKinds> errors{};
+  // Two significant digits: one per URL per thread, and a urls file may hold many lines.
+  LatencyHistogram latency_us{1, 3'600'000'000ULL, 2};
+
+  std::uint64_t error_count() const;
+  std::uint64_t total() const { return responses + error_count(); }
+  void merge(const UrlStats& other);
+};
+
 struct RunStats {
   LatencyHistogram latency_us;  // every response, from its intended start (= service time in a closed loop)
   LatencyHistogram service_us;  // every response, from when it was actually sent
   std::map<int, std::uint64_t> status_codes;
   std::array<std::uint64_t, kErrorKinds> errors{};
   std::map<std::string, LatencyHistogram, std::less<>> server_timing_us;  // by metric name
+  LatencyHistogram connect_us;  // every successful connect, from its start to established
+  std::vector<UrlStats> by_url;  // in the order of the run's URLs
   std::uint64_t responses = 0;
   std::uint64_t bytes_read = 0;
   std::uint64_t connections_opened = 0;
@@ -68,6 +85,10 @@ struct RunStats {
   void fold_trailing_fragment();
   void record_server_timing(std::string_view header);
   void record_error(ErrorKind kind) { ++errors[static_cast<std::size_t>(kind)]; }
+  // The per-URL breakdown: `url` indexes by_url (set up with set_urls).
+  void set_urls(const std::vector<std::string>& urls);
+  void record_url_response(std::size_t url, int status, std::uint64_t latency_us_value);
+  void record_url_error(std::size_t url, ErrorKind kind) { ++by_url[url].errors[static_cast<std::size_t>(kind)]; }
   // Adds another run's measurements; the time span becomes the union of both.
   void merge(const RunStats& other);
 

@@ -5,11 +5,15 @@
 #include <iostream>
 
 #include "loadgen/engine.h"
+#include "loadgen/flag_bounds.h"
+#include "loadgen/open_files.h"
 #include "loadgen/report.h"
 #include "loadgen/report_html.h"
 
 namespace loadlab::loadgen {
 namespace {
+
+constexpr std::uint64_t kMaxTalkConcurrency = 100'000;
 
 struct TalkRun {
   std::string name;
@@ -36,17 +40,23 @@ double ideal_seconds(const TalkRun& run, std::uint64_t max_delay_ms) {
 
 void add_talk_options(CLI::App& talk, TalkOptions& o) {
   talk.add_option("base_url", o.base_url, "The server, e.g. http://127.0.0.1:8080")->required()->envname("LOADLAB_URL");
+  // Each unbounded burst is its own concurrency: bounded like -c.
   talk.add_option("--unbounded", o.unbounded, "Request counts fired all at once, no semaphore")
-      ->delimiter(',')->capture_default_str();
-  talk.add_option("-n,--requests", o.requests, "Requests of the semaphore run")->capture_default_str();
-  talk.add_option("-c,--concurrency", o.concurrency, "The semaphore")->check(CLI::Range(1u, 100000u))->capture_default_str();
-  talk.add_option("--max-delay-ms", o.max_delay_ms, "Delays are {rand:1:MAX} ms")->check(CLI::Range(std::uint64_t{1}, std::uint64_t{60000}))
+      ->delimiter(',')->check(whole_number_in(1, kMaxTalkConcurrency))->capture_default_str();
+  talk.add_option("-n,--requests", o.requests, "Requests of the semaphore run")
+      ->check(whole_number_in(1, 1'000'000'000))->capture_default_str();
+  talk.add_option("-c,--concurrency", o.concurrency, "The semaphore")
+      ->check(whole_number_in(1, kMaxTalkConcurrency))->capture_default_str();
+  talk.add_option("--max-delay-ms", o.max_delay_ms, "Delays are {rand:1:MAX} ms")->check(whole_number_in(1, 60000))
       ->capture_default_str();
   talk.add_option("--json", o.json_path, "Write every run's report to FILE ('-' for stdout)");
   talk.add_option("--html", o.html_path, "Write a self-contained HTML page with the table and plots to FILE");
 }
 
 int run_talk(const TalkOptions& o) {
+  std::uint64_t widest = o.concurrency;
+  for (const auto n : o.unbounded) widest = std::max(widest, n);
+  check_open_file_budget(widest, 1, widest == o.concurrency ? "-c" : "--unbounded");
   std::string base = o.base_url;
   while (!base.empty() && base.back() == '/') base.pop_back();
   const std::string url = base + "/{rand:1:" + std::to_string(o.max_delay_ms) + "}/";

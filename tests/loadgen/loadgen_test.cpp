@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "common/latency_histogram.h"
+#include "tests/loadgen/fake_server.h"
 #include "tests/support/http_client.h"
 #include "tests/support/server_process.h"
 
@@ -42,45 +43,6 @@ double metric(std::uint16_t port, const std::string& pattern) {
 }
 
 std::string temp_file(const char* name) { return std::string("/tmp/loadlab-test-") + std::to_string(getpid()) + "-" + name; }
-
-// A misbehaving server on loopback: accepts connections one at a time and hands each to
-// `serve` on its own thread (which closes it).
-class FakeServer {
- public:
-  using Serve = std::function<void(int client, const std::atomic<bool>& stop)>;
-  explicit FakeServer(Serve serve) : serve_(std::move(serve)) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    listen(fd_, 128);
-    socklen_t length = sizeof address;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
-    port_ = ntohs(address.sin_port);
-    thread_ = std::thread([this] {
-      while (!stop_) {
-        pollfd p{fd_, POLLIN, 0};
-        if (poll(&p, 1, 50) <= 0) continue;
-        const int client = accept(fd_, nullptr, nullptr);
-        if (client >= 0) serve_(client, stop_);
-      }
-    });
-  }
-  ~FakeServer() {
-    stop_ = true;
-    thread_.join();
-    close(fd_);
-  }
-  std::uint16_t port() const { return port_; }
-
- private:
-  Serve serve_;
-  int fd_;
-  std::uint16_t port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
 
 // Accepts and resets every connection at once.
 void reset_at_once(int client, const std::atomic<bool>&) {

@@ -1,0 +1,104 @@
+// Every numeric and duration flag of every subcommand, given a bad value, is a usage error
+// (exit 2) whose message names the flag, never an abort or a run with a wrapped-around value.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "tests/support/server_process.h"
+
+namespace loadlab::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct BadFlag {
+  std::vector<std::string> args;  // before the URL (run) or as given (subcommands)
+  std::string named;              // what stderr must mention
+};
+
+// Port 1: nothing listens there, so a value wrongly accepted shows up as a run (exit 1).
+const char* kUrl = "http://127.0.0.1:1/";
+
+std::vector<BadFlag> bad_flags() {
+  std::vector<BadFlag> table;
+  // The message names the flag by its long name (-n is --requests).
+  auto run = [&table](const std::string& flag, const std::vector<std::string>& values) {
+    const auto comma = flag.find(',');
+    for (const auto& value : values) table.push_back({{flag.substr(0, comma), value, kUrl}, flag.substr(comma + 1)});
+  };
+  const std::vector<std::string> bad_counts = {"-1", "0", "abc", "1.5", "", "99999999999999999999", "1e3", " 5"};
+  const std::vector<std::string> bad_durations = {"-5s", "0s", "0", "1x", "1us", "99999999999999999999s", "s", "1.5s", ""};
+  run("-n,--requests", bad_counts);
+  run("-n,--requests", {"1000000000001"});
+  run("-c,--concurrency", bad_counts);
+  run("-c,--concurrency", {"1000001"});
+  run("-t,--threads", bad_counts);
+  run("-t,--threads", {"257"});
+  run("--rate", {"-1", "0", "nan", "inf", "1e12", "abc", "", "10000001"});
+  run("-d,--duration", bad_durations);
+  run("-d,--duration", {"721h"});
+  run("--timeout", bad_durations);
+  run("--timeout", {"25h"});
+  run("--connect-timeout", bad_durations);
+  run("--interval", bad_durations);
+  run("--interval", {"1ms", "9ms", "2h"});
+  run("--grace", {"-1s", "1x", "11m", "", "99999999999999999999s"});
+  run("--seed", {"-1", "abc", "99999999999999999999", "1.5"});
+  auto talk = [&table](const std::string& flag, const std::vector<std::string>& values) {
+    const auto comma = flag.find(',');
+    for (const auto& value : values) table.push_back({{"talk", flag.substr(0, comma), value, kUrl}, flag.substr(comma + 1)});
+  };
+  talk("-n,--requests", bad_counts);
+  talk("-c,--concurrency", bad_counts);
+  talk("-c,--concurrency", {"100001"});
+  talk("--max-delay-ms", bad_counts);
+  talk("--max-delay-ms", {"60001"});
+  talk("--unbounded", {"-1", "0", "abc", "5,-1", "5,0", "100001"});
+  return table;
+}
+
+TEST(Flags, EveryBadValueIsAUsageErrorNamingTheFlag) {
+  for (const auto& bad : bad_flags()) {
+    std::vector<std::string> argv = {LOADLAB_LOADGEN_BIN};
+    argv.insert(argv.end(), bad.args.begin(), bad.args.end());
+    std::string shown;
+    for (const auto& arg : bad.args) shown += " '" + arg + "'";
+    const CommandResult result = run_command(argv, 30s);
+    EXPECT_EQ(result.exit_code, 2) << shown << "\n" << result.err;
+    EXPECT_NE(result.err.find(bad.named), std::string::npos) << shown << "\n" << result.err;
+  }
+}
+
+TEST(Flags, TheMessageStatesTheBounds) {
+  const CommandResult rate = run_command({LOADLAB_LOADGEN_BIN, "--rate", "-5", kUrl}, 30s);
+  EXPECT_NE(rate.err.find("at most 10000000"), std::string::npos) << rate.err;
+  EXPECT_LT(rate.err.size(), 400u) << rate.err;  // no DBL_MAX spelled out in full
+  const CommandResult timeout = run_command({LOADLAB_LOADGEN_BIN, "--timeout", "0s", kUrl}, 30s);
+  EXPECT_NE(timeout.err.find("from 1ms to 24h"), std::string::npos) << timeout.err;
+  const CommandResult count = run_command({LOADLAB_LOADGEN_BIN, "-n", "-1", kUrl}, 30s);
+  EXPECT_NE(count.err.find("from 1 to"), std::string::npos) << count.err;
+}
+
+TEST(Flags, BadValuesFromTheEnvironmentToo) {
+  const CommandResult result = run_command({"env", "LOADLAB_TIMEOUT=-1s", LOADLAB_LOADGEN_BIN, kUrl}, 30s);
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_NE(result.err.find("--timeout"), std::string::npos) << result.err;
+}
+
+TEST(Flags, GoodValuesAtTheBoundsAreAccepted) {
+  // Each parses, then the run finds nothing listening on port 1: exit 1, not 2.
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"-n", "1", "-c", "1", "-t", "1"},
+           {"-n", "2", "--timeout", "1ms", "--connect-timeout", "1ms", "--interval", "10ms", "--grace", "0s"},
+           {"-d", "1ms", "--rate", "10000000", "--seed", "18446744073709551615"}}) {
+    std::vector<std::string> argv = {LOADLAB_LOADGEN_BIN, "-q"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.push_back(kUrl);
+    const CommandResult result = run_command(argv, 30s);
+    EXPECT_EQ(result.exit_code, 1) << args.front() << "\n" << result.err;
+  }
+}
+
+}  // namespace
+}  // namespace loadlab::test

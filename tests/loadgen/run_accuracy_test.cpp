@@ -1,0 +1,289 @@
+// What a run reports is what happened: its duration ends with its last response (or the -d
+// deadline plus a bounded grace), the request mix follows the asked list whatever the
+// response times, every connection at any -c is counted right, and every byte is counted.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <fstream>
+#include <mutex>
+#include <regex>
+#include <vector>
+
+#include "tests/loadgen/fake_server.h"
+#include "tests/support/http_client.h"
+#include "tests/support/server_process.h"
+
+namespace loadlab::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string base(const ServerProcess& server) { return "http://127.0.0.1:" + std::to_string(server.port()); }
+std::string base(const FakeServer& server) { return "http://127.0.0.1:" + std::to_string(server.port()); }
+
+struct Timed {
+  CommandResult result;
+  double wall_s;  // from before the start to after the exit, as this test saw it
+};
+
+Timed loadgen(std::vector<std::string> args, std::chrono::milliseconds timeout = 60s) {
+  args.insert(args.begin(), LOADLAB_LOADGEN_BIN);
+  const auto start = std::chrono::steady_clock::now();
+  CommandResult result = run_command(args, timeout);
+  return {std::move(result), std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+}
+
+nlohmann::json json_of(const Timed& run) {
+  EXPECT_EQ(run.result.exit_code, 0) << run.result.err;
+  return nlohmann::json::parse(run.result.out);
+}
+
+double metric(std::uint16_t port, const std::string& pattern) {
+  const auto response = http_get(port, "/metrics");
+  if (!response) return -1;
+  std::smatch match;
+  return std::regex_search(response->body, match, std::regex(pattern + R"( ([0-9.e+-]+))")) ? std::stod(match[1].str()) : 0;
+}
+
+// The run's end is its last response: with --interval 10ms, the duration falls in the last
+// non-empty interval (or up to half an interval past it, where a trailing fragment was folded
+// into it). Exact whatever the machine's load: both come from the same clock reading.
+void expect_ends_with_last_response(const nlohmann::json& report) {
+  const double step = report["interval_ms"].get<double>() / 1000.0;
+  std::size_t last = 0;
+  const auto& intervals = report["intervals"];
+  for (std::size_t i = 0; i < intervals.size(); ++i) {
+    if (intervals[i]["responses"].get<int>() + intervals[i]["errors"].get<int>() > 0) last = i;
+  }
+  const double duration = report["duration_s"].get<double>();
+  EXPECT_GE(duration, step * static_cast<double>(last));
+  EXPECT_LT(duration, step * (static_cast<double>(last) + 1.5)) << "the last response came in [" << step * last << ", "
+                                                                  << step * (last + 1) << ") s";
+  // Causality: every response came within the run.
+  EXPECT_GE(duration * 1e6, report["latency_us"]["max"].get<double>());
+}
+
+TEST(RunTiming, AShortRunReportsItsOwnLengthNotAPollingPeriod) {
+  ServerProcess server;
+  for (int i = 0; i < 3; ++i) {
+    const Timed run = loadgen({"-q", "-n", "20", "-c", "5", "--interval", "10ms", "--json", "-", base(server) + "/0"});
+    const auto report = json_of(run);
+    EXPECT_EQ(report["requests"]["responses"], 20);
+    expect_ends_with_last_response(report);
+    EXPECT_LE(report["duration_s"].get<double>(), run.wall_s);
+  }
+}
+
+TEST(RunTiming, DurationIsTheSlowestResponseNotTheNextPoll) {
+  ServerProcess server;
+  const Timed run = loadgen({"-q", "-n", "100", "-c", "100", "--interval", "10ms", "--json", "-", base(server) + "/500"});
+  const auto report = json_of(run);
+  EXPECT_EQ(report["requests"]["responses"], 100);
+  expect_ends_with_last_response(report);
+  const double duration = report["duration_s"].get<double>();
+  EXPECT_GE(duration, 0.5);
+  EXPECT_LE(duration, run.wall_s);
+  // The slowest response plus the slowest connect bound the run from below, give or take the
+  // spread of the starts; the old polling added up to 100 ms on top.
+  const double floor = (report["latency_us"]["max"].get<double>()) / 1e6;
+  EXPECT_GE(duration, floor);
+}
+
+// Accepts every connection and never answers.
+class SilentServer {
+ public:
+  SilentServer()
+      : server_([this](int client, const std::atomic<bool>&) {
+          std::lock_guard lock(mutex_);
+          clients_.push_back(client);
+        }) {}
+  ~SilentServer() {
+    for (int fd : clients_) close(fd);
+  }
+  const FakeServer& server() const { return server_; }
+
+ private:
+  std::mutex mutex_;
+  std::vector<int> clients_;
+  FakeServer server_;  // last: its thread stops before the list goes
+};
+
+void expect_deadline_and_grace(const std::vector<std::string>& extra) {
+  SilentServer silent;
+  std::vector<std::string> args = {"-q", "-d", "2s", "-c", "3", "--json", "-"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  args.push_back(base(silent.server()) + "/");
+  // The request timeout (30 s by default) must not stretch the run: 20 s is far beyond
+  // 2 s + 1 s of grace on any machine, and far below what waiting for the timeout would take.
+  const Timed run = loadgen(args, 20s);
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.err;
+  const auto report = nlohmann::json::parse(run.result.out);
+  const double duration = report["duration_s"].get<double>();
+  EXPECT_GE(duration, 3.0);  // the deadline, then the whole grace for the requests in flight
+  EXPECT_LT(duration, 8.0);
+  EXPECT_LE(duration, run.wall_s);
+  EXPECT_EQ(report["requests"]["responses"], 0);
+  EXPECT_GE(report["errors"]["cancelled"].get<int>(), 1);
+  EXPECT_EQ(report["errors"]["timeout"], 0);
+  EXPECT_EQ(report["requests"]["errors"], report["errors"]["cancelled"]);
+}
+
+TEST(RunTiming, DeadlineCancelsRequestsInFlightAfterTheGrace) { expect_deadline_and_grace({}); }
+TEST(RunTiming, DeadlineCancelsRequestsInFlightAfterTheGraceInAnOpenLoop) { expect_deadline_and_grace({"--rate", "50"}); }
+
+TEST(RunTiming, GraceLetsRequestsInFlightFinish) {
+  ServerProcess server;
+  // Requests still running at the 500 ms deadline need at most 300 ms more: under the grace.
+  const auto report = json_of(loadgen({"-q", "-d", "500ms", "-c", "4", "--grace", "5s", "--json", "-", base(server) + "/300"}));
+  EXPECT_EQ(report["errors"]["cancelled"], 0);
+  EXPECT_GE(report["requests"]["responses"].get<int>(), 4);
+  EXPECT_GE(report["duration_s"].get<double>(), 0.5);
+}
+
+// --- the request mix ---
+
+std::uint64_t url_count(const nlohmann::json& report, const std::string& suffix) {
+  for (const auto& entry : report["by_url"]) {
+    const std::string url = entry["url"];
+    if (url.ends_with(suffix)) return entry["requests"]["total"];
+  }
+  return 0;
+}
+
+void expect_even_mix(const std::vector<std::string>& mode) {
+  ServerProcess server;
+  std::vector<std::string> args = {"-q", "-n", "1000", "-c", "20", "--json", "-"};
+  args.insert(args.end(), mode.begin(), mode.end());
+  args.push_back(base(server) + "/40");
+  args.push_back(base(server) + "/prime/97");
+  const auto report = json_of(loadgen(args));
+  // What the server saw, by route: the outside view of the mix.
+  const double slow = metric(server.port(), R"(loadlab_http_requests_total\{route="delay",code="200"\})");
+  const double fast = metric(server.port(), R"(loadlab_http_requests_total\{route="prime",code="200"\})");
+  EXPECT_EQ(slow + fast, 1000);
+  EXPECT_NEAR(slow, fast, 10) << "a 40 ms URL and a fast one: " << slow << " vs " << fast;
+  // And what the report says, per URL.
+  EXPECT_EQ(url_count(report, "/40"), static_cast<std::uint64_t>(slow));
+  EXPECT_EQ(url_count(report, "/prime/97"), static_cast<std::uint64_t>(fast));
+}
+
+TEST(RequestMix, ClosedLoopTakesTheUrlsInTurnWhateverTheirLatency) { expect_even_mix({}); }
+TEST(RequestMix, OpenLoopTakesTheUrlsInTurnWhateverTheirLatency) { expect_even_mix({"--rate", "400"}); }
+
+TEST(RequestMix, WeightsInTheUrlsFileSetTheProportion) {
+  ServerProcess server;
+  const std::string file = "/tmp/loadlab-test-" + std::to_string(getpid()) + "-urls";
+  {
+    std::ofstream out(file);
+    out << "# slow and rare\n1 " << base(server) << "/40\n3 " << base(server) << "/prime/97\n";
+  }
+  const auto report = json_of(loadgen({"-q", "-n", "1000", "-c", "20", "--urls-file", file, "--json", "-"}));
+  std::remove(file.c_str());
+  const double slow = metric(server.port(), R"(loadlab_http_requests_total\{route="delay",code="200"\})");
+  EXPECT_NEAR(slow / 1000.0, 0.25, 0.02 * 0.25);
+  EXPECT_EQ(url_count(report, "/40"), static_cast<std::uint64_t>(slow));
+  EXPECT_EQ(url_count(report, "/prime/97"), 1000 - static_cast<std::uint64_t>(slow));
+  EXPECT_EQ(report["by_url"][0]["status_codes"]["200"], slow);
+  EXPECT_GE(report["by_url"][0]["latency_us"]["p50"].get<double>(), 40000);
+}
+
+TEST(RequestMix, MergeKeepsTheBreakdown) {
+  ServerProcess server;
+  const std::string a = "/tmp/loadlab-test-" + std::to_string(getpid()) + "-mix-a.json";
+  const std::string b = "/tmp/loadlab-test-" + std::to_string(getpid()) + "-mix-b.json";
+  for (const auto& path : {a, b}) {
+    ASSERT_EQ(loadgen({"-q", "-n", "40", "-c", "4", "--json", path, base(server) + "/1", base(server) + "/2"}).result.exit_code, 0);
+  }
+  const Timed merged = loadgen({"merge", "-o", "-", a, b});
+  std::remove(a.c_str());
+  std::remove(b.c_str());
+  const auto report = json_of(merged);
+  ASSERT_EQ(report["by_url"].size(), 2u);
+  EXPECT_EQ(url_count(report, "/1"), 40u);
+  EXPECT_EQ(url_count(report, "/2"), 40u);
+  EXPECT_EQ(report["by_url"][0]["latency_histogram"]["count"], 40);
+  EXPECT_NE(merged.result.err.find("By URL"), std::string::npos);  // the summary goes to stderr with -o -
+}
+
+TEST(RequestMix, UrlsOnDifferentHostsAreAUsageError) {
+  const Timed run = loadgen({"-n", "1", "http://127.0.0.1:1/a", "http://127.0.0.1:2/b"});
+  EXPECT_EQ(run.result.exit_code, 2);
+  EXPECT_NE(run.result.err.find("one host:port"), std::string::npos) << run.result.err;
+}
+
+// --- connections ---
+
+// /300: every request is still in flight when the last connection opens, so all 5000 connect.
+TEST(Connections, ThousandsOfConnectionsAllConnectAndTheirTimeIsReported) {
+  ServerProcess server;
+  const auto report = json_of(loadgen({"-q", "-n", "5000", "-c", "5000", "--json", "-", base(server) + "/300"}));
+  EXPECT_EQ(report["errors"]["connect"], 0);
+  EXPECT_EQ(report["requests"]["responses"], 5000);
+  EXPECT_EQ(report["connect_us"]["count"], 5000);
+  EXPECT_LE(report["connect_us"]["max"].get<double>(), report["duration_s"].get<double>() * 1e6);
+}
+
+TEST(Connections, MoreConnectionsThanTheOpenFileLimitIsAUsageErrorBeforeTheRun) {
+  // prlimit sets both limits, so the loadgen cannot raise its own.
+  const CommandResult result =
+      run_command({"prlimit", "--nofile=256:256", LOADLAB_LOADGEN_BIN, "-n", "1000", "-c", "1000", "http://127.0.0.1:1/"}, 30s);
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_NE(result.err.find("-c 1000"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("open-file limit is 256"), std::string::npos) << result.err;
+}
+
+// --- bytes_read ---
+
+// A 1 MB body, with Content-Length or (close_delimited) without, the body ending at EOF.
+std::string big_response(bool close_delimited) {
+  const std::string body(1 << 20, 'x');
+  std::string response = "HTTP/1.1 200 OK\r\nConnection: close\r\n";
+  if (!close_delimited) response += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  return response + "\r\n" + body;
+}
+
+// Answers the request on each connection with big_response(), whole, then closes.
+class BigBodyServer {
+ public:
+  explicit BigBodyServer(bool close_delimited)
+      : server_([close_delimited](int client, const std::atomic<bool>&) {
+          std::string request;
+          char buffer[4096];
+          while (request.find("\r\n\r\n") == std::string::npos) {
+            const ssize_t n = read(client, buffer, sizeof buffer);
+            if (n <= 0) break;
+            request.append(buffer, static_cast<std::size_t>(n));
+          }
+          const std::string response = big_response(close_delimited);
+          std::size_t offset = 0;
+          while (offset < response.size()) {
+            const ssize_t n = write(client, response.data() + offset, response.size() - offset);
+            if (n <= 0) break;
+            offset += static_cast<std::size_t>(n);
+          }
+          shutdown(client, SHUT_WR);
+          while (read(client, buffer, sizeof buffer) > 0) {
+          }
+          close(client);
+        }) {}
+  const FakeServer& server() const { return server_; }
+
+ private:
+  FakeServer server_;
+};
+
+void expect_every_byte_counted(bool close_delimited) {
+  BigBodyServer big(close_delimited);
+  const auto report = json_of(loadgen({"-q", "-n", "5", "-c", "1", "--json", "-", base(big.server()) + "/"}));
+  EXPECT_EQ(report["requests"]["responses"], 5);
+  // Every response was read whole (it completed), so the server sent exactly this much.
+  EXPECT_EQ(report["bytes_read"].get<std::uint64_t>(), 5 * big_response(close_delimited).size());
+}
+
+TEST(BytesRead, CountsEveryByteOfLargeBodies) { expect_every_byte_counted(false); }
+TEST(BytesRead, CountsBodiesThatEndAtEof) { expect_every_byte_counted(true); }
+
+}  // namespace
+}  // namespace loadlab::test
