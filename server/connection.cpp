@@ -274,7 +274,8 @@ int Connection::on_header_value(const char* at, std::size_t length) {
 
 int Connection::on_header_value_complete() {
   if (auto rejection = validator_.on_field_complete()) return reject(rejection->status, std::move(rejection->message));
-  if (equals_ignore_case(header_field_, "expect")) {
+  // RFC 9110 §6.5: trailer fields are not header fields; an Expect among them asks nothing.
+  if (!framing_.past_header_section() && equals_ignore_case(header_field_, "expect")) {
     if (!equals_ignore_case(trim_ows(header_value_), "100-continue")) {
       return reject(417, "the only expectation supported is 100-continue");
     }
@@ -499,6 +500,13 @@ void Connection::complete(std::uint64_t seq, int status, std::string_view body, 
 
 void Connection::fail_request(int status, std::string_view message) {
   Exchange& exchange = begin_exchange(uv_hrtime());
+  if (!in_message_) {
+    // Refused before a request began (e.g. a bare LF ahead of it): the parser still holds the
+    // previous request's method and version, which must not shape this answer (a HEAD's
+    // would strip the body).
+    exchange.head_only = false;
+    exchange.http10 = false;
+  }
   exchange.close_after = true;
   respond_error(exchange, status, message);
   stop_requests();

@@ -1,6 +1,9 @@
 #include "server/request_validation.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
+#include <cstring>
 
 namespace loadlab::server {
 namespace {
@@ -35,7 +38,7 @@ bool is_reg_name(std::string_view s) {
   return true;
 }
 
-// IP-literal = "[" ( IPv6address / IPvFuture ) "]", checked for its alphabet only.
+// IP-literal = "[" ( IPv6address / IPvFuture ) "]" (RFC 3986 §3.2.2).
 bool is_ip_literal_body(std::string_view s) {
   if (s.empty()) return false;
   if (lower(s[0]) == 'v') {
@@ -45,8 +48,13 @@ bool is_ip_literal_body(std::string_view s) {
            std::all_of(s.begin() + static_cast<std::ptrdiff_t>(dot) + 1, s.end(),
                        [](char c) { return is_unreserved(c) || is_sub_delim(c) || c == ':'; });
   }
-  return s.find(':') != std::string_view::npos &&
-         std::all_of(s.begin(), s.end(), [](char c) { return is_hex(c) || c == ':' || c == '.'; });
+  // IPv6address: its grammar is inet_pton's (RFC 4291 §2.2); "[1:2]" or "[:::::]" are not hosts.
+  char text[INET6_ADDRSTRLEN];
+  if (s.size() >= sizeof text) return false;
+  s.copy(text, s.size());
+  text[s.size()] = '\0';
+  in6_addr address;
+  return inet_pton(AF_INET6, text, &address) == 1;
 }
 
 // Host = uri-host [ ":" port ] (RFC 9110 §7.2). An empty value is valid (a target URI
@@ -88,6 +96,16 @@ std::string_view trim_ows(std::string_view value) {
 
 std::optional<std::string> FramingScanner::scan(const char* from, const char* to) {
   for (const char* p = from; p < to; ++p) {
+    if (section_ == Section::kFields && !after_cr_ && !at_line_start_) {
+      // Inside a field line only its end matters: find it with memchr instead of a branch per
+      // octet (this scan ran at twice llhttp's own cost per request before).
+      const auto left = static_cast<std::size_t>(to - p);
+      const auto* cr = static_cast<const char*>(std::memchr(p, '\r', left));
+      const std::size_t line = cr != nullptr ? static_cast<std::size_t>(cr - p) : left;
+      if (std::memchr(p, '\n', line) != nullptr) return "bare LF: lines must end in CRLF";
+      if (cr == nullptr) return std::nullopt;
+      p = cr;
+    }
     const char c = *p;
     if (after_cr_) {
       // RFC 9112 §2.2: a bare CR MUST be treated as invalid (or replaced by SP; we refuse).

@@ -28,6 +28,8 @@ class FramingScanner {
   std::optional<std::string> scan(const char* from, const char* to);
   // The header section just ended (llhttp called on_headers_complete).
   void end_header_section() { section_ = Section::kBody; }
+  // Past the header section: field lines now are trailer fields (RFC 9110 §6.5).
+  bool past_header_section() const { return section_ == Section::kBody; }
   // Body data follows the octets scanned so far; they are not scanned.
   std::optional<std::string> skip_body();
   // The message is complete: what follows is the next request (or blank lines before it).

@@ -86,6 +86,8 @@ const Row kRows[] = {
     {"HostEmptyValue", "9110 7.2", get("Host:\r\n"), 200, false},
     {"HostWithPort", "9110 7.2", get("Host: 127.0.0.1:8080\r\n"), 200, false},
     {"HostIpv6Literal", "9110 7.2", get("Host: [::1]:8080\r\n"), 200, false},
+    {"HostIpv6LiteralMalformed", "9110 7.2", get("Host: [1:2]\r\n"), 400, true},
+    {"HostIpv6LiteralOnlyColons", "9110 7.2", get("Host: [:::::::::]\r\n"), 400, true},
     {"HostNameAnyCase", "9110 5.1", get("hOsT: x\r\n"), 200, false},
     // RFC 9112 §5, RFC 9110 §5: field lines
     {"SpaceBeforeColon", "9112 5.1", get("Host : x\r\n"), 400, true},
@@ -144,6 +146,7 @@ const Row kRows[] = {
     {"LastChunkBareLf", "9112 7.1", chunked("0\n\r\n"), 400, true},
     {"ChunkedBodyEndsInBareLf", "9112 7.1", chunked("0\r\n\n"), 400, true},
     {"TrailerFieldsAccepted", "9112 7.1.2", chunked("1\r\nx\r\n0\r\nT: v\r\n\r\n"), 200, false},
+    {"ExpectInTrailerIsNotAnExpectation", "9110 6.5", chunked("0\r\nExpect: foo\r\n\r\n"), 200, false},
     {"TrailerObsFold", "9112 5.2", chunked("0\r\nT: v\r\n w\r\n\r\n"), 400, true},
     {"TrailerInvalidName", "9112 7.1.2", chunked("0\r\nT v\r\n\r\n"), 400, true},
     {"ChunkedBodyOverLimit", "9110 15.5.14", chunked("3e9\r\n" + std::string(1001, 'x')), 413, true},
@@ -206,6 +209,23 @@ TEST_P(Rfc9112, Request) {
     ASSERT_TRUE(next) << "the connection did not answer a second request";
     EXPECT_EQ(next->status, 200);
   }
+}
+
+// An error found before the next request began (a bare LF after a HEAD's header section) is
+// answered with its body: the HEAD before it must not make it a bodiless answer.
+class Rfc9112Sequence : public Rfc9112 {};
+
+TEST_F(Rfc9112Sequence, AnErrorAfterAHeadRequestKeepsItsBody) {
+  TcpClient client(server_->port());
+  ASSERT_TRUE(client.connected());
+  client.send("HEAD /0 HTTP/1.1\r\nHost: x\r\n\r\n\n");
+  const auto head = client.read_response(10s, /*head_request=*/true);
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  const auto error = client.read_response(10s);
+  ASSERT_TRUE(error) << "no error response, or one without its body";
+  EXPECT_EQ(error->status, 400);
+  EXPECT_FALSE(nlohmann::json::parse(error->body, nullptr, false).is_discarded()) << error->body;
 }
 
 INSTANTIATE_TEST_SUITE_P(Rows, Rfc9112, testing::ValuesIn(kRows),
