@@ -141,9 +141,9 @@ void WorkerPool::spawn(std::size_t slot) {
   options.args = args;
   options.stdio = stdio;
   options.stdio_count = 3;
-  options.exit_cb = [](uv_process_t* process, std::int64_t status, int term_signal) {
+  options.exit_cb = [](uv_process_t* process, std::int64_t exit_status, int term_signal) {
     auto* exited = owner_of<Worker>(process);
-    exited->pool.on_worker_exit(*exited, status, term_signal);
+    exited->pool.on_worker_exit(*exited, exit_status, term_signal);
   };
   status = uv_spawn(loop_.get(), &w->process, &options);
   w->process.data = w;  // uv_spawn initialises the handle, even when it fails
