@@ -121,7 +121,7 @@ void Listener::on_readable() {
 // at once (the client sees its connection closed, not a silent hang), counting every one.
 void Listener::shed(int error) {
   std::uint64_t dropped = 0;
-  bool drained = false;
+  bool stuck = true;  // connections are pending that we could not take
   if (reserve_fd_ >= 0) {
     ::close(reserve_fd_);
     for (int i = 0; i < kShedBatch; ++i) {
@@ -129,10 +129,12 @@ void Listener::shed(int error) {
       if (fd >= 0) {
         ::close(fd);
         ++dropped;
+        stuck = false;  // a full batch: the poll wakes us again for the rest
         continue;
       }
       if (errno == EINTR || connection_error(errno)) continue;
-      drained = errno == EAGAIN || errno == EWOULDBLOCK;
+      // EAGAIN: all shed. EMFILE: another thread took the freed slot first.
+      stuck = errno != EAGAIN && errno != EWOULDBLOCK;
       break;
     }
     reserve_fd_ = open_reserve();  // fails if another thread took the slot meanwhile
@@ -141,7 +143,7 @@ void Listener::shed(int error) {
   note(error, dropped);
   // Pending connections we cannot take now wait in the kernel's queue: stop polling (a
   // level-triggered poll would wake us at once, for ever) until a descriptor is free.
-  if (reserve_fd_ < 0 || !drained) pause();
+  if (reserve_fd_ < 0 || stuck) pause();
 }
 
 void Listener::pause() {
