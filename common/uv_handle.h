@@ -67,12 +67,13 @@ class Timer {
   template <auto Method, typename Owner>
   void start(Owner* owner, std::uint64_t timeout_ms, std::uint64_t repeat_ms = 0) {
     handle_.get()->data = owner;
-    uv_timer_start(
-        handle_.get(),
-        [](uv_timer_t* timer) { (owner_of<Owner>(timer)->*Method)(); },
-        timeout_ms, repeat_ms);
+    // Fails only for a closing handle, which this wrapper never lends out: a bug if it does.
+    uv_check(uv_timer_start(
+                 handle_.get(), [](uv_timer_t* timer) { (owner_of<Owner>(timer)->*Method)(); }, timeout_ms,
+                 repeat_ms),
+             "uv_timer_start");
   }
-  void stop() { uv_timer_stop(handle_.get()); }
+  void stop() { uv_timer_stop(handle_.get()); }  // cannot fail (libuv returns 0)
   bool active() const { return uv_is_active(handle_.base()) != 0; }
   // Keeps the loop from waiting on this timer alone (e.g. a periodic refresh).
   void unref() { uv_unref(handle_.base()); }
@@ -94,7 +95,7 @@ class AsyncSignal {
     return signal;
   }
   // Safe from any thread while the handle is open.
-  void send() { uv_async_send(handle_.get()); }
+  void send() { uv_async_send(handle_.get()); }  // cannot fail on Unix (libuv returns 0)
   void unref() { uv_unref(handle_.base()); }
   void close() { handle_.reset(); }
 
@@ -134,6 +135,7 @@ class EventLoop {
       if (!uv_is_closing(handle)) uv_close(handle, nullptr);
     }, nullptr);
     uv_run(&loop_, UV_RUN_DEFAULT);
+    // UV_EBUSY only if a handle were still open, and every one was closed just above.
     uv_loop_close(&loop_);
   }
   EventLoop(const EventLoop&) = delete;

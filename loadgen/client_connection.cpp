@@ -75,10 +75,14 @@ void ClientConnection::on_connect(int status) {
   state_ = State::kConnected;
   engine_.stats().connect_us.record((uv_hrtime() - connect_ns_) / 1000);
   uv_tcp_nodelay(&tcp_, 1);
-  uv_read_start(
+  const int reading = uv_read_start(
       reinterpret_cast<uv_stream_t*>(&tcp_),
       [](uv_handle_t* handle, std::size_t, uv_buf_t* buf) { *buf = owner_of<ClientConnection>(handle)->engine_.read_buffer(); },
       [](uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) { owner_of<ClientConnection>(stream)->on_read(nread, buf); });
+  if (reading < 0) {  // as a read error later would be
+    fail(ErrorKind::kReset);
+    return;
+  }
   send();
 }
 

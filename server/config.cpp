@@ -9,8 +9,17 @@ namespace loadlab::server {
 namespace {
 
 // File descriptors kept back from max_connections for listeners, worker pipes, logs, the
-// loop's own fds and libuv's EMFILE reserve.
+// loop's own fds and the listeners' EMFILE reserves.
 constexpr std::uint64_t kReservedFds = 64;
+// Upper bounds for the counts of threads and processes. A fixed bound (not a multiple of the
+// CPU count) keeps one configuration valid on every machine of a workshop room. The prime
+// jobs are CPU-bound, so workers beyond the cores only add waiting and memory (each worker is
+// a process of a few MB, more under sanitizers): 256 is four times the cores of a big
+// workstation and still well under a GB; --workers 5000 took all of a machine's memory.
+// Event loops likewise: each has its own listener, descriptors and thread.
+constexpr unsigned kMaxWorkers = 256;
+constexpr unsigned kMaxThreads = 256;
+constexpr std::uint64_t kMaxMillis = 86'400'000;  // a day
 
 }  // namespace
 
@@ -20,11 +29,11 @@ void add_server_options(CLI::App& app, ServerConfig& c) {
   app.add_option("-p,--port", c.port, "TCP port; 0 picks a free one (printed on stdout)")
       ->envname("LOADLAB_PORT")->capture_default_str();
   app.add_option("--threads", c.threads, "Event-loop threads, each with its own listener (0: CPU count)")
-      ->envname("LOADLAB_THREADS")->capture_default_str();
+      ->envname("LOADLAB_THREADS")->check(CLI::Range(0u, kMaxThreads))->capture_default_str();
   app.add_option("--backlog", c.backlog, "listen(2) backlog per listener")
       ->envname("LOADLAB_BACKLOG")->check(CLI::Range(1u, 65535u))->capture_default_str();
   app.add_option("--max-delay-ms", c.max_delay_ms, "Largest N accepted by GET /N (at most a day)")
-      ->envname("LOADLAB_MAX_DELAY_MS")->check(CLI::Range(std::uint64_t{0}, std::uint64_t{86'400'000}))
+      ->envname("LOADLAB_MAX_DELAY_MS")->check(CLI::Range(std::uint64_t{0}, kMaxMillis))
       ->capture_default_str();
   app.add_option("--max-header-bytes", c.max_header_bytes, "Request line + headers limit (431 beyond)")
       ->envname("LOADLAB_MAX_HEADER_BYTES")->check(CLI::Range(std::uint64_t{256}, std::uint64_t{1} << 24))
@@ -33,25 +42,32 @@ void add_server_options(CLI::App& app, ServerConfig& c) {
       ->envname("LOADLAB_MAX_URL_BYTES")->check(CLI::Range(std::uint64_t{16}, std::uint64_t{1} << 24))
       ->capture_default_str();
   app.add_option("--max-body-bytes", c.max_body_bytes, "Request body limit; bodies are read and discarded (413 beyond)")
-      ->envname("LOADLAB_MAX_BODY_BYTES")->capture_default_str();
+      ->envname("LOADLAB_MAX_BODY_BYTES")->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 40))
+      ->capture_default_str();
   app.add_option("--header-timeout-ms", c.header_timeout_ms, "Time a client has to send a request's headers and body (408 beyond)")
-      ->envname("LOADLAB_HEADER_TIMEOUT_MS")->check(CLI::Range(std::uint64_t{1}, std::uint64_t{86400000}))
+      ->envname("LOADLAB_HEADER_TIMEOUT_MS")->check(CLI::Range(std::uint64_t{1}, kMaxMillis))
       ->capture_default_str();
   app.add_option("--keepalive-timeout-ms", c.keepalive_timeout_ms, "Idle keep-alive connections are closed after this")
-      ->envname("LOADLAB_KEEPALIVE_TIMEOUT_MS")->check(CLI::Range(std::uint64_t{1}, std::uint64_t{86400000}))
+      ->envname("LOADLAB_KEEPALIVE_TIMEOUT_MS")->check(CLI::Range(std::uint64_t{1}, kMaxMillis))
       ->capture_default_str();
   app.add_option("--max-connections", c.max_connections, "Open connections across all threads (0: from RLIMIT_NOFILE)")
-      ->envname("LOADLAB_MAX_CONNECTIONS")->capture_default_str();
+      ->envname("LOADLAB_MAX_CONNECTIONS")->check(CLI::Range(std::uint64_t{0}, std::uint64_t{10'000'000}))
+      ->capture_default_str();
   app.add_option("--max-pipeline", c.max_pipeline, "Requests queued per connection before reading pauses")
       ->envname("LOADLAB_MAX_PIPELINE")->check(CLI::Range(1u, 4096u))->capture_default_str();
+  app.add_option("--max-queued-response-bytes", c.max_queued_response_bytes,
+                 "Response bytes queued per connection before reading pauses (a client that does not read)")
+      ->envname("LOADLAB_MAX_QUEUED_RESPONSE_BYTES")
+      ->check(CLI::Range(std::uint64_t{4096}, std::uint64_t{1} << 30))->capture_default_str();
   app.add_option("--drain-timeout-ms", c.drain_timeout_ms, "On SIGINT/SIGTERM, time in-flight requests get to finish")
-      ->envname("LOADLAB_DRAIN_TIMEOUT_MS")->capture_default_str();
+      ->envname("LOADLAB_DRAIN_TIMEOUT_MS")->check(CLI::Range(std::uint64_t{0}, kMaxMillis))->capture_default_str();
   app.add_option("--workers", c.workers, "Forked /prime worker processes (0: CPU count)")
-      ->envname("LOADLAB_WORKERS")->capture_default_str();
+      ->envname("LOADLAB_WORKERS")->check(CLI::Range(0u, kMaxWorkers))->capture_default_str();
   app.add_option("--max-queue", c.max_queue, "/prime jobs waiting for a worker before 503")
-      ->envname("LOADLAB_MAX_QUEUE")->capture_default_str();
+      ->envname("LOADLAB_MAX_QUEUE")->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1'000'000}))
+      ->capture_default_str();
   app.add_option("--job-timeout-ms", c.job_timeout_ms, "A /prime job running longer gets 504 and its worker is replaced")
-      ->envname("LOADLAB_JOB_TIMEOUT_MS")->check(CLI::Range(std::uint64_t{1}, std::uint64_t{86400000}))
+      ->envname("LOADLAB_JOB_TIMEOUT_MS")->check(CLI::Range(std::uint64_t{1}, kMaxMillis))
       ->capture_default_str();
   app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error, critical, off")
       ->envname("LOADLAB_LOG_LEVEL")->capture_default_str();

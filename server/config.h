@@ -24,6 +24,9 @@ struct ServerConfig {
   std::uint64_t keepalive_timeout_ms = 60000;
   std::uint64_t max_connections = 0;  // 0: derived from RLIMIT_NOFILE
   unsigned max_pipeline = 64;         // queued requests per connection before reading pauses
+  // Response bytes queued per connection before reading pauses: a client that pipelines
+  // requests with large answers (/metrics) and reads nothing costs at most about this much.
+  std::uint64_t max_queued_response_bytes = 256 * 1024;
   std::uint64_t drain_timeout_ms = 10000;
 
   // /prime worker pool

@@ -18,6 +18,10 @@ constexpr std::size_t kMaxWriteBatch = 32;
 // We only look at the Expect header; longer names and values cannot match it.
 constexpr std::size_t kHeaderCompareBytes = 32;
 constexpr std::string_view kContinueResponse = "HTTP/1.1 100 Continue\r\n\r\n";
+// A written response's buffer stays in its slot for the next request when it is this small
+// (every /N, /prime, health and error response): keep-alive traffic allocates nothing. A
+// larger one (/metrics) is freed, so a connection that once pipelined many keeps nothing.
+constexpr std::size_t kPooledResponseBytes = 4096;
 
 template <int (Connection::*Method)()>
 int forward(llhttp_t* parser) {
@@ -91,7 +95,11 @@ Connection::~Connection() {
 }
 
 void Connection::start() {
-  uv_tcp_nodelay(&tcp_, 1);
+  // Fails only for a socket that is already unusable (reset before we got to it).
+  if (uv_tcp_nodelay(&tcp_, 1) != 0) {
+    close();
+    return;
+  }
   set_reading(true);
   set_deadline(Deadline::kHeaders, loop_.config().header_timeout_ms);
 }
@@ -110,7 +118,7 @@ void Connection::set_reading(bool reading) {
       return;
     }
   } else {
-    uv_read_stop(stream());
+    uv_read_stop(stream());  // cannot fail (libuv returns 0)
   }
   reading_ = reading;
 }
@@ -124,6 +132,12 @@ void Connection::on_read(ssize_t nread, const uv_buf_t* buf) {
     return;
   }
   if (read_state_ != ReadState::kReading) return;  // lingering: discard
+  // The first byte of the next request starts its header clock, even if it is only an empty
+  // line (RFC 9112 §2.2 lets a server ignore those, not wait for ever on them): a client that
+  // sends "\r\n" now and then must not hold the connection open like an idle keep-alive one.
+  if (!in_message_ && deadline_ != Deadline::kHeaders) {
+    set_deadline(Deadline::kHeaders, loop_.config().header_timeout_ms);
+  }
   feed(buf->base, static_cast<std::size_t>(nread));
   flush();
 }
@@ -142,6 +156,7 @@ void Connection::feed(const char* data, std::size_t length) {
       err = static_cast<llhttp_errno_t>(result);
     }
   }
+  if (closing_) return;  // a callback found the socket unusable
   if (err == HPE_OK && !scan_framing(end)) err = HPE_USER;
   switch (err) {
     case HPE_OK:
@@ -223,7 +238,9 @@ int Connection::on_message_begin() {
   rejected_status_ = 0;
   validator_.reset();
   // Headers and body must arrive within the header timeout: slow-loris clients are cut off.
-  set_deadline(Deadline::kHeaders, loop_.config().header_timeout_ms);
+  // The clock may already run since the read that brought this message's first byte (or the
+  // empty lines before it); more bytes never extend it.
+  if (deadline_ != Deadline::kHeaders) set_deadline(Deadline::kHeaders, loop_.config().header_timeout_ms);
   return 0;
 }
 
@@ -316,7 +333,13 @@ int Connection::check_headers() {
     const int status = uv_write(&continue_req_, stream(), &buf, 1, [](uv_write_t* req, int s) {
       owner_of<Connection>(req)->on_continue_written(s);
     });
-    if (status < 0) continue_pending_ = false;
+    if (status < 0) {
+      // As when the write fails later (on_continue_written): the socket is unusable. Parsing
+      // stops here; feed() sees the connection closing.
+      continue_pending_ = false;
+      close();
+      return -1;
+    }
   }
   return 0;
 }
@@ -357,11 +380,15 @@ int Connection::finish_message() {
     read_state_ = ReadState::kStopped;
     return HPE_PAUSED;
   }
-  if (exchanges_.size() >= loop_.config().max_pipeline) {
+  if (backlogged()) {
     read_state_ = ReadState::kPaused;
     return HPE_PAUSED;
   }
   return 0;
+}
+
+bool Connection::backlogged() const {
+  return exchanges_.size() >= loop_.config().max_pipeline || queued_bytes_ >= loop_.config().max_queued_response_bytes;
 }
 
 Exchange& Connection::begin_exchange(std::uint64_t now_ns) {
@@ -455,6 +482,8 @@ void Connection::respond(Exchange& exchange, int status, std::string_view conten
   exchange.out.clear();
   append_response(exchange.out, head, body);
   exchange.state = Exchange::State::kReady;
+  queued_bytes_ += exchange.out.size();
+  loop_.metrics().queued_response_bytes.add(static_cast<std::int64_t>(exchange.out.size()));
 }
 
 void Connection::respond_error(Exchange& exchange, int status, std::string_view message, std::string_view allow) {
@@ -581,6 +610,12 @@ bool Connection::finish_writes() {
                    exchange.target, exchange.status, static_cast<double>(duration) / 1e6, id_);
     }
     close_after = close_after || exchange.close_after;
+    queued_bytes_ -= exchange.out.size();
+    loop_.metrics().queued_response_bytes.add(-static_cast<std::int64_t>(exchange.out.size()));
+    if (exchange.out.capacity() > kPooledResponseBytes) {
+      loop_.note_freed(exchange.out.capacity());
+      std::string().swap(exchange.out);
+    }
     exchanges_.pop_front();
   }
   loop_.metrics().in_flight.add(-static_cast<std::int64_t>(writing_));
@@ -589,12 +624,17 @@ bool Connection::finish_writes() {
     start_lingering_close();
     return true;
   }
-  if (read_state_ == ReadState::kPaused && exchanges_.size() < loop_.config().max_pipeline) resume_reading();
+  if (read_state_ == ReadState::kPaused && !backlogged()) resume_reading();
   return false;
 }
 
 void Connection::after_idle_change() {
-  if (closing_ || read_state_ != ReadState::kReading || !exchanges_.empty() || in_message_) return;
+  // A header deadline still running here was started by bytes that began no message yet
+  // (empty lines): they are the start of the next request, not idleness.
+  if (closing_ || read_state_ != ReadState::kReading || !exchanges_.empty() || in_message_ ||
+      deadline_ == Deadline::kHeaders) {
+    return;
+  }
   if (draining_) {
     close();
     return;
@@ -712,8 +752,12 @@ void Connection::close() {
   deadline_timer_.stop();
   write_timer_.stop();
   loop_.metrics().in_flight.add(-static_cast<std::int64_t>(exchanges_.size()));
+  loop_.metrics().queued_response_bytes.add(-static_cast<std::int64_t>(queued_bytes_));
+  queued_bytes_ = 0;
   loop_.forget(this);
   uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), [](uv_handle_t* handle) { delete owner_of<Connection>(handle); });
+  // The socket's descriptor is closed now (uv_close does it at once), its buffers soon.
+  loop_.connection_closed(exchanges_.buffer_bytes() + pending_input_.capacity());
 }
 
 }  // namespace loadlab::server

@@ -82,6 +82,8 @@ class Connection {
   void flush();
   // Retires the exchanges just written; true if the connection is now closing.
   bool finish_writes();
+  // Enough queued (--max-pipeline responses or --max-queued-response-bytes): stop reading.
+  bool backlogged() const;
   void after_idle_change();
 
   void arm_delay_timer();
@@ -128,6 +130,7 @@ class Connection {
   std::string pending_input_;  // bytes not yet parsed while paused
   std::uint64_t next_seq_ = 0;
   std::size_t writing_ = 0;    // exchanges in the uv_write in progress
+  std::uint64_t queued_bytes_ = 0;  // bytes of the responses in exchanges_, until written
   ReadState read_state_ = ReadState::kReading;
   bool reading_ = false;
   bool continue_pending_ = false;

@@ -50,6 +50,12 @@ class ExchangeQueue {
     --size_;
   }
   void clear() { head_ = size_ = 0; }
+  // Heap bytes the slots' buffers hold (their capacity), for the loop's memory bookkeeping.
+  std::size_t buffer_bytes() const {
+    std::size_t bytes = slots_.capacity() * sizeof(Exchange);
+    for (const Exchange& slot : slots_) bytes += slot.out.capacity() + slot.target.capacity();
+    return bytes;
+  }
 
  private:
   void grow() {

@@ -1,6 +1,8 @@
 #include "server/loop_context.h"
 
+#include <malloc.h>
 #include <netinet/in.h>
+#include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
@@ -12,6 +14,12 @@ namespace {
 // Enough for a burst of pipelined requests per read; shared by every connection of the loop
 // because llhttp consumes a read synchronously, before the next one lands in it.
 constexpr std::size_t kReadBufferBytes = 64 * 1024;
+// glibc keeps freed memory in its arenas (only the top of the main heap is trimmed by
+// itself), so after clients that made the server buffer a lot have gone, a process that
+// grew by hundreds of MB would stay there. Once this much has been freed, hand it back,
+// at most once a second (malloc_trim walks every arena).
+constexpr std::size_t kTrimAfterBytes = 4 * 1024 * 1024;
+constexpr std::uint64_t kTrimDelayMs = 1000;
 
 }  // namespace
 
@@ -22,58 +30,34 @@ LoopContext::LoopContext(SharedState& shared, unsigned index, const sockaddr* ad
       drain_signal_(AsyncSignal::create<&LoopContext::on_drain_requested>(loop_.get(), this)),
       close_all_signal_(AsyncSignal::create<&LoopContext::on_close_all_requested>(loop_.get(), this)),
       mailbox_signal_(AsyncSignal::create<&LoopContext::on_mailbox>(loop_.get(), this)),
+      trim_timer_(loop_.get()),
       read_buffer_(kReadBufferBytes) {
   // The signals must not keep a drained loop alive: only the listener and connections do.
   drain_signal_.unref();
   close_all_signal_.unref();
   mailbox_signal_.unref();
-
-  uv_tcp_t* tcp = listener_.get();
-  uv_check(uv_tcp_init_ex(loop_.get(), tcp, address->sa_family), "uv_tcp_init_ex");
-  tcp->data = this;
-  // libuv 1.44 has no UV_TCP_REUSEPORT: set it on the fd before bind so every loop's
-  // listener shares the port and the kernel spreads connections across them.
-  uv_os_fd_t fd = -1;
-  uv_check(uv_fileno(listener_.base(), &fd), "uv_fileno");
-  const int on = 1;
-  if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) != 0) {
-    uv_check(uv_translate_sys_error(errno), "setsockopt(SO_REUSEPORT)");
-  }
-  uv_check(uv_tcp_bind(tcp, address, 0), "bind");
+  trim_timer_.unref();
+  listener_ = std::make_unique<Listener>(loop_.get(), address, index, metrics_.refused);
 }
 
 LoopContext::~LoopContext() {
   // Connections free themselves from their close callbacks, which the loop's destructor runs.
   std::vector<Connection*> open;
   for (auto& [id, connection] : connections_) open.push_back(connection);
-  for (Connection* connection : open) connection->close();
   listener_.reset();
+  for (Connection* connection : open) connection->close();
 }
 
-std::uint16_t LoopContext::bound_port() const {
-  sockaddr_storage storage{};
-  int length = sizeof storage;
-  uv_check(uv_tcp_getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&storage), &length), "getsockname");
-  if (storage.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&storage)->sin6_port);
-  return ntohs(reinterpret_cast<sockaddr_in*>(&storage)->sin_port);
-}
+std::uint16_t LoopContext::bound_port() const { return listener_->port(); }
 
 void LoopContext::listen() {
-  uv_check(uv_listen(reinterpret_cast<uv_stream_t*>(listener_.get()), static_cast<int>(shared_.config.backlog),
-                     [](uv_stream_t* server, int status) { owner_of<LoopContext>(server)->on_connection(status); }),
-           "listen");
+  listener_->listen(static_cast<int>(shared_.config.backlog), [this](int fd) { on_accepted(fd); });
 }
 
-void LoopContext::on_connection(int status) {
-  if (status < 0) {
-    // EMFILE and friends: libuv's reserve-fd trick already accepted and closed the pending
-    // connection, so there is no busy loop; count it and go on.
-    metrics_.refused.add();
-    spdlog::warn("loop {}: accept failed: {}", index_, uv_strerror(status));
-    return;
-  }
+void LoopContext::on_accepted(int fd) {
   auto* connection = new Connection(*this, next_connection_id_++);
-  if (uv_accept(reinterpret_cast<uv_stream_t*>(listener_.get()), connection->stream()) != 0) {
+  if (uv_tcp_open(reinterpret_cast<uv_tcp_t*>(connection->stream()), fd) != 0) {
+    ::close(fd);  // not the handle's: it never took it
     metrics_.refused.add();
     connection->close();
     return;
@@ -90,6 +74,23 @@ void LoopContext::on_connection(int status) {
 }
 
 void LoopContext::forget(Connection* connection) { connections_.erase(connection->id()); }
+
+void LoopContext::connection_closed(std::size_t buffer_bytes) {
+  if (listener_) listener_->on_descriptor_freed();
+  note_freed(buffer_bytes);
+}
+
+void LoopContext::note_freed(std::size_t bytes) {
+  freed_since_trim_ += bytes;
+  if (freed_since_trim_ >= kTrimAfterBytes && !trim_timer_.active()) {
+    trim_timer_.start<&LoopContext::on_trim_timer>(this, kTrimDelayMs);
+  }
+}
+
+void LoopContext::on_trim_timer() {
+  freed_since_trim_ = 0;
+  malloc_trim(0);
+}
 
 void LoopContext::complete(ExchangeRef ref, int status, std::string_view body, std::string_view extra_headers) {
   const auto it = connections_.find(ref.connection_id);

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -13,6 +14,7 @@
 
 #include "common/http_date.h"
 #include "common/uv_handle.h"
+#include "server/listener.h"
 #include "server/prime_service.h"
 #include "server/shared_state.h"
 
@@ -53,6 +55,10 @@ class LoopContext {
   bool draining() const { return draining_; }
 
   void forget(Connection* connection);
+  // A connection has closed its socket, and will free about `buffer_bytes` of heap.
+  void connection_closed(std::size_t buffer_bytes);
+  // Heap just freed (large response buffers): returned to the system once enough has been.
+  void note_freed(std::size_t bytes);
 
   // Delivers an asynchronous result to the exchange it belongs to; dropped if the client left.
   void complete(ExchangeRef ref, int status, std::string_view body, std::string_view extra_headers);
@@ -68,7 +74,8 @@ class LoopContext {
   void post(Completion completion);
 
  private:
-  void on_connection(int status);
+  void on_accepted(int fd);
+  void on_trim_timer();
   void on_drain_requested();
   void on_close_all_requested();
   void on_mailbox();
@@ -77,7 +84,7 @@ class LoopContext {
   unsigned index_;
   LoopMetrics& metrics_;
   EventLoop loop_;  // declared before every handle so it is destroyed after them
-  UvHandle<uv_tcp_t> listener_;
+  std::unique_ptr<Listener> listener_;  // null once draining
   AsyncSignal drain_signal_;
   AsyncSignal close_all_signal_;
   AsyncSignal mailbox_signal_;
@@ -86,6 +93,8 @@ class LoopContext {
   std::unordered_map<std::uint64_t, Connection*> connections_;
   std::uint64_t next_connection_id_ = 1;
   bool draining_ = false;
+  Timer trim_timer_;
+  std::size_t freed_since_trim_ = 0;
   HttpDate date_;
   std::vector<char> read_buffer_;
   std::string body_scratch_;

@@ -12,6 +12,10 @@
 #include "server/prime_worker.h"
 #include "server/server.h"
 
+namespace {
+constexpr int kExitUsage = 2;  // a bad flag or value, as the loadgen and most tools
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace loadlab;
   // A /prime worker: the pool starts this same binary as `--prime-worker SERVER_PID` (see worker_pool.h).
@@ -22,7 +26,14 @@ int main(int argc, char** argv) {
                "loadlab-server"};
   app.set_version_flag("--version", std::string("loadlab-server ") + LOADLAB_VERSION);
   server::add_server_options(app, config);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {  // --help, --version
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);  // prints the message, which names the flag and its bounds
+    return kExitUsage;
+  }
 
   try {
     server::resolve_defaults(config);

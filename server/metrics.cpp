@@ -117,6 +117,10 @@ void MetricsRegistry::render(std::string& out) const {
   append_help(out, "loadlab_open_connections", "gauge", "Client connections currently open.");
   append_sample(out, "loadlab_open_connections",
                 sum_loops(loops_, [](const LoopMetrics& m) { return m.open_connections.get(); }));
+  append_help(out, "loadlab_queued_response_bytes", "gauge",
+              "Bytes of responses queued in the server, not yet taken by the kernel (--max-queued-response-bytes per connection).");
+  append_sample(out, "loadlab_queued_response_bytes",
+                sum_loops(loops_, [](const LoopMetrics& m) { return m.queued_response_bytes.get(); }));
   append_help(out, "loadlab_connections_accepted_total", "counter", "Client connections accepted.");
   append_sample(out, "loadlab_connections_accepted_total",
                 sum_loops(loops_, [](const LoopMetrics& m) { return m.accepted.get(); }));

@@ -53,6 +53,7 @@ struct LoopMetrics {
   std::array<LocalCounter, kRouteLabels> duration_sum_us;
   LocalGauge in_flight;
   LocalGauge open_connections;
+  LocalGauge queued_response_bytes;  // serialised responses not yet handed to the kernel
   LocalCounter accepted;
   LocalCounter refused;        // over --max-connections, or accept() failed (EMFILE, ...)
   LocalCounter header_timeouts;

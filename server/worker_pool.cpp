@@ -32,6 +32,15 @@ bool is_cheap(const PrimeRequest& request) {
 
 constexpr const char* kNoWorkers = "no /prime worker is running and none could be started; retry later";
 
+// ESRCH: it has exited already, and its exit callback is on its way; nothing else can fail
+// for a child we spawned, but say so if it does.
+void kill_worker(uv_process_t* process) {
+  const int status = uv_process_kill(process, SIGKILL);
+  if (status < 0 && status != UV_ESRCH) {
+    spdlog::error("cannot kill /prime worker pid {}: {}", process->pid, uv_strerror(status));
+  }
+}
+
 std::string millis(std::uint64_t ns) {
   std::string out;
   append_millis(out, ns);
@@ -86,7 +95,8 @@ WorkerPool::WorkerPool(const ServerConfig& config)
       respawn_timer_(loop_.get()),
       workers_(config.workers),
       respawn_due_ms_(config.workers, 0),
-      respawn_backoff_ms_(config.workers, 0) {
+      respawn_backoff_ms_(config.workers, 0),
+      ever_started_(config.workers, false) {
   char path[4096];
   std::size_t length = sizeof path;
   uv_check(uv_exepath(path, &length), "uv_exepath");
@@ -109,9 +119,14 @@ void WorkerPool::stop() {
 void WorkerPool::spawn(std::size_t slot) {
   auto worker = std::make_unique<Worker>(*this, slot);
   Worker* w = worker.get();
-  uv_pipe_init(loop_.get(), &w->to_worker, 0);
-  uv_pipe_init(loop_.get(), &w->from_worker, 0);
   w->to_worker.data = w->from_worker.data = w->process.data = w;
+  int status = uv_pipe_init(loop_.get(), &w->to_worker, 0);
+  if (status == 0) status = uv_pipe_init(loop_.get(), &w->from_worker, 0);
+  if (status < 0) {
+    on_spawn_failed(*w, status);
+    if (w->open_handles > 0) retired_.push_back(std::move(worker));  // freed by the last close callback
+    return;
+  }
 
   char* args[] = {executable_.data(), const_cast<char*>(kPrimeWorkerFlag), server_pid_.data(), nullptr};
   uv_stdio_container_t stdio[3];
@@ -126,28 +141,24 @@ void WorkerPool::spawn(std::size_t slot) {
   options.args = args;
   options.stdio = stdio;
   options.stdio_count = 3;
-  options.exit_cb = [](uv_process_t* process, std::int64_t status, int term_signal) {
+  options.exit_cb = [](uv_process_t* process, std::int64_t exit_status, int term_signal) {
     auto* exited = owner_of<Worker>(process);
-    exited->pool.on_worker_exit(*exited, status, term_signal);
+    exited->pool.on_worker_exit(*exited, exit_status, term_signal);
   };
-  const int status = uv_spawn(loop_.get(), &w->process, &options);
+  status = uv_spawn(loop_.get(), &w->process, &options);
   w->process.data = w;  // uv_spawn initialises the handle, even when it fails
-  w->open_handles = w->process.loop != nullptr ? 3 : 2;
   if (status < 0) {
-    spdlog::error("cannot start a /prime worker: {}", uv_strerror(status));
-    w->close_handles();
-    retired_.push_back(std::move(worker));
-    cannot_spawn_.store(true);
-    fail_queue_without_workers();
-    respawn_backoff_ms_[slot] = std::min(kMaxBackoffMs, std::max(kFirstBackoffMs, respawn_backoff_ms_[slot] * 2));
-    respawn_due_ms_[slot] = uv_now(loop_.get()) + respawn_backoff_ms_[slot];
-    respawn_timer_.start<&WorkerPool::on_respawn_timer>(this, respawn_backoff_ms_[slot]);
+    on_spawn_failed(*w, status);
+    if (w->open_handles > 0) retired_.push_back(std::move(worker));  // freed by the last close callback
     return;
   }
+  w->open_handles = 3;
   cannot_spawn_.store(false);
+  if (ever_started_[slot]) restarts_.fetch_add(1);
+  ever_started_[slot] = true;
   w->pid = w->process.pid;
   w->started_ms = uv_now(loop_.get());
-  uv_read_start(
+  status = uv_read_start(
       reinterpret_cast<uv_stream_t*>(&w->from_worker),
       [](uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
         auto* reader = owner_of<Worker>(handle);
@@ -167,6 +178,12 @@ void WorkerPool::spawn(std::size_t slot) {
         std::memmove(reader->results, reader->results + count * sizeof(ResultFrame), reader->filled);
         if (count > 0) reader->pool.dispatch();
       });
+  if (status < 0) {
+    // As if its pipe broke: the worker can never be heard, so it is killed, and its exit
+    // is handled like any unexpected death (replaced, with the crash-loop back-off).
+    spdlog::error("/prime worker pid {}: cannot read its pipe: {}", w->pid, uv_strerror(status));
+    kill_worker(&w->process);
+  }
   workers_[slot] = std::move(worker);
   alive_.fetch_add(1);
   spdlog::debug("/prime worker {} started (pid {})", slot, w->pid);
@@ -176,7 +193,7 @@ void WorkerPool::on_respawn_timer() {
   const std::uint64_t now = uv_now(loop_.get());
   if (stopping_) {  // the stop grace period is over
     for (auto& worker : workers_) {
-      if (worker) uv_process_kill(&worker->process, SIGKILL);
+      if (worker) kill_worker(&worker->process);
     }
     return;
   }
@@ -186,7 +203,6 @@ void WorkerPool::on_respawn_timer() {
     if (due == 0) continue;
     if (due <= now) {
       respawn_due_ms_[slot] = 0;
-      restarts_.fetch_add(1);
       spawn(slot);
     } else if (next == 0 || due < next) {
       next = due;
@@ -296,17 +312,41 @@ void WorkerPool::send_jobs(Worker& worker) {
   worker.writing = true;
   uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(worker.outgoing),
                              static_cast<unsigned>(worker.outgoing_count * sizeof(JobFrame)));
-  uv_write(&worker.write_req, reinterpret_cast<uv_stream_t*>(&worker.to_worker), &buf, 1, [](uv_write_t* req, int status) {
-    Worker* done = owner_of<Worker>(req);
-    done->writing = false;
-    done->outgoing_count = 0;
-    // A failed write means the worker is gone; its exit callback answers the jobs.
-    if (status < 0 && status != UV_ECANCELED) {
-      uv_process_kill(&done->process, SIGKILL);
-    } else if (status == 0) {
-      done->pool.dispatch();  // it may take more jobs only now
-    }
-  });
+  const int status = uv_write(&worker.write_req, reinterpret_cast<uv_stream_t*>(&worker.to_worker), &buf, 1,
+                              [](uv_write_t* req, int s) {
+                                Worker* done = owner_of<Worker>(req);
+                                done->pool.on_jobs_written(*done, s);
+                              });
+  if (status < 0) on_jobs_written(worker, status);  // refused at once: the same as failing later
+}
+
+void WorkerPool::on_jobs_written(Worker& worker, int status) {
+  worker.writing = false;
+  worker.outgoing_count = 0;
+  // A failed write means the worker is gone (or its pipe is unusable); killing it makes sure,
+  // and its exit callback answers the jobs it held.
+  if (status < 0 && status != UV_ECANCELED) {
+    kill_worker(&worker.process);
+  } else if (status == 0) {
+    dispatch();  // it may take more jobs only now
+  }
+}
+
+void WorkerPool::on_spawn_failed(Worker& worker, int status) {
+  spawn_failures_.fetch_add(1);
+  spdlog::error("cannot start a /prime worker: {}", uv_strerror(status));
+  for (uv_handle_t* handle : {reinterpret_cast<uv_handle_t*>(&worker.to_worker),
+                              reinterpret_cast<uv_handle_t*>(&worker.from_worker),
+                              reinterpret_cast<uv_handle_t*>(&worker.process)}) {
+    if (handle->loop != nullptr) ++worker.open_handles;
+  }
+  worker.close_handles();  // the last close callback releases it from retired_
+  const std::size_t slot = worker.slot;
+  cannot_spawn_.store(true);
+  fail_queue_without_workers();
+  respawn_backoff_ms_[slot] = std::min(kMaxBackoffMs, std::max(kFirstBackoffMs, respawn_backoff_ms_[slot] * 2));
+  respawn_due_ms_[slot] = uv_now(loop_.get()) + respawn_backoff_ms_[slot];
+  respawn_timer_.start<&WorkerPool::on_respawn_timer>(this, respawn_backoff_ms_[slot]);
 }
 
 void WorkerPool::on_result(Worker& worker, const ResultFrame& result) {
@@ -361,7 +401,7 @@ void WorkerPool::on_job_timeout(Worker& worker) {
                              std::to_string(config_.job_timeout_ms) + "; its worker (pid " + std::to_string(worker.pid) +
                              ") was killed and is being replaced");
   spdlog::warn("/prime job n={} timed out; killing worker pid {}", job.request.n, worker.pid);
-  uv_process_kill(&worker.process, SIGKILL);
+  kill_worker(&worker.process);
   dispatch();
 }
 
@@ -387,7 +427,6 @@ void WorkerPool::on_worker_exit(Worker& worker, std::int64_t exit_status, int te
   if (stopping_) return;
   if (lived >= kStableAfterMs || worker.killed) {
     respawn_backoff_ms_[slot] = 0;
-    restarts_.fetch_add(1);
     spawn(slot);
   } else {
     respawn_backoff_ms_[slot] = std::min(kMaxBackoffMs, std::max(kFirstBackoffMs, respawn_backoff_ms_[slot] * 2));
@@ -465,7 +504,11 @@ void WorkerPool::append_prometheus(std::string& out) const {
     append_uint(out, value);
     out.append("\n");
   }
-  sample("loadlab_prime_worker_restarts_total", "counter", "Workers replaced after dying or being killed.", restarts_.load());
+  sample("loadlab_prime_worker_restarts_total", "counter",
+         "Workers replaced after dying or being killed (one per replacement started, not per attempt).",
+         restarts_.load());
+  sample("loadlab_prime_worker_spawn_failures_total", "counter", "Attempts to start a worker that failed (retried with back-off).",
+         spawn_failures_.load());
   sample("loadlab_prime_job_timeouts_total", "counter", "Jobs over --job-timeout-ms (504).", jobs_timeout_.load());
 }
 

@@ -65,6 +65,8 @@ class WorkerPool final : public PrimeService, public MetricsSource {
   void on_inbox();
   void on_stop();
   void spawn(std::size_t slot);
+  void on_spawn_failed(Worker& worker, int status);
+  void on_jobs_written(Worker& worker, int status);
   void on_respawn_timer();
   void dispatch();
   Worker* pick_worker(const Job& job);
@@ -99,6 +101,7 @@ class WorkerPool final : public PrimeService, public MetricsSource {
   std::vector<std::unique_ptr<Worker>> retired_;  // exited, closing their handles
   std::vector<std::uint64_t> respawn_due_ms_;      // per slot: loop time of the next start, 0 if none
   std::vector<std::uint64_t> respawn_backoff_ms_;  // per slot: grows while a worker keeps crashing
+  std::vector<bool> ever_started_;                 // per slot: a new worker there is a replacement
   bool stopping_ = false;
   std::uint64_t next_job_id_ = 1;
 
@@ -113,7 +116,8 @@ class WorkerPool final : public PrimeService, public MetricsSource {
   std::atomic<std::uint64_t> jobs_worker_died_{0};
   std::atomic<std::uint64_t> jobs_rejected_{0};
   std::atomic<std::uint64_t> jobs_cancelled_{0};
-  std::atomic<std::uint64_t> restarts_{0};
+  std::atomic<std::uint64_t> restarts_{0};        // workers replaced (one per replacement started)
+  std::atomic<std::uint64_t> spawn_failures_{0};  // attempts to start a worker that failed
 
   std::thread thread_;
   bool stopped_ = false;
