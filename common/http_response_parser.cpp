@@ -67,7 +67,7 @@ HttpResponseParser::Result HttpResponseParser::feed(const char* data, std::size_
     return Result::kComplete;
   }
   consumed = length;
-  error_ = std::string(llhttp_errno_name(err)) + ": " + llhttp_get_error_reason(&parser_);
+  if (error_.empty()) error_ = std::string(llhttp_errno_name(err)) + ": " + llhttp_get_error_reason(&parser_);
   return Result::kError;
 }
 
@@ -110,6 +110,11 @@ int HttpResponseParser::on_header_value_complete() {
 
 int HttpResponseParser::on_headers_complete() {
   status_ = llhttp_get_status_code(&parser_);
+  // llhttp takes "20" or "020" for a status; RFC 9110 §15 allows three digits from 100.
+  if (status_ < 100 || status_ > 999) {
+    error_ = "invalid status code " + std::to_string(status_) + " (three digits from 100)";
+    return -1;
+  }
   keep_alive_ = llhttp_should_keep_alive(&parser_) != 0;
   // 1: no body follows (RFC 9110 §9.3.2 for HEAD; 1xx, 204 and 304 llhttp knows itself).
   return head_request_ ? 1 : 0;

@@ -11,7 +11,9 @@ build=(build-essential cmake pkg-config libuv1-dev node-llhttp nlohmann-json3-de
        libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev)
 # python3-gevent, -tornado, -aiohttp run examples/ against the server; docker-compose validates
 # docker-compose.yml (tests/workshop); chromium renders the HTML report (tests/loadgen).
-test=(curl python3 procps python3-gevent python3-tornado python3-aiohttp docker-compose chromium)
+# clang and libclang-rt-14-dev (libclang_rt.fuzzer) build the libFuzzer targets of tests/fuzz.
+test=(curl python3 procps python3-gevent python3-tornado python3-aiohttp docker-compose chromium
+      clang libclang-rt-14-dev)
 bench=(wrk nginx-light nodejs hey time)
 
 case "$profile" in

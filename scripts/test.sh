@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: installs, builds three times (-Werror release, ASan+UBSan,
-# ThreadSanitizer) and runs every test in each. .ci/run calls exactly this.
+# ThreadSanitizer) and runs every test in each, then fuzzes every parser for a bounded time
+# (tests/fuzz, scripts/fuzz.sh). .ci/run calls exactly this.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -13,3 +14,7 @@ for flavour in release asan tsan; do
     TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
   ctest --test-dir "$root/build/$flavour" --output-on-failure -j 2 --timeout 300
 done
+echo "=== build: fuzz"
+bash "$root/scripts/build.sh" fuzz
+echo "=== fuzz: 20 s per target"
+bash "$root/scripts/fuzz.sh" -max_total_time=20

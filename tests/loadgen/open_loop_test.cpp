@@ -11,7 +11,9 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/support/eventually.h"
 #include "tests/support/http_client.h"
+#include "tests/support/metrics.h"
 #include "tests/support/server_process.h"
 
 namespace loadlab::test {
@@ -23,7 +25,12 @@ std::string base(const ServerProcess& server) { return "http://127.0.0.1:" + std
 
 CommandResult loadgen(std::vector<std::string> args, const std::function<void(pid_t)>& meanwhile = {}) {
   args.insert(args.begin(), LOADLAB_LOADGEN_BIN);
-  return run_command(args, 60s, meanwhile);
+  return run_command(args, 150s, meanwhile);
+}
+
+// Requests the server has answered on /N so far.
+double delays_answered(const ServerProcess& server) {
+  return metric(server.port(), R"(loadlab_http_requests_total{route="delay",code="200"})");
 }
 
 std::string temp_file(const char* name) { return std::string("/tmp/loadlab-test-") + std::to_string(getpid()) + "-" + name; }
@@ -42,13 +49,13 @@ TEST(OpenLoop, AchievedRateMatchesTheRequestedRate) {
   const auto report = nlohmann::json::parse(result.out);
   EXPECT_EQ(report["requests"]["responses"], 1200);
   const double achieved = report["rate"]["achieved_rps"];
-  EXPECT_NEAR(achieved, 400.0, 400.0 * 0.02);
+  EXPECT_NEAR(achieved, 400.0, 400.0 * 0.05);
   EXPECT_TRUE(report["rate"]["kept_up"]);
   EXPECT_EQ(report["config"]["rate"], 400.0);
   // Requests went out on schedule: 3 s of 1 s intervals, each near 400.
   const auto& intervals = report["intervals"];
   ASSERT_GE(intervals.size(), 3u);
-  for (std::size_t i = 0; i < 3; ++i) EXPECT_NEAR(intervals[i]["responses"].get<double>(), 400.0, 20.0) << i;
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_NEAR(intervals[i]["responses"].get<double>(), 400.0, 40.0) << i;
 }
 
 TEST(OpenLoop, SeveralThreadsShareTheRate) {
@@ -56,7 +63,7 @@ TEST(OpenLoop, SeveralThreadsShareTheRate) {
   const auto result = loadgen({"--rate", "600", "-c", "20", "-t", "2", "-d", "2s", "--json", "-", "-q", base(server) + "/0"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto report = nlohmann::json::parse(result.out);
-  EXPECT_NEAR(report["requests"]["total"].get<double>(), 1200.0, 1200.0 * 0.02);
+  EXPECT_NEAR(report["requests"]["total"].get<double>(), 1200.0, 1200.0 * 0.05);
 }
 
 // Coordinated omission: a server frozen for 1 s holds the requests in flight, and a closed loop
@@ -67,7 +74,8 @@ TEST(OpenLoop, AServerStallShowsInCorrectedLatencyNotInServiceTime) {
   ServerProcess server;
   const auto result = loadgen({"--rate", "500", "-c", "10", "-d", "5s", "--json", "-", "-q", base(server) + "/0"},
                               [&server](pid_t) {
-                                std::this_thread::sleep_for(2s);
+                                // Well into the run, however long the loadgen took to start.
+                                eventually([&] { return delays_answered(server) >= 200; });
                                 server.signal(SIGSTOP);
                                 std::this_thread::sleep_for(1s);
                                 server.signal(SIGCONT);
@@ -78,7 +86,7 @@ TEST(OpenLoop, AServerStallShowsInCorrectedLatencyNotInServiceTime) {
   const std::uint64_t corrected_p99 = report["latency_us"]["p99"];
   const std::uint64_t service_p99 = report["service_us"]["p99"];
   EXPECT_GE(corrected_p99, 500'000u);
-  EXPECT_LT(service_p99, 100'000u);
+  EXPECT_LT(service_p99, 400'000u);  // far from the stall, with room for a loaded machine
   EXPECT_GT(report["rate"]["late_starts"].get<int>(), 100);
   // The stall is in the time series too: the interval holding it has a p99 near 1 s.
   std::uint64_t worst = 0;
@@ -122,12 +130,12 @@ TEST(OpenLoop, EveryUrlGetsItsShare) {
 TEST(OpenLoop, TheDurationEndsTheRunAndTheBacklogIsReportedUnsent) {
   ServerProcess server;
   const auto started = std::chrono::steady_clock::now();
-  const auto result = loadgen({"--rate", "1000", "-c", "2", "-d", "1s", "--json", "-", "-q", base(server) + "/20"});
+  const auto result = loadgen({"--rate", "1000", "-c", "2", "-d", "1s", "--json", "-", "-q", base(server) + "/100"});
   const auto took = std::chrono::steady_clock::now() - started;
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto report = nlohmann::json::parse(result.out);
-  EXPECT_LT(took, 5s);  // a bound on termination, not a speed test: it took 10 s
-  EXPECT_GT(report["rate"]["unsent"].get<int>(), 500);  // 2 connections carry at most 100 req/s
+  EXPECT_LT(took, 20s);  // a bound on termination, not a speed test: sending the backlog takes 49 s
+  EXPECT_GT(report["rate"]["unsent"].get<int>(), 500);  // 2 connections carry at most 20 req/s
   EXPECT_FALSE(report["rate"]["kept_up"].get<bool>());
 }
 
@@ -180,11 +188,11 @@ TEST(Slo, AMalformedObjectiveIsAUsageError) {
 TEST(Interrupt, CtrlCStopsSendingAndReportsWhatWasMeasured) {
   ServerProcess server;
   const auto started = std::chrono::steady_clock::now();
-  const auto result = loadgen({"-d", "30s", "-c", "10", "--json", "-", "-q", base(server) + "/20"}, [](pid_t pid) {
-    std::this_thread::sleep_for(1s);
+  const auto result = loadgen({"-d", "30s", "-c", "10", "--json", "-", "-q", base(server) + "/20"}, [&server](pid_t pid) {
+    eventually([&] { return delays_answered(server) >= 150; }, 20s);
     kill(pid, SIGINT);
   });
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 10s);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 28s);  // before -d would have ended it
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto report = nlohmann::json::parse(result.out);
   EXPECT_GT(report["requests"]["responses"].get<int>(), 100);

@@ -36,6 +36,22 @@ TEST(HttpResponseParser, ChunkedAndStopsAtTheEndOfOneResponse) {
   EXPECT_EQ(parser.status(), 503);
 }
 
+// Found by response_parser_fuzz: llhttp takes "HTTP/1.1 20 6K" as status 20, and the report
+// then counted a status no server can send (RFC 9110 §15: three digits, 100..599 and the
+// 600..999 some use internally). Such a response is an error, not a status.
+TEST(HttpResponseParser, AStatusCodeBelow100IsAnError) {
+  for (const std::string status_line : {"HTTP/1.1 20 6K\r\n", "HTTP/1.1 020 OK\r\n", "HTTP/1.1 0 OK\r\n"}) {
+    HttpResponseParser parser;
+    parser.expect_response(false);
+    std::size_t consumed = 0;
+    const Result result = feed_all(parser, status_line + "Content-Length: 0\r\n\r\n", consumed);
+    EXPECT_EQ(result, Result::kError) << status_line << parser.status();
+    EXPECT_NE(parser.error().find("status"), std::string::npos) << parser.error();
+    parser.expect_response(false);
+    EXPECT_EQ(feed_all(parser, status_line + "\r\nbody until close", consumed), Result::kError) << status_line;
+  }
+}
+
 TEST(HttpResponseParser, CloseDelimitedBodyEndsAtEof) {
   HttpResponseParser parser;
   parser.expect_response(false);

@@ -12,7 +12,9 @@
 #include <vector>
 
 #include "tests/loadgen/fake_server.h"
+#include "tests/support/eventually.h"
 #include "tests/support/http_client.h"
+#include "tests/support/metrics.h"
 #include "tests/support/server_process.h"
 
 namespace loadlab::test {
@@ -38,13 +40,6 @@ Timed loadgen(std::vector<std::string> args, std::chrono::milliseconds timeout =
 nlohmann::json json_of(const Timed& run) {
   EXPECT_EQ(run.result.exit_code, 0) << run.result.err;
   return nlohmann::json::parse(run.result.out);
-}
-
-double metric(std::uint16_t port, const std::string& pattern) {
-  const auto response = http_get(port, "/metrics");
-  if (!response) return -1;
-  std::smatch match;
-  return std::regex_search(response->body, match, std::regex(pattern + R"( ([0-9.e+-]+))")) ? std::stod(match[1].str()) : 0;
 }
 
 // The run's end is its last response: with --interval 10ms, the duration falls in the last
@@ -160,8 +155,14 @@ void expect_even_mix(const std::vector<std::string>& mode) {
   args.push_back(base(server) + "/prime/97");
   const auto report = json_of(loadgen(args));
   // What the server saw, by route: the outside view of the mix.
-  const double slow = metric(server.port(), R"(loadlab_http_requests_total\{route="delay",code="200"\})");
-  const double fast = metric(server.port(), R"(loadlab_http_requests_total\{route="prime",code="200"\})");
+  // A response is counted once its write completed on its loop: await the last one.
+  double slow = 0;
+  double fast = 0;
+  EXPECT_TRUE(eventually([&] {
+    slow = metric(server.port(), R"(loadlab_http_requests_total{route="delay",code="200"})");
+    fast = metric(server.port(), R"(loadlab_http_requests_total{route="prime",code="200"})");
+    return slow + fast >= 1000;
+  }));
   EXPECT_EQ(slow + fast, 1000);
   EXPECT_NEAR(slow, fast, 10) << "a 40 ms URL and a fast one: " << slow << " vs " << fast;
   // And what the report says, per URL.
@@ -181,7 +182,11 @@ TEST(RequestMix, WeightsInTheUrlsFileSetTheProportion) {
   }
   const auto report = json_of(loadgen({"-q", "-n", "1000", "-c", "20", "--urls-file", file, "--json", "-"}));
   std::remove(file.c_str());
-  const double slow = metric(server.port(), R"(loadlab_http_requests_total\{route="delay",code="200"\})");
+  double slow = 0;
+  EXPECT_TRUE(eventually([&] {
+    slow = metric(server.port(), R"(loadlab_http_requests_total{route="delay",code="200"})");
+    return slow + metric(server.port(), R"(loadlab_http_requests_total{route="prime",code="200"})") >= 1000;
+  }));
   EXPECT_NEAR(slow / 1000.0, 0.25, 0.02 * 0.25);
   EXPECT_EQ(url_count(report, "/40"), static_cast<std::uint64_t>(slow));
   EXPECT_EQ(url_count(report, "/prime/97"), 1000 - static_cast<std::uint64_t>(slow));

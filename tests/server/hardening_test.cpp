@@ -23,7 +23,9 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/eventually.h"
 #include "tests/support/http_client.h"
+#include "tests/support/metrics.h"
 #include "tests/support/server_process.h"
 
 namespace loadlab::test {
@@ -31,22 +33,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-double metric(std::uint16_t port, const std::string& name) {
-  const auto response = http_get(port, "/metrics", 5s);
-  std::smatch match;
-  if (!response || !std::regex_search(response->body, match, std::regex("\n" + name + R"( ([0-9.e+-]+))"))) return -1;
-  return std::stod(match[1].str());
-}
-
-bool wait_for(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return condition();
-}
 
 // utime + stime of a process (all its threads), in seconds.
 double cpu_seconds(pid_t pid) {
@@ -144,7 +130,7 @@ TEST(Hardening, ResponsesNobodyReadsAreBoundedInBytes) {
   // The server fills the kernel's buffers, then queues responses up to the budget and stops
   // reading this client.
   double queued = -1;
-  EXPECT_TRUE(wait_for([&] { return (queued = metric(server.port(), "loadlab_queued_response_bytes")) >= kBudget; },
+  EXPECT_TRUE(eventually([&] { return (queued = metric(server.port(), "loadlab_queued_response_bytes")) >= kBudget; },
                        20s))
       << "queued response bytes: " << queued << " (sent " << sent << " bytes of requests)";
   // Stays there while the client reads nothing: a budget plus at most one response (~10 KB).
@@ -159,7 +145,7 @@ TEST(Hardening, ResponsesNobodyReadsAreBoundedInBytes) {
   // Each /metrics answer is several KB: at most ~65536 / 2048 of them are waiting, not thousands.
   EXPECT_LE(in_flight, 40);
   ::close(fd);
-  EXPECT_TRUE(wait_for([&] { return metric(server.port(), "loadlab_queued_response_bytes") == 0; }, 10s));
+  EXPECT_TRUE(eventually([&] { return metric(server.port(), "loadlab_queued_response_bytes") == 0; }, 10s));
 }
 
 // Issue 16 (3): with the fd limit below --max-connections, libuv's EMFILE handling spun (100 %
@@ -175,7 +161,7 @@ TEST(Hardening, OutOfDescriptorsNeitherSpinsNorFloodsTheLogAndRecovers) {
     clients.push_back(std::make_unique<TcpClient>(server.port()));
     ASSERT_TRUE(clients.back()->connected()) << i;
   }
-  ASSERT_TRUE(wait_for([&] { return open_fds(server.pid()) >= 250; }, 20s)) << open_fds(server.pid());
+  ASSERT_TRUE(eventually([&] { return open_fds(server.pid()) >= 250; }, 20s)) << open_fds(server.pid());
   // More clients come and go at once while nothing is free, from two threads: each loop must
   // shed them, and the loops race for the descriptors they free for a moment.
   std::vector<std::thread> churn;
@@ -205,7 +191,7 @@ TEST(Hardening, OutOfDescriptorsNeitherSpinsNorFloodsTheLogAndRecovers) {
   const auto left_at = Clock::now();
   clients.clear();
   int answered = 0;
-  EXPECT_TRUE(wait_for(
+  EXPECT_TRUE(eventually(
       [&] {
         const auto response = http_get(server.port(), "/healthz", 2s);
         if (response && response->status == 200) ++answered;
@@ -244,14 +230,14 @@ TEST(Hardening, WorkerRestartsCountReplacementsNotAttempts) {
   const std::string copy = "/tmp/loadlab-test-" + std::to_string(getpid()) + "-restarts-server";
   ASSERT_EQ(run_command({"cp", LOADLAB_SERVER_BIN, copy}, 10s).exit_code, 0);
   ServerProcess server({"--workers", "2"}, copy);
-  ASSERT_TRUE(wait_for([&] { return children_of(server.pid()).size() == 2; }, 10s));
+  ASSERT_TRUE(eventually([&] { return children_of(server.pid()).size() == 2; }, 10s));
   std::remove(copy.c_str());  // replacements cannot start now
   for (int worker : children_of(server.pid())) kill(worker, SIGKILL);
-  ASSERT_TRUE(wait_for([&] { return count_lines(server.stderr_text(), "cannot start a /prime worker") >= 4; }, 20s));
+  ASSERT_TRUE(eventually([&] { return count_lines(server.stderr_text(), "cannot start a /prime worker") >= 4; }, 20s));
   EXPECT_EQ(metric(server.port(), "loadlab_prime_worker_restarts_total"), 0);
   EXPECT_GE(metric(server.port(), "loadlab_prime_worker_spawn_failures_total"), 4);
   ASSERT_EQ(run_command({"cp", LOADLAB_SERVER_BIN, copy}, 10s).exit_code, 0);  // they can again
-  EXPECT_TRUE(wait_for([&] { return metric(server.port(), "loadlab_prime_workers") == 2; }, 20s));
+  EXPECT_TRUE(eventually([&] { return metric(server.port(), "loadlab_prime_workers") == 2; }, 20s));
   EXPECT_EQ(metric(server.port(), "loadlab_prime_worker_restarts_total"), 2);
   std::remove(copy.c_str());
 }

@@ -6,7 +6,9 @@
 #include <regex>
 #include <thread>
 
+#include "tests/support/eventually.h"
 #include "tests/support/http_client.h"
+#include "tests/support/metrics.h"
 #include "tests/support/server_process.h"
 
 namespace loadlab::test {
@@ -14,14 +16,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-double metric(std::uint16_t port, const std::string& name) {
-  const auto response = http_get(port, "/metrics");
-  if (!response) return -1;
-  const std::regex line("(^|\n)" + std::regex_replace(name, std::regex(R"([{}"\[\]+.])"), R"(\$&)") + R"( ([0-9.e+-]+))");
-  std::smatch match;
-  return std::regex_search(response->body, match, line) ? std::stod(match[2].str()) : 0.0;
-}
 
 void expect_json_error(const HttpResponse& response, int status) {
   EXPECT_EQ(response.status, status);
@@ -75,18 +69,18 @@ TEST(Http, PipelinedResponsesKeepRequestOrder) {
   ServerProcess server;
   TcpClient client(server.port());
   const auto start = Clock::now();
-  client.send(get_request("/300") + get_request("/10") + get_request("/0"));
+  client.send(get_request("/1000") + get_request("/10") + get_request("/0"));
   const auto first = client.read_response();
   const auto second = client.read_response();
   const auto third = client.read_response();
   const auto elapsed = Clock::now() - start;
   ASSERT_TRUE(first && second && third);
-  EXPECT_EQ(nlohmann::json::parse(first->body)["delay_ms"], 300);
+  EXPECT_EQ(nlohmann::json::parse(first->body)["delay_ms"], 1000);
   EXPECT_EQ(nlohmann::json::parse(second->body)["delay_ms"], 10);
   EXPECT_EQ(nlohmann::json::parse(third->body)["delay_ms"], 0);
   // The delays ran concurrently: /10 finished long before /300 but waited for its turn.
-  EXPECT_LT(nlohmann::json::parse(second->body)["waited_ms"].get<double>(), 200.0);
-  EXPECT_GE(elapsed, 300ms);
+  EXPECT_LT(nlohmann::json::parse(second->body)["waited_ms"].get<double>(), 900.0);
+  EXPECT_GE(elapsed, 1000ms);
 }
 
 TEST(Http, DeepPipelinePausesAndResumes) {
@@ -137,7 +131,7 @@ TEST(Http, MalformedRequestGets400ThenClose) {
   ASSERT_TRUE(response);
   expect_json_error(*response, 400);
   EXPECT_EQ(response->header("connection"), "close");
-  EXPECT_TRUE(client.wait_closed(3s));
+  EXPECT_TRUE(client.wait_closed(60s));
   EXPECT_EQ(metric(server.port(), "loadlab_parse_errors_total"), 1);
 }
 
@@ -148,7 +142,7 @@ TEST(Http, UnsupportedVersionGets505) {
   const auto response = client.read_response();
   ASSERT_TRUE(response);
   EXPECT_TRUE(response->status == 505 || response->status == 400) << response->status;
-  EXPECT_TRUE(client.wait_closed(3s));
+  EXPECT_TRUE(client.wait_closed(60s));
 }
 
 TEST(Http, LongUrlGets414) {
@@ -158,7 +152,7 @@ TEST(Http, LongUrlGets414) {
   const auto response = client.read_response();
   ASSERT_TRUE(response);
   expect_json_error(*response, 414);
-  EXPECT_TRUE(client.wait_closed(3s));
+  EXPECT_TRUE(client.wait_closed(60s));
 }
 
 TEST(Http, LargeHeadersGet431) {
@@ -168,7 +162,7 @@ TEST(Http, LargeHeadersGet431) {
   const auto response = client.read_response();
   ASSERT_TRUE(response);
   expect_json_error(*response, 431);
-  EXPECT_TRUE(client.wait_closed(3s));
+  EXPECT_TRUE(client.wait_closed(60s));
 }
 
 TEST(Http, LargeBodyGets413ByLengthAndByChunks) {
@@ -208,7 +202,7 @@ TEST(Http, ExpectContinue) {
   ServerProcess server;
   TcpClient client(server.port());
   client.send("GET /5 HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
-  const auto interim = client.read_response(3s);
+  const auto interim = client.read_response(60s);
   ASSERT_TRUE(interim);
   EXPECT_EQ(interim->status, 100);
   client.send("data");
@@ -226,7 +220,7 @@ TEST(Http, HeadHasHeadersButNoBody) {
   ServerProcess server;
   TcpClient client(server.port());
   client.send("HEAD /1 HTTP/1.1\r\nHost: x\r\n\r\n" + get_request("/healthz"));
-  const auto head = client.read_response(10s, /*head_request=*/true);
+  const auto head = client.read_response(60s, /*head_request=*/true);
   ASSERT_TRUE(head);
   EXPECT_EQ(head->status, 200);
   EXPECT_GT(std::stoi(head->header("content-length")), 0);
@@ -246,7 +240,7 @@ TEST(Http, Http10ClosesUnlessKeepAliveAsked) {
     const auto response = client.read_response();
     ASSERT_TRUE(response);
     EXPECT_EQ(response->header("connection"), "close");
-    EXPECT_TRUE(client.wait_closed(3s));
+    EXPECT_TRUE(client.wait_closed(60s));
   }
   {
     TcpClient client(server.port());
@@ -268,7 +262,7 @@ TEST(Http, ConnectionCloseIsHonoured) {
   const auto response = client.read_response();
   ASSERT_TRUE(response);
   EXPECT_EQ(response->header("connection"), "close");
-  EXPECT_TRUE(client.wait_closed(3s));  // the second request is never answered
+  EXPECT_TRUE(client.wait_closed(60s));  // the second request is never answered
 }
 
 // What follows an Upgrade request is not HTTP/1.1: it is answered, then the connection closes
@@ -282,7 +276,7 @@ TEST(Http, AnUpgradeRequestIsTheConnectionsLast) {
     ASSERT_TRUE(response) << pipeline;
     EXPECT_EQ(response->status, 200);
     EXPECT_EQ(response->header("connection"), "close") << pipeline;
-    EXPECT_TRUE(client.wait_closed(3s)) << pipeline;
+    EXPECT_TRUE(client.wait_closed(60s)) << pipeline;
   }
 }
 
@@ -312,12 +306,8 @@ TEST(Http, OperationalEndpoints) {
   http_get(server.port(), "/7");
   // The /7 is counted once its write has completed, on its own loop's thread, which may be a
   // moment after the client has read it: poll briefly rather than race that.
-  const std::string counted = "loadlab_http_requests_total{route=\"delay\",code=\"200\"} 1";
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    response = http_get(server.port(), "/metrics");
-    if (!response || response->body.find(counted) != std::string::npos) break;
-    std::this_thread::sleep_for(10ms);
-  }
+  EXPECT_TRUE(eventually([&] { return metric(server.port(), R"(loadlab_http_requests_total{route="delay",code="200"})") == 1; }));
+  response = http_get(server.port(), "/metrics");
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 200);
   EXPECT_TRUE(response->header("content-type").starts_with("text/plain; version=0.0.4"));

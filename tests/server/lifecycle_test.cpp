@@ -9,7 +9,9 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/eventually.h"
 #include "tests/support/http_client.h"
+#include "tests/support/metrics.h"
 #include "tests/support/server_process.h"
 
 namespace loadlab::test {
@@ -18,34 +20,16 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-double metric(std::uint16_t port, const std::string& name) {
-  const auto response = http_get(port, "/metrics");
-  if (!response) return -1;
-  const std::regex line("(^|\n)" + name + R"( ([0-9.e+-]+))");
-  std::smatch match;
-  return std::regex_search(response->body, match, line) ? std::stod(match[2].str()) : 0.0;
-}
-
 // Requests in flight, not counting the /metrics request that asks.
 double in_flight(std::uint16_t port) { return metric(port, "loadlab_http_requests_in_flight") - 1; }
 
-bool in_flight_reaches(std::uint16_t port, double value, std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (in_flight(port) == value) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return false;
+bool in_flight_reaches(std::uint16_t port, double value) {
+  return eventually([&] { return in_flight(port) == value; });
 }
 
-// Polls until the metric has the value, for at most `timeout`.
-bool metric_reaches(std::uint16_t port, const std::string& name, double value, std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (metric(port, name) == value) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return false;
+// True once new connections are refused: the server has taken a signal and closed its listeners.
+bool refuses_connections(std::uint16_t port) {
+  return eventually([&] { return !TcpClient(port).connected(); });
 }
 
 TEST(Lifecycle, SlowHeadersGet408AndClose) {
@@ -58,17 +42,17 @@ TEST(Lifecycle, SlowHeadersGet408AndClose) {
   EXPECT_EQ(response->status, 408);
   // Not cut off early; libuv's loop clock counts whole milliseconds (seen: 299.96 ms).
   EXPECT_GE(Clock::now() - start, 299ms);
-  EXPECT_TRUE(client.wait_closed(5s));
-  EXPECT_EQ(metric(server.port(), "loadlab_header_timeouts_total"), 1);
+  EXPECT_TRUE(client.wait_closed(60s));
+  EXPECT_TRUE(eventually([&] { return metric(server.port(), "loadlab_header_timeouts_total") == 1; }));
 }
 
 TEST(Lifecycle, SilentNewConnectionIsCutOffToo) {
   ServerProcess server({"--header-timeout-ms", "200"});
   TcpClient client(server.port());
-  const auto response = client.read_response(5s);
+  const auto response = client.read_response(60s);
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 408);
-  EXPECT_TRUE(client.wait_closed(5s));
+  EXPECT_TRUE(client.wait_closed(60s));
 }
 
 TEST(Lifecycle, IdleKeepAliveConnectionIsClosed) {
@@ -76,8 +60,8 @@ TEST(Lifecycle, IdleKeepAliveConnectionIsClosed) {
   TcpClient client(server.port());
   client.send(get_request("/0"));
   ASSERT_TRUE(client.read_response());
-  EXPECT_TRUE(client.wait_closed(5s));
-  EXPECT_EQ(metric(server.port(), "loadlab_idle_timeouts_total"), 1);
+  EXPECT_TRUE(client.wait_closed(60s));
+  EXPECT_TRUE(eventually([&] { return metric(server.port(), "loadlab_idle_timeouts_total") == 1; }));
 }
 
 TEST(Lifecycle, DisconnectDuringDelayFreesTheRequest) {
@@ -85,11 +69,11 @@ TEST(Lifecycle, DisconnectDuringDelayFreesTheRequest) {
   {
     TcpClient client(server.port());
     client.send(get_request("/10000") + get_request("/20000"));
-    ASSERT_TRUE(in_flight_reaches(server.port(), 2, 3s));
+    ASSERT_TRUE(in_flight_reaches(server.port(), 2));
   }  // the client leaves while both delays are pending
-  EXPECT_TRUE(in_flight_reaches(server.port(), 0, 3s));
+  EXPECT_TRUE(in_flight_reaches(server.port(), 0));
   // Only the /metrics request's own connection remains.
-  EXPECT_TRUE(metric_reaches(server.port(), "loadlab_open_connections", 1, 3s));
+  EXPECT_TRUE(eventually([&] { return metric(server.port(), "loadlab_open_connections") == 1; }));
   // And the server is perfectly healthy afterwards.
   const auto response = http_get(server.port(), "/1");
   ASSERT_TRUE(response);
@@ -106,15 +90,9 @@ TEST(Lifecycle, ConnectionsBeyondTheLimitAreRefusedCleanly) {
   }
   TcpClient extra(server.port());
   extra.send(get_request("/0"));
-  EXPECT_TRUE(extra.wait_closed(3s));
+  EXPECT_TRUE(extra.wait_closed(60s));
   held.pop_back();  // make room, then the server accepts again
-  std::optional<HttpResponse> response;
-  const auto deadline = Clock::now() + 3s;
-  while (!response && Clock::now() < deadline) response = http_get(server.port(), "/metrics");
-  ASSERT_TRUE(response);
-  std::smatch match;
-  ASSERT_TRUE(std::regex_search(response->body, match, std::regex(R"(loadlab_connections_refused_total (\d+))")));
-  EXPECT_GE(std::stoi(match[1].str()), 1);
+  EXPECT_TRUE(eventually([&] { return metric(server.port(), "loadlab_connections_refused_total") >= 1; }));
 }
 
 TEST(Lifecycle, TwoThousandConcurrentDelaysAreAllAnswered) {
@@ -130,94 +108,86 @@ TEST(Lifecycle, TwoThousandConcurrentDelaysAreAllAnswered) {
   }
   int ok = 0;
   for (auto& client : clients) {
-    const auto response = client->read_response(30s);
+    const auto response = client->read_response(120s);
     if (response && response->status == 200) ++ok;
   }
   const auto elapsed = Clock::now() - start;
   EXPECT_EQ(ok, kClients);
   // Sequential service would take 400 s; concurrent service takes little more than 200 ms.
-  // The bound is generous so a loaded CI machine cannot fail it.
-  EXPECT_LT(elapsed, 30s);
+  // The bound only tells the two apart, so a loaded CI machine cannot fail it.
+  EXPECT_LT(elapsed, 150s);
 }
 
 TEST(Lifecycle, SigtermDrainsInFlightRequestsAndExitsZero) {
   ServerProcess server({"--threads", "2"});
   TcpClient in_flight(server.port());
+  const auto start = Clock::now();  // before the send: the delay cannot end sooner than 500 ms after
   in_flight.send(get_request("/500"));
-  ASSERT_TRUE(in_flight_reaches(server.port(), 1, 3s));
-  const auto start = Clock::now();
+  ASSERT_TRUE(in_flight_reaches(server.port(), 1));
   server.signal(SIGTERM);
-  // New connections are refused once the listeners are closed.
-  bool refused = false;
-  for (int i = 0; i < 100 && !refused; ++i) {
-    TcpClient probe(server.port());
-    refused = !probe.connected();
-    if (!refused) std::this_thread::sleep_for(10ms);
-  }
-  EXPECT_TRUE(refused);
+  // New connections are refused once the listeners are closed...
+  EXPECT_TRUE(refuses_connections(server.port()));
   // ... while the request in flight completes, announcing the close.
-  const auto response = in_flight.read_response(5s);
+  const auto response = in_flight.read_response(60s);
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 200);
   EXPECT_EQ(response->header("connection"), "close");
-  EXPECT_GE(Clock::now() - start, 300ms);
-  EXPECT_EQ(server.wait_exit(10s), 0);
+  EXPECT_GE(Clock::now() - start, 500ms);
+  EXPECT_EQ(server.wait_exit(60s), 0);
 }
 
 TEST(Lifecycle, ReadyzTurns503WhileDraining) {
-  ServerProcess server({"--threads", "1"});
+  // The delay outlasts what the test does before /readyz, so the connection is still open for it.
+  ServerProcess server({"--threads", "1", "--drain-timeout-ms", "120000"});
   TcpClient client(server.port());
-  client.send(get_request("/400"));
-  ASSERT_TRUE(in_flight_reaches(server.port(), 1, 3s));
+  client.send(get_request("/5000"));
+  ASSERT_TRUE(in_flight_reaches(server.port(), 1));
   server.signal(SIGTERM);
-  std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(refuses_connections(server.port()));  // draining
   client.send(get_request("/readyz"));  // on the connection kept open by the request in flight
-  const auto delayed = client.read_response(5s);
+  const auto delayed = client.read_response(60s);
   ASSERT_TRUE(delayed);
   EXPECT_EQ(delayed->status, 200);
-  const auto ready = client.read_response(5s);
+  const auto ready = client.read_response(60s);
   ASSERT_TRUE(ready);
   EXPECT_EQ(ready->status, 503);
   EXPECT_FALSE(ready->header("retry-after").empty());
   EXPECT_EQ(ready->header("connection"), "close");
-  EXPECT_EQ(server.wait_exit(10s), 0);
+  EXPECT_EQ(server.wait_exit(60s), 0);
 }
 
 TEST(Lifecycle, DrainTimeoutBoundsShutdown) {
   ServerProcess server({"--drain-timeout-ms", "300"});
   TcpClient client(server.port());
-  client.send(get_request("/30000"));
-  ASSERT_TRUE(in_flight_reaches(server.port(), 1, 3s));
-  const auto start = Clock::now();
+  client.send(get_request("/60000"));  // far longer than any loaded machine adds to 300 ms
+  ASSERT_TRUE(in_flight_reaches(server.port(), 1));
   server.signal(SIGTERM);
-  EXPECT_EQ(server.wait_exit(10s), 0);
-  EXPECT_LT(Clock::now() - start, 5s);
-  EXPECT_TRUE(client.wait_closed(3s));
+  EXPECT_EQ(server.wait_exit(40s), 0);  // before the delay ends
+  EXPECT_TRUE(client.wait_closed(60s));
 }
 
 TEST(Lifecycle, SecondSignalExitsAtOnce) {
   ServerProcess server;
   TcpClient client(server.port());
   client.send(get_request("/30000"));
-  ASSERT_TRUE(in_flight_reaches(server.port(), 1, 3s));
+  ASSERT_TRUE(in_flight_reaches(server.port(), 1));
   server.signal(SIGTERM);
-  std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE(refuses_connections(server.port()));  // the first signal was taken
   server.signal(SIGINT);
-  const auto code = server.wait_exit(5s);
+  const auto code = server.wait_exit(60s);
   ASSERT_TRUE(code);
   EXPECT_EQ(*code, 1);
 }
 
 TEST(Lifecycle, IdleConnectionsDoNotDelayShutdown) {
-  ServerProcess server;
+  ServerProcess server({"--drain-timeout-ms", "600000"});
   TcpClient idle(server.port());
   idle.send(get_request("/0"));
   ASSERT_TRUE(idle.read_response());
-  const auto start = Clock::now();
   server.signal(SIGINT);
-  EXPECT_EQ(server.wait_exit(5s), 0);
-  EXPECT_LT(Clock::now() - start, 2s);
-  EXPECT_TRUE(idle.wait_closed(2s));
+  // Well before the drain timeout it would otherwise wait for.
+  EXPECT_EQ(server.wait_exit(60s), 0);
+  EXPECT_TRUE(idle.wait_closed(60s));
 }
 
 TEST(Lifecycle, EnvironmentVariablesConfigureTheServer) {

@@ -29,7 +29,7 @@ class TcpClient {
   int fd() const { return fd_; }
   void send(const std::string& bytes);
   // One response (Content-Length framed; HEAD responses have no body when head_request).
-  std::optional<HttpResponse> read_response(std::chrono::milliseconds timeout = std::chrono::seconds(10),
+  std::optional<HttpResponse> read_response(std::chrono::milliseconds timeout = std::chrono::seconds(60),
                                             bool head_request = false);
   // True if the server closed the connection (EOF or reset) within the timeout.
   bool wait_closed(std::chrono::milliseconds timeout);
@@ -47,7 +47,7 @@ class TcpClient {
 
 // Convenience: one GET on a fresh connection that asks to close.
 std::optional<HttpResponse> http_get(std::uint16_t port, const std::string& target,
-                                     std::chrono::milliseconds timeout = std::chrono::seconds(10));
+                                     std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
 std::string get_request(const std::string& target, const std::string& extra_headers = "");
 

@@ -84,7 +84,7 @@ ServerProcess::ServerProcess(std::vector<std::string> args, std::string binary) 
     _exit(127);
   }
   ::close(out[1]);
-  const std::string line = read_line(out[0], Clock::now() + std::chrono::seconds(20));
+  const std::string line = read_line(out[0], Clock::now() + std::chrono::seconds(60));
   ::close(out[0]);  // the server prints nothing else on stdout
   std::smatch match;
   static const std::regex kPort(R"("port":(\d+))");

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every libFuzzer target of build/fuzz (bash scripts/build.sh fuzz) one after another,
+# each on a copy of its seed corpus (tests/fuzz/corpus/<target>/, so the repository is not
+# modified), with the libFuzzer flags given, e.g.
+#   fuzz.sh -max_total_time=20      (scripts/test.sh)
+#   fuzz.sh -runs=10000000          (bench/fuzz.sh)
+# Fails on the first target that finds a crash, leak or sanitizer report; the input that did it
+# is left in the working directory (crash-*, leak-*, ...), and the log on stderr.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin="$root/build/fuzz/tests/fuzz"
+only=${FUZZ_TARGETS:-}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+for seeds in "$root"/tests/fuzz/corpus/*/; do
+  target=$(basename "$seeds")
+  if [ -n "$only" ] && [[ " $only " != *" $target "* ]]; then continue; fi
+  if [ ! -x "$bin/$target" ]; then echo "fuzz: $bin/$target not built" >&2; exit 1; fi
+  cp -r "$seeds" "$work/$target"
+  log="$work/$target.log"
+  echo "fuzz: $target"
+  if ! "$bin/$target" "$@" -print_final_stats=1 "$work/$target" >"$log" 2>&1; then
+    tail -60 "$log" >&2
+    echo "fuzz: $target FAILED" >&2
+    exit 1
+  fi
+  grep -E "^(Done|stat::number_of_executed_units|stat::peak_rss_mb)" "$log" | sed "s/^/  /"
+done
