@@ -14,7 +14,8 @@ build=(build-essential cmake pkg-config libuv1-dev node-llhttp nlohmann-json3-de
 # clang and libclang-rt-14-dev (libclang_rt.fuzzer) build the libFuzzer targets of tests/fuzz.
 test=(curl python3 procps python3-gevent python3-tornado python3-aiohttp docker-compose chromium
       clang libclang-rt-14-dev)
-bench=(wrk nginx-light nodejs hey time)
+# stress-ng keeps the cores busy for bench/busy-test.sh (the suite must pass on a busy machine).
+bench=(wrk nginx-light nodejs hey time stress-ng)
 
 case "$profile" in
   build) packages=("${build[@]}") ;;
