@@ -77,6 +77,7 @@ class Timer {
   bool active() const { return uv_is_active(handle_.base()) != 0; }
   // Keeps the loop from waiting on this timer alone (e.g. a periodic refresh).
   void unref() { uv_unref(handle_.base()); }
+  void ref() { uv_ref(handle_.base()); }
 
  private:
   UvHandle<uv_timer_t> handle_;
@@ -97,6 +98,7 @@ class AsyncSignal {
   // Safe from any thread while the handle is open.
   void send() { uv_async_send(handle_.get()); }  // cannot fail on Unix (libuv returns 0)
   void unref() { uv_unref(handle_.base()); }
+  void ref() { uv_ref(handle_.base()); }
   void close() { handle_.reset(); }
 
  private:

@@ -8,9 +8,12 @@
 namespace loadlab::server {
 namespace {
 
-// File descriptors kept back from max_connections for listeners, worker pipes, logs, the
-// loop's own fds and the listeners' EMFILE reserves.
+// File descriptors kept back from max_connections: a base for logs and the process, and per
+// event loop (its epoll, eventfd, listener and EMFILE reserve) and per /prime worker (its
+// pipes), measured at about 24 for one of each and 144 for 16 of each.
 constexpr std::uint64_t kReservedFds = 64;
+constexpr std::uint64_t kReservedFdsPerLoop = 6;
+constexpr std::uint64_t kReservedFdsPerWorker = 4;
 // Upper bounds for the counts of threads and processes. A fixed bound (not a multiple of the
 // CPU count) keeps one configuration valid on every machine of a workshop room. The prime
 // jobs are CPU-bound, so workers beyond the cores only add waiting and memory (each worker is
@@ -91,7 +94,8 @@ void resolve_defaults(ServerConfig& c) {
     rlimit limit{};
     std::uint64_t fds = 1024;
     if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) fds = limit.rlim_cur;
-    c.max_connections = fds > 2 * kReservedFds ? fds - kReservedFds : fds / 2;
+    const std::uint64_t reserved = kReservedFds + kReservedFdsPerLoop * c.threads + kReservedFdsPerWorker * c.workers;
+    c.max_connections = fds > 2 * reserved ? fds - reserved : fds / 2;
   }
 }
 

@@ -453,6 +453,7 @@ void Connection::dispatch() {
     }
     case RouteKind::kPrime:
       if (PrimeService* prime = loop_.shared().prime) {
+        loop_.prime_jobs_outstanding(1);  // before submit: it may answer at once (queue full)
         prime->submit(loop_, ExchangeRef{id_, exchange.seq}, PrimeRequest{route.number, route.prime_method});
       } else {
         respond_error(exchange, 503, "the /prime worker pool is not running");
@@ -520,6 +521,7 @@ void Connection::complete(std::uint64_t seq, int status, std::string_view body, 
     Exchange& exchange = exchanges_.at(i);
     if (exchange.seq != seq) continue;
     if (exchange.state == Exchange::State::kWaiting) {
+      if (exchange.label == RouteLabel::kPrime) loop_.prime_jobs_outstanding(-1);
       respond(exchange, status, "application/json", body, extra_headers);
       flush();
     }
@@ -741,12 +743,14 @@ void Connection::start_lingering_close() {
 void Connection::close() {
   if (closing_) return;
   closing_ = true;
+  int waiting_prime = 0;
   for (std::size_t i = 0; i < exchanges_.size(); ++i) {
     const Exchange& exchange = exchanges_.at(i);
-    if (exchange.state == Exchange::State::kWaiting && exchange.label == RouteLabel::kPrime) {
-      if (PrimeService* prime = loop_.shared().prime) prime->cancel(loop_, id_);
-      break;
-    }
+    if (exchange.state == Exchange::State::kWaiting && exchange.label == RouteLabel::kPrime) ++waiting_prime;
+  }
+  if (waiting_prime > 0) {
+    if (PrimeService* prime = loop_.shared().prime) prime->cancel(loop_, id_);
+    loop_.prime_jobs_outstanding(-waiting_prime);
   }
   delay_timer_.stop();
   deadline_timer_.stop();

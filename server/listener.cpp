@@ -49,8 +49,9 @@ bool connection_error(int error) {
 
 Listener::Listener(uv_loop_t* loop, const sockaddr* address, unsigned loop_index, LocalCounter& dropped)
     : loop_(loop), index_(loop_index), dropped_(dropped), resume_timer_(loop), report_timer_(loop) {
-  // Neither timer may keep a draining loop alive.
-  resume_timer_.unref();
+  // The report timer may not keep a draining loop alive. The resume timer must: while paused
+  // it may be all that is left to wake the loop (a loop without connections would otherwise
+  // end its thread); draining resets the listener, which closes it.
   report_timer_.unref();
   fd_ = ::socket(address->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd_ < 0) throw sys_error("socket", errno);
@@ -105,13 +106,18 @@ void Listener::on_readable() {
       continue;
     }
     const int error = errno;
-    if (error == EAGAIN || error == EWOULDBLOCK) return;
+    if (error == EAGAIN || error == EWOULDBLOCK) {
+      // The queue is empty: now a freed descriptor may become the reserve again (taking it
+      // before accepting would have shed the connection that was waiting for it).
+      if (reserve_fd_ < 0) reserve_fd_ = open_reserve();
+      return;
+    }
     if (error == EINTR || connection_error(error)) continue;
     if (out_of_descriptors(error)) {
       shed(error);
     } else {
-      note(error, 0);  // unexpected: do not retry in a loop
-      pause();
+      pause();  // unexpected: do not retry in a loop
+      note(error, 0);
     }
     return;
   }
@@ -140,10 +146,10 @@ void Listener::shed(int error) {
     reserve_fd_ = open_reserve();  // fails if another thread took the slot meanwhile
   }
   dropped_.add(dropped);
-  note(error, dropped);
   // Pending connections we cannot take now wait in the kernel's queue: stop polling (a
   // level-triggered poll would wake us at once, for ever) until a descriptor is free.
   if (reserve_fd_ < 0 || stuck) pause();
+  note(error, dropped);
 }
 
 void Listener::pause() {
@@ -156,11 +162,8 @@ void Listener::pause() {
 
 void Listener::resume() {
   if (!paused_ || !listening_) return;
-  if (reserve_fd_ < 0) reserve_fd_ = open_reserve();
-  if (reserve_fd_ < 0) {  // still none free: try again later
-    resume_timer_.start<&Listener::resume>(this, kRetryMs);
-    return;
-  }
+  // Polling again without a reserve is safe: an accept that still fails with EMFILE finds no
+  // reserve in shed() and pauses again, so this is a retry every kRetryMs, never a spin.
   resume_timer_.stop();
   paused_ = false;
   const int status = uv_poll_start(poll_.get(), UV_READABLE,

@@ -106,6 +106,14 @@ void LoopContext::post(Completion completion) {
   mailbox_signal_.send();
 }
 
+void LoopContext::prime_jobs_outstanding(int delta) {
+  const bool before = prime_jobs_outstanding_ > 0;
+  prime_jobs_outstanding_ += delta;
+  const bool after = prime_jobs_outstanding_ > 0;
+  if (after && !before) mailbox_signal_.ref();
+  if (before && !after) mailbox_signal_.unref();
+}
+
 void LoopContext::on_mailbox() {
   std::vector<Completion> arrived;
   {

@@ -57,6 +57,10 @@ class LoopContext {
   void forget(Connection* connection);
   // A connection has closed its socket, and will free about `buffer_bytes` of heap.
   void connection_closed(std::size_t buffer_bytes);
+  // A /prime job of this loop's connections was handed to the pool (+1) or answered or
+  // cancelled (-1). While any is outstanding the loop stays alive for its answer: a draining
+  // loop whose connections are not reading would otherwise exit under the client's request.
+  void prime_jobs_outstanding(int delta);
   // Heap just freed (large response buffers): returned to the system once enough has been.
   void note_freed(std::size_t bytes);
 
@@ -98,6 +102,7 @@ class LoopContext {
   HttpDate date_;
   std::vector<char> read_buffer_;
   std::string body_scratch_;
+  int prime_jobs_outstanding_ = 0;
   std::string header_scratch_;
 };
 

@@ -93,6 +93,7 @@ Server::~Server() {
   for (auto& thread : threads_) {
     if (thread.joinable()) thread.join();
   }
+  shared_.prime = nullptr;  // as in run(): the pool goes before the loops
 }
 
 int Server::run() {
@@ -106,6 +107,9 @@ int Server::run() {
   main_loop_.run();
   for (auto& thread : threads_) thread.join();
   threads_.clear();
+  // The loops outlive the pool (members go in reverse order): connections they still hold
+  // must not cancel jobs on a pool that is gone when they are closed.
+  shared_.prime = nullptr;
   loop_finished_.close();
   pool_->stop();
   spdlog::info("drained; exiting");
