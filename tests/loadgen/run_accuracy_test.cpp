@@ -8,6 +8,7 @@
 #include <chrono>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <regex>
 #include <vector>
 
@@ -90,19 +91,20 @@ TEST(RunTiming, DurationIsTheSlowestResponseNotTheNextPoll) {
 class SilentServer {
  public:
   SilentServer()
-      : server_([this](int client, const std::atomic<bool>&) {
+      : server_(std::in_place, [this](int client, const std::atomic<bool>&) {
           std::lock_guard lock(mutex_);
           clients_.push_back(client);
         }) {}
   ~SilentServer() {
+    server_.reset();  // its thread stops before the list is read
     for (int fd : clients_) close(fd);
   }
-  const FakeServer& server() const { return server_; }
+  const FakeServer& server() const { return *server_; }
 
  private:
   std::mutex mutex_;
   std::vector<int> clients_;
-  FakeServer server_;  // last: its thread stops before the list goes
+  std::optional<FakeServer> server_;
 };
 
 void expect_deadline_and_grace(const std::vector<std::string>& extra) {
