@@ -31,6 +31,7 @@ void ClientConnection::assign(std::uint64_t index, std::uint64_t intended_ns) {
   sent_ns_ = uv_hrtime();
   engine_.note_send(intended_ns, sent_ns_);
   in_request_ = true;
+  retried_ = false;
   shape_ = engine_.plan().shape_index(index);
   const RequestShape& shape = engine_.plan().shapes()[shape_];
   request_.clear();
@@ -38,7 +39,7 @@ void ClientConnection::assign(std::uint64_t index, std::uint64_t intended_ns) {
   shape.path.render(request_, engine_.random(), index);
   request_.append(shape.tail);
   if (state_ == State::kConnected) {
-    send();
+    send(true);
   } else if (state_ == State::kClosed) {
     connect();
   }
@@ -79,11 +80,13 @@ void ClientConnection::on_connect(int status) {
       reinterpret_cast<uv_stream_t*>(&tcp_),
       [](uv_handle_t* handle, std::size_t, uv_buf_t* buf) { *buf = owner_of<ClientConnection>(handle)->engine_.read_buffer(); },
       [](uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) { owner_of<ClientConnection>(stream)->on_read(nread, buf); });
-  send();
+  send(false);
 }
 
-void ClientConnection::send() {
+void ClientConnection::send(bool reused) {
   parser_.expect_response(engine_.head_requests());
+  reused_ = reused;
+  answered_ = false;
   waiting_ = false;
   timer_.start<&ClientConnection::on_timer>(this, engine_.options().timeout_ms);
   auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
@@ -92,7 +95,7 @@ void ClientConnection::send() {
   const int written = uv_try_write(stream, &buf, 1);
   if (written == static_cast<int>(request_.size())) return;
   if (written < 0 && written != UV_EAGAIN) {
-    fail(ErrorKind::kReset);
+    lost(ErrorKind::kReset);  // EPIPE, ECONNRESET: the server's close is already in
     return;
   }
   if (written > 0) {
@@ -109,7 +112,7 @@ void ClientConnection::send() {
 
 void ClientConnection::on_write(int status) {
   writing_ = false;
-  if (status < 0 && state_ == State::kConnected && in_request_) fail(ErrorKind::kReset);
+  if (status < 0 && state_ == State::kConnected && in_request_) lost(ErrorKind::kReset);
 }
 
 void ClientConnection::on_read(ssize_t nread, const uv_buf_t* buf) {
@@ -125,13 +128,14 @@ void ClientConnection::on_read(ssize_t nread, const uv_buf_t* buf) {
       complete_response();
       return;
     }
-    fail(ErrorKind::kReset);
+    lost(ErrorKind::kReset);
     return;
   }
   if (!in_request_) {
     close();  // bytes nobody asked for: this connection cannot be trusted any more
     return;
   }
+  answered_ = true;
   std::size_t consumed = 0;
   switch (parser_.feed(buf->base, static_cast<std::size_t>(nread), consumed)) {
     case HttpResponseParser::Result::kNeedMore:
@@ -179,6 +183,21 @@ void ClientConnection::fail(ErrorKind kind) {
   engine_.record_error(shape_, kind, uv_hrtime());
   backoff_ = kind == ErrorKind::kConnect;
   close();
+}
+
+void ClientConnection::lost(ErrorKind kind) {
+  // A server may close a kept-alive connection once it has been idle for its timeout; a request
+  // sent as that close was on its way finds the connection gone before any answer. Neither side
+  // did wrong, and the server never saw the request: like browsers and curl (RFC 9112 §9.3.1),
+  // resend it once on a new connection, if resending is harmless, and count it. A fresh
+  // connection that breaks, or a second break, is the server's doing: an error.
+  if (!in_request_ || !reused_ || answered_ || retried_ || !engine_.plan().idempotent()) {
+    fail(kind);
+    return;
+  }
+  retried_ = true;
+  ++engine_.stats().retried_stale;
+  close();  // on_closed() connects again, for the same request (request_ is kept)
 }
 
 void ClientConnection::close() {

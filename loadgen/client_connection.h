@@ -39,7 +39,7 @@ class ClientConnection {
 
   void idle();
   void connect();
-  void send();
+  void send(bool reused);
   void on_connect(int status);
   void on_write(int status);
   void on_read(ssize_t nread, const uv_buf_t* buf);
@@ -47,6 +47,8 @@ class ClientConnection {
   void on_closed();
   void complete_response();
   void fail(ErrorKind kind);
+  // The connection broke before any byte of the answer: fail, or resend once if it was stale.
+  void lost(ErrorKind kind);
   void close();
 
   EngineThread& engine_;
@@ -64,6 +66,9 @@ class ClientConnection {
   bool writing_ = false;    // write_req_ and request_ are in use until on_write
   bool backoff_ = false;    // the last attempt could not connect: wait before the next one
   bool waiting_ = false;    // the timer is a backoff, not a timeout
+  bool reused_ = false;     // the request went out on a connection that had carried a response
+  bool answered_ = false;   // some byte of the answer to the request in flight has come in
+  bool retried_ = false;    // the request in flight has been resent once already
   std::uint64_t intended_ns_ = 0;  // when the request should have started
   std::uint64_t sent_ns_ = 0;      // when it actually started
   std::uint64_t connect_ns_ = 0;   // when the connect in progress started

@@ -138,10 +138,10 @@ void EngineThread::on_tick() {
       return;
     }
     if (!idle_.empty()) {
-      // The longest idle first: connections (each bound to one of the URLs) take turns, where
-      // a stack would give every request to the one that finished last.
-      ClientConnection* connection = idle_.front();
-      idle_.pop_front();
+      // The most recently idle first (requests choose their URL, not their connection): it is
+      // the one a server's keep-alive timeout is least likely to be closing as the request goes.
+      ClientConnection* connection = idle_.back();
+      idle_.pop_back();
       connection->assign(index, next_due_ns_);
     } else if (backlog_.size() < kMaxBacklog) {
       backlog_.push_back({index, next_due_ns_});

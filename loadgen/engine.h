@@ -91,7 +91,7 @@ class EngineThread {
   std::uint64_t next_due_ns_ = 0;
   bool schedule_done_ = false;
   std::deque<DueRequest> backlog_;
-  std::deque<ClientConnection*> idle_;  // a queue: each URL's connections take turns
+  std::vector<ClientConnection*> idle_;  // a stack: the most recently idle goes first
 
   std::uint64_t last_publish_ns_ = 0;
   std::atomic<std::uint64_t> live_responses_{0};

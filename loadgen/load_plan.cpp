@@ -35,6 +35,7 @@ std::vector<std::uint32_t> interleave(const std::vector<unsigned>& weights) {
 }  // namespace
 
 LoadPlan::LoadPlan(const RunOptions& options) : options_(options) {
+  for (const char* method : {"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"}) idempotent_ |= options_.method == method;
   for (const auto& url : options_.urls) {
     Target target = parse_target(url);
     UrlTemplate path(target.path_template);
