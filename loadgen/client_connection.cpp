@@ -34,10 +34,15 @@ void ClientConnection::assign(std::uint64_t index, std::uint64_t intended_ns) {
   retried_ = false;
   shape_ = engine_.plan().shape_index(index);
   const RequestShape& shape = engine_.plan().shapes()[shape_];
-  request_.clear();
-  request_.append(shape.head);
-  shape.path.render(request_, engine_.random(), index);
-  request_.append(shape.tail);
+  if (!shape.fixed.empty()) {
+    bytes_ = shape.fixed;
+  } else {
+    request_.clear();
+    request_.append(shape.head);
+    shape.path.render(request_, engine_.random(), index);
+    request_.append(shape.tail);
+    bytes_ = request_;
+  }
   if (state_ == State::kConnected) {
     send(true);
   } else if (state_ == State::kClosed) {
@@ -59,11 +64,22 @@ void ClientConnection::connect() {
     return;
   }
   engine_.connect_started();
-  waiting_ = false;
   // The loop's clock is only updated once per turn: many connects in one turn would arm their
   // timeouts from a start that is long gone, and they would fire before any I/O is looked at.
   uv_update_time(engine_.loop());
-  timer_.start<&ClientConnection::on_timer>(this, engine_.options().connect_timeout_ms);
+  set_deadline(engine_.options().connect_timeout_ms);
+}
+
+void ClientConnection::set_deadline(std::uint64_t timeout_ms) {
+  // Lazily: a request's deadline only moves forward, and the timer, armed for an earlier one,
+  // re-arms itself for the rest when it fires (on_timer). Stopping and restarting a uv timer for
+  // every request (two timer-heap operations) was the largest cost of the loadgen's own code
+  // per request after parsing.
+  deadline_ns_ = uv_hrtime() + timeout_ms * 1'000'000;
+  if (timer_.active() && !waiting_ && timer_due_ns_ <= deadline_ns_) return;
+  waiting_ = false;
+  timer_due_ns_ = deadline_ns_;
+  timer_.start<&ClientConnection::on_timer>(this, timeout_ms);
 }
 
 void ClientConnection::on_connect(int status) {
@@ -87,13 +103,12 @@ void ClientConnection::send(bool reused) {
   parser_.expect_response(engine_.head_requests());
   reused_ = reused;
   answered_ = false;
-  waiting_ = false;
-  timer_.start<&ClientConnection::on_timer>(this, engine_.options().timeout_ms);
+  set_deadline(engine_.options().timeout_ms);
   auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
-  uv_buf_t buf = uv_buf_init(request_.data(), static_cast<unsigned>(request_.size()));
+  uv_buf_t buf = uv_buf_init(const_cast<char*>(bytes_.data()), static_cast<unsigned>(bytes_.size()));
   // A request almost always fits the socket buffer: no write request, no extra loop turn.
   const int written = uv_try_write(stream, &buf, 1);
-  if (written == static_cast<int>(request_.size())) return;
+  if (written == static_cast<int>(bytes_.size())) return;
   if (written < 0 && written != UV_EAGAIN) {
     lost(ErrorKind::kReset);  // EPIPE, ECONNRESET: the server's close is already in
     return;
@@ -152,8 +167,7 @@ void ClientConnection::on_read(ssize_t nread, const uv_buf_t* buf) {
 }
 
 void ClientConnection::complete_response() {
-  timer_.stop();
-  in_request_ = false;
+  in_request_ = false;  // the deadline's timer stays armed: it is re-armed for the next request, if need be
   backoff_ = false;
   const std::uint64_t now = uv_hrtime();
   engine_.record_response(shape_, parser_.status(), (now - intended_ns_) / 1000, (now - sent_ns_) / 1000, now);
@@ -171,6 +185,14 @@ void ClientConnection::on_timer() {
   if (waiting_) {  // backoff over
     waiting_ = false;
     idle();
+    return;
+  }
+  if (!in_request_) return;  // the deadline's request is done; the next one arms it again
+  const std::uint64_t now = uv_hrtime();
+  if (now < deadline_ns_) {  // armed for an earlier request: wait for the rest
+    const std::uint64_t rest_ms = (deadline_ns_ - now + 999'999) / 1'000'000;
+    timer_due_ns_ = deadline_ns_;
+    timer_.start<&ClientConnection::on_timer>(this, rest_ms);
     return;
   }
   fail(state_ == State::kConnecting ? ErrorKind::kConnect : ErrorKind::kTimeout);
@@ -197,7 +219,7 @@ void ClientConnection::lost(ErrorKind kind) {
   }
   retried_ = true;
   ++engine_.stats().retried_stale;
-  close();  // on_closed() connects again, for the same request (request_ is kept)
+  close();  // on_closed() connects again, for the same request (bytes_ is kept)
 }
 
 void ClientConnection::close() {

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "common/http_response_parser.h"
 #include "common/uv_handle.h"
@@ -44,6 +45,8 @@ class ClientConnection {
   void on_write(int status);
   void on_read(ssize_t nread, const uv_buf_t* buf);
   void on_timer();
+  // The request (or connect) in progress fails if it is still going `timeout_ms` from now.
+  void set_deadline(std::uint64_t timeout_ms);
   void on_closed();
   void complete_response();
   void fail(ErrorKind kind);
@@ -58,7 +61,8 @@ class ClientConnection {
   uv_write_t write_req_{};
   Timer timer_;
   HttpResponseParser parser_;
-  std::string request_;  // the bytes of the request in flight (kept until written)
+  std::string request_;  // a request built for its own path (a URL template with placeholders)
+  std::string_view bytes_;  // the request in flight (request_ or the URL's fixed request), kept until written
   State state_ = State::kClosed;
   bool in_request_ = false;
   bool finished_ = false;
@@ -72,6 +76,8 @@ class ClientConnection {
   std::uint64_t intended_ns_ = 0;  // when the request should have started
   std::uint64_t sent_ns_ = 0;      // when it actually started
   std::uint64_t connect_ns_ = 0;   // when the connect in progress started
+  std::uint64_t deadline_ns_ = 0;  // when the request or connect in progress times out
+  std::uint64_t timer_due_ns_ = 0; // when timer_, if active and not a backoff, fires (at the latest)
 };
 
 }  // namespace loadlab::loadgen

@@ -18,6 +18,7 @@ struct RequestShape {
   UrlTemplate path;
   std::string head;  // "METHOD " before the path
   std::string tail;  // " HTTP/1.1\r\nHost: ...\r\n...\r\n\r\n<body>" after it
+  std::string fixed;  // head + path + tail, when the path has no placeholder: sent as it is
 };
 
 class LoadPlan {

@@ -195,6 +195,16 @@ TEST(Loadgen, TimeoutsAreCounted) {
   EXPECT_LT(report["duration_s"].get<double>(), 1.5);
 }
 
+// The timeout counts from each request's own send: the timer armed for the first request
+// (lazily kept for the next) must not cut the second short, 2 s into its 3 s.
+TEST(Loadgen, EachRequestGetsItsWholeTimeoutOnAReusedConnection) {
+  ServerProcess server;
+  const auto report = json_of(loadgen({"-n", "2", "-c", "1", "--timeout", "3s", "--json", "-", "-q", base(server) + "/2000"}));
+  EXPECT_EQ(report["requests"]["responses"], 2);
+  EXPECT_EQ(report["errors"]["timeout"], 0);
+  EXPECT_EQ(report["connections_opened"], 1);
+}
+
 TEST(Loadgen, ErrorStatusesAreResponsesWithTheirCode) {
   ServerProcess server;
   const auto report = json_of(loadgen({"-n", "10", "-c", "2", "--json", "-", base(server) + "/nope"}));
