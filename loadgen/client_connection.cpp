@@ -17,18 +17,18 @@ ClientConnection::ClientConnection(EngineThread& engine) : engine_(engine), time
   write_req_.data = this;
 }
 
-void ClientConnection::idle() {
+void ClientConnection::idle(std::uint64_t now_ns) {
   // Once only: a parked connection that the server then closes stays parked (assign()
   // reconnects it); offering it twice would let the engine hand it two requests at once.
   if (finished_ || parked_) return;
   parked_ = true;
-  engine_.on_idle(*this);
+  engine_.on_idle(*this, now_ns);
 }
 
-void ClientConnection::assign(std::uint64_t index, std::uint64_t intended_ns) {
+void ClientConnection::assign(std::uint64_t index, std::uint64_t intended_ns, std::uint64_t now_ns) {
   parked_ = false;
   intended_ns_ = intended_ns;
-  sent_ns_ = uv_hrtime();
+  sent_ns_ = now_ns;
   engine_.note_send(intended_ns, sent_ns_);
   in_request_ = true;
   retried_ = false;
@@ -175,7 +175,7 @@ void ClientConnection::complete_response() {
   // A server may answer before it has read the whole request (an early 413 to a large body):
   // the rest of the request is still being written, so this connection cannot carry another.
   if (parser_.keep_alive() && engine_.options().keepalive && state_ == State::kConnected && !writing_) {
-    idle();
+    idle(now);
   } else {
     close();  // on_closed() goes on with the next request (after the write is cancelled)
   }
