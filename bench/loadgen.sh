@@ -2,12 +2,14 @@
 # Measures loadlab-loadgen against wrk and hey in one run, on loopback only.
 #  1. Throughput at -c100, one client thread, against nginx (one worker): interleaved rounds,
 #     median ratios. Client on core 0, nginx on core 1.
+#  1u. The same, unpinned: client and nginx go where the scheduler puts them (as a user runs it).
 #  2. 10000 connections on loadlab-server's /1000 for 10 s: throughput and client peak RSS,
 #     loadgen vs wrk (one thread each).
 #  3. p50 on /100 at -c100 for 10 s: loadgen vs wrk.
 #  4. A stalled server (SIGSTOP for 1 s in a 6 s run): what wrk reports vs the loadgen's open
 #     loop (--rate), whose latency counts from each request's scheduled start.
 # Usage: bench/loadgen.sh [build-dir]   (needs: bash scripts/install-deps.sh bench)
+# SECTIONS=1,1u runs those sections only; ROUNDS, SECONDS_PER_ROUND set section 1 and 1u.
 set -euo pipefail
 BUILD_DIR=${1:-${BUILD_DIR:-}}
 source "$(dirname "$0")/lib.sh"
@@ -19,35 +21,54 @@ loadgen_rps() { "$loadgen_bin" "$@" --json - -q | json_field '["throughput_rps"]
 nginx_port=$(free_port)
 mkdir -p "$work/nginx/tmp"
 sed "s/__PORT__/$nginx_port/" "$root/bench/nginx-server.conf" > "$work/nginx/nginx.conf"
-taskset -c 1 nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" &
-pids+=($!)
+nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" &
+nginx_pid=$!
+pids+=($nginx_pid)
 wait_port "$nginx_port"
 url="http://127.0.0.1:$nginx_port/0"
 
+# throughput_rounds PINNED: section 1 (PINNED=1: client on core 0, nginx on core 1) or 1u
+# (PINNED=0: both free to run on either core). nginx is one process: its affinity is set per section.
+throughput_rounds() {
+  local pinned=$1 client=()
+  if [[ $pinned == 1 ]]; then
+    client=(taskset -c 0); taskset -p -c 1 "$nginx_pid" >/dev/null
+  else
+    taskset -p -c 0-"$(($(nproc) - 1))" "$nginx_pid" >/dev/null
+  fi
+  local vs_wrk=() vs_hey=() cpu_wrk=() cpu_hey=() round lc l wc w hc h lu wu hu
+  for round in $(seq "$rounds"); do
+    lc=$(cpu_run "$work/l.json" "${client[@]}" "$loadgen_bin" -t1 -c100 -d"${seconds}s" --json - -q "$url")
+    l=$(json_field '["throughput_rps"]' < "$work/l.json")
+    wc=$(cpu_run "$work/w.txt" "${client[@]}" wrk -t1 -c100 -d"${seconds}s" "$url")
+    w=$(wrk_rps < "$work/w.txt")
+    hc=$(cpu_run "$work/h.txt" "${client[@]}" hey -c 100 -z "${seconds}s" -cpus 1 "$url")
+    h=$(hey_rps < "$work/h.txt")
+    # microseconds of client CPU per request
+    lu=$(python3 -c "print(f'{$lc * 1e6 / ($l * $seconds):.2f}')")
+    wu=$(python3 -c "print(f'{$wc * 1e6 / ($w * $seconds):.2f}')")
+    hu=$(python3 -c "print(f'{$hc * 1e6 / ($h * $seconds):.2f}')")
+    vs_wrk+=("$(ratio "$l" "$w")"); vs_hey+=("$(ratio "$l" "$h")")
+    cpu_wrk+=("$(ratio "$wu" "$lu")"); cpu_hey+=("$(ratio "$hu" "$lu")")
+    printf 'round %s: loadgen %.0f req/s (%s us CPU/req), wrk %.0f req/s (%s), hey %.0f req/s (%s); loadgen/wrk %s, loadgen/hey %s\n' \
+      "$round" "$l" "$lu" "$w" "$wu" "$h" "$hu" "${vs_wrk[-1]}" "${vs_hey[-1]}"
+  done
+  echo "median throughput loadgen/wrk: $(printf '%s\n' "${vs_wrk[@]}" | median)"
+  echo "median throughput loadgen/hey: $(printf '%s\n' "${vs_hey[@]}" | median)"
+  echo "median CPU-per-request wrk/loadgen (>1: loadgen cheaper): $(printf '%s\n' "${cpu_wrk[@]}" | median)"
+  echo "median CPU-per-request hey/loadgen: $(printf '%s\n' "${cpu_hey[@]}" | median)"
+}
+
 if want 1; then
-echo "## 1. throughput against nginx (1 worker), -c100, one client thread, ${seconds}s x $rounds rounds"
+echo "## 1. throughput against nginx (1 worker), -c100, one client thread, ${seconds}s x $rounds rounds, pinned"
 echo "(client CPU per request is the steadier figure: nginx's core is the shared bottleneck)"
-vs_wrk=(); vs_hey=(); cpu_wrk=(); cpu_hey=()
-for round in $(seq "$rounds"); do
-  lc=$(cpu_run "$work/l.json" taskset -c 0 "$loadgen_bin" -t1 -c100 -d"${seconds}s" --json - -q "$url")
-  l=$(json_field '["throughput_rps"]' < "$work/l.json")
-  wc=$(cpu_run "$work/w.txt" taskset -c 0 wrk -t1 -c100 -d"${seconds}s" "$url")
-  w=$(wrk_rps < "$work/w.txt")
-  hc=$(cpu_run "$work/h.txt" taskset -c 0 hey -c 100 -z "${seconds}s" -cpus 1 "$url")
-  h=$(hey_rps < "$work/h.txt")
-  # microseconds of client CPU per request
-  lu=$(python3 -c "print(f'{$lc * 1e6 / ($l * $seconds):.2f}')")
-  wu=$(python3 -c "print(f'{$wc * 1e6 / ($w * $seconds):.2f}')")
-  hu=$(python3 -c "print(f'{$hc * 1e6 / ($h * $seconds):.2f}')")
-  vs_wrk+=("$(ratio "$l" "$w")"); vs_hey+=("$(ratio "$l" "$h")")
-  cpu_wrk+=("$(ratio "$wu" "$lu")"); cpu_hey+=("$(ratio "$hu" "$lu")")
-  printf 'round %s: loadgen %.0f req/s (%s us CPU/req), wrk %.0f req/s (%s), hey %.0f req/s (%s); loadgen/wrk %s, loadgen/hey %s\n' \
-    "$round" "$l" "$lu" "$w" "$wu" "$h" "$hu" "${vs_wrk[-1]}" "${vs_hey[-1]}"
-done
-echo "median throughput loadgen/wrk: $(printf '%s\n' "${vs_wrk[@]}" | median)"
-echo "median throughput loadgen/hey: $(printf '%s\n' "${vs_hey[@]}" | median)"
-echo "median CPU-per-request wrk/loadgen (>1: loadgen cheaper): $(printf '%s\n' "${cpu_wrk[@]}" | median)"
-echo "median CPU-per-request hey/loadgen: $(printf '%s\n' "${cpu_hey[@]}" | median)"
+throughput_rounds 1
+fi
+
+if want 1u; then
+echo
+echo "## 1u. the same, unpinned (client and nginx share both cores as the scheduler decides)"
+throughput_rounds 0
 fi
 
 port=$(free_port)

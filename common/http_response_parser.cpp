@@ -24,17 +24,7 @@ const llhttp_settings_t* settings() {
   return &table;
 }
 
-constexpr std::size_t kFieldCompareBytes = 16;  // enough for "server-timing"
-
-bool is_server_timing(const std::string& field) {
-  static constexpr std::string_view kName = "server-timing";
-  if (field.size() != kName.size()) return false;
-  for (std::size_t i = 0; i < field.size(); ++i) {
-    const char c = field[i] >= 'A' && field[i] <= 'Z' ? static_cast<char>(field[i] + 32) : field[i];
-    if (c != kName[i]) return false;
-  }
-  return true;
-}
+constexpr std::string_view kServerTiming = "server-timing";
 
 }  // namespace
 
@@ -51,7 +41,7 @@ void HttpResponseParser::expect_response(bool head_request) {
   status_ = 0;
   keep_alive_ = false;
   body_bytes_ = 0;
-  field_.clear();
+  field_matched_ = 0;
   server_timing_.clear();
   error_.clear();
 }
@@ -89,12 +79,17 @@ int HttpResponseParser::on_message_begin() {
 }
 
 int HttpResponseParser::on_header_field(const char* at, std::size_t length) {
-  if (field_.size() <= kFieldCompareBytes) field_.append(at, std::min(length, kFieldCompareBytes + 1 - field_.size()));
+  // Matched as it comes (a name may arrive in pieces), case-insensitively, without a copy:
+  // every header of every response passes here.
+  for (std::size_t i = 0; i < length && field_matched_ != kNoMatch; ++i) {
+    const char c = at[i] >= 'A' && at[i] <= 'Z' ? static_cast<char>(at[i] + 32) : at[i];
+    field_matched_ = field_matched_ < kServerTiming.size() && c == kServerTiming[field_matched_] ? field_matched_ + 1 : kNoMatch;
+  }
   return 0;
 }
 
 int HttpResponseParser::on_header_value(const char* at, std::size_t length) {
-  if (!in_server_timing_ && is_server_timing(field_)) {
+  if (!in_server_timing_ && field_matched_ == kServerTiming.size()) {
     in_server_timing_ = true;
     if (!server_timing_.empty()) server_timing_.append(", ");  // repeated headers combine
   }
@@ -103,7 +98,7 @@ int HttpResponseParser::on_header_value(const char* at, std::size_t length) {
 }
 
 int HttpResponseParser::on_header_value_complete() {
-  field_.clear();
+  field_matched_ = 0;
   in_server_timing_ = false;
   return 0;
 }

@@ -51,7 +51,9 @@ class HttpResponseParser {
   int status_ = 0;
   bool keep_alive_ = false;
   std::uint64_t body_bytes_ = 0;
-  std::string field_;
+  // How much of "server-timing" the current field name has matched so far (kNoMatch: not it).
+  static constexpr std::size_t kNoMatch = SIZE_MAX;
+  std::size_t field_matched_ = 0;
   std::string server_timing_;
   std::string error_;
 };

@@ -17,28 +17,34 @@ ClientConnection::ClientConnection(EngineThread& engine) : engine_(engine), time
   write_req_.data = this;
 }
 
-void ClientConnection::idle() {
+void ClientConnection::idle(std::uint64_t now_ns) {
   // Once only: a parked connection that the server then closes stays parked (assign()
   // reconnects it); offering it twice would let the engine hand it two requests at once.
   if (finished_ || parked_) return;
   parked_ = true;
-  engine_.on_idle(*this);
+  engine_.on_idle(*this, now_ns);
 }
 
-void ClientConnection::assign(std::uint64_t index, std::uint64_t intended_ns) {
+void ClientConnection::assign(std::uint64_t index, std::uint64_t intended_ns, std::uint64_t now_ns) {
   parked_ = false;
   intended_ns_ = intended_ns;
-  sent_ns_ = uv_hrtime();
+  sent_ns_ = now_ns;
   engine_.note_send(intended_ns, sent_ns_);
   in_request_ = true;
+  retried_ = false;
   shape_ = engine_.plan().shape_index(index);
   const RequestShape& shape = engine_.plan().shapes()[shape_];
-  request_.clear();
-  request_.append(shape.head);
-  shape.path.render(request_, engine_.random(), index);
-  request_.append(shape.tail);
+  if (!shape.fixed.empty()) {
+    bytes_ = shape.fixed;
+  } else {
+    request_.clear();
+    request_.append(shape.head);
+    shape.path.render(request_, engine_.random(), index);
+    request_.append(shape.tail);
+    bytes_ = request_;
+  }
   if (state_ == State::kConnected) {
-    send();
+    send(true);
   } else if (state_ == State::kClosed) {
     connect();
   }
@@ -58,11 +64,22 @@ void ClientConnection::connect() {
     return;
   }
   engine_.connect_started();
-  waiting_ = false;
   // The loop's clock is only updated once per turn: many connects in one turn would arm their
   // timeouts from a start that is long gone, and they would fire before any I/O is looked at.
   uv_update_time(engine_.loop());
-  timer_.start<&ClientConnection::on_timer>(this, engine_.options().connect_timeout_ms);
+  set_deadline(engine_.options().connect_timeout_ms);
+}
+
+void ClientConnection::set_deadline(std::uint64_t timeout_ms) {
+  // Lazily: a request's deadline only moves forward, and the timer, armed for an earlier one,
+  // re-arms itself for the rest when it fires (on_timer). Stopping and restarting a uv timer for
+  // every request (two timer-heap operations) was the largest cost of the loadgen's own code
+  // per request after parsing.
+  deadline_ns_ = uv_hrtime() + timeout_ms * 1'000'000;
+  if (timer_.active() && !waiting_ && timer_due_ns_ <= deadline_ns_) return;
+  waiting_ = false;
+  timer_due_ns_ = deadline_ns_;
+  timer_.start<&ClientConnection::on_timer>(this, timeout_ms);
 }
 
 void ClientConnection::on_connect(int status) {
@@ -83,20 +100,21 @@ void ClientConnection::on_connect(int status) {
     fail(ErrorKind::kReset);
     return;
   }
-  send();
+  send(false);
 }
 
-void ClientConnection::send() {
+void ClientConnection::send(bool reused) {
   parser_.expect_response(engine_.head_requests());
-  waiting_ = false;
-  timer_.start<&ClientConnection::on_timer>(this, engine_.options().timeout_ms);
+  reused_ = reused;
+  answered_ = false;
+  set_deadline(engine_.options().timeout_ms);
   auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
-  uv_buf_t buf = uv_buf_init(request_.data(), static_cast<unsigned>(request_.size()));
+  uv_buf_t buf = uv_buf_init(const_cast<char*>(bytes_.data()), static_cast<unsigned>(bytes_.size()));
   // A request almost always fits the socket buffer: no write request, no extra loop turn.
   const int written = uv_try_write(stream, &buf, 1);
-  if (written == static_cast<int>(request_.size())) return;
+  if (written == static_cast<int>(bytes_.size())) return;
   if (written < 0 && written != UV_EAGAIN) {
-    fail(ErrorKind::kReset);
+    lost(ErrorKind::kReset);  // EPIPE, ECONNRESET: the server's close is already in
     return;
   }
   if (written > 0) {
@@ -113,7 +131,7 @@ void ClientConnection::send() {
 
 void ClientConnection::on_write(int status) {
   writing_ = false;
-  if (status < 0 && state_ == State::kConnected && in_request_) fail(ErrorKind::kReset);
+  if (status < 0 && state_ == State::kConnected && in_request_) lost(ErrorKind::kReset);
 }
 
 void ClientConnection::on_read(ssize_t nread, const uv_buf_t* buf) {
@@ -129,13 +147,14 @@ void ClientConnection::on_read(ssize_t nread, const uv_buf_t* buf) {
       complete_response();
       return;
     }
-    fail(ErrorKind::kReset);
+    lost(ErrorKind::kReset);
     return;
   }
   if (!in_request_) {
     close();  // bytes nobody asked for: this connection cannot be trusted any more
     return;
   }
+  answered_ = true;
   std::size_t consumed = 0;
   switch (parser_.feed(buf->base, static_cast<std::size_t>(nread), consumed)) {
     case HttpResponseParser::Result::kNeedMore:
@@ -152,8 +171,7 @@ void ClientConnection::on_read(ssize_t nread, const uv_buf_t* buf) {
 }
 
 void ClientConnection::complete_response() {
-  timer_.stop();
-  in_request_ = false;
+  in_request_ = false;  // the deadline's timer stays armed: it is re-armed for the next request, if need be
   backoff_ = false;
   const std::uint64_t now = uv_hrtime();
   engine_.record_response(shape_, parser_.status(), (now - intended_ns_) / 1000, (now - sent_ns_) / 1000, now);
@@ -161,7 +179,7 @@ void ClientConnection::complete_response() {
   // A server may answer before it has read the whole request (an early 413 to a large body):
   // the rest of the request is still being written, so this connection cannot carry another.
   if (parser_.keep_alive() && engine_.options().keepalive && state_ == State::kConnected && !writing_) {
-    idle();
+    idle(now);
   } else {
     close();  // on_closed() goes on with the next request (after the write is cancelled)
   }
@@ -171,6 +189,14 @@ void ClientConnection::on_timer() {
   if (waiting_) {  // backoff over
     waiting_ = false;
     idle();
+    return;
+  }
+  if (!in_request_) return;  // the deadline's request is done; the next one arms it again
+  const std::uint64_t now = uv_hrtime();
+  if (now < deadline_ns_) {  // armed for an earlier request: wait for the rest
+    const std::uint64_t rest_ms = (deadline_ns_ - now + 999'999) / 1'000'000;
+    timer_due_ns_ = deadline_ns_;
+    timer_.start<&ClientConnection::on_timer>(this, rest_ms);
     return;
   }
   fail(state_ == State::kConnecting ? ErrorKind::kConnect : ErrorKind::kTimeout);
@@ -183,6 +209,21 @@ void ClientConnection::fail(ErrorKind kind) {
   engine_.record_error(shape_, kind, uv_hrtime());
   backoff_ = kind == ErrorKind::kConnect;
   close();
+}
+
+void ClientConnection::lost(ErrorKind kind) {
+  // A server may close a kept-alive connection once it has been idle for its timeout; a request
+  // sent as that close was on its way finds the connection gone before any answer. Neither side
+  // did wrong, and the server never saw the request: like browsers and curl (RFC 9112 §9.3.1),
+  // resend it once on a new connection, if resending is harmless, and count it. A fresh
+  // connection that breaks, or a second break, is the server's doing: an error.
+  if (!in_request_ || !reused_ || answered_ || retried_ || !engine_.plan().idempotent()) {
+    fail(kind);
+    return;
+  }
+  retried_ = true;
+  ++engine_.stats().retried_stale;
+  close();  // on_closed() connects again, for the same request (bytes_ is kept)
 }
 
 void ClientConnection::close() {

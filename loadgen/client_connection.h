@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "common/http_response_parser.h"
 #include "common/uv_handle.h"
@@ -27,7 +28,8 @@ class ClientConnection {
   // Starts request `index`, which was meant to start at `intended_ns` (now, in a closed loop;
   // its slot in the schedule, in an open loop: latency counts from there, so a stalled server
   // cannot hide behind requests it delayed).
-  void assign(std::uint64_t index, std::uint64_t intended_ns);
+  // `now_ns`: uv_hrtime() as the caller just read it (one clock read less per request).
+  void assign(std::uint64_t index, std::uint64_t intended_ns, std::uint64_t now_ns);
   // No more requests: close and stop.
   void finish();
   // The grace after -d or Ctrl-C is over: the request in flight, if any, is counted as
@@ -37,16 +39,20 @@ class ClientConnection {
  private:
   enum class State : std::uint8_t { kClosed, kConnecting, kConnected, kClosing };
 
-  void idle();
+  void idle(std::uint64_t now_ns = 0);  // now_ns: the clock, if just read (0: not)
   void connect();
-  void send();
+  void send(bool reused);
   void on_connect(int status);
   void on_write(int status);
   void on_read(ssize_t nread, const uv_buf_t* buf);
   void on_timer();
+  // The request (or connect) in progress fails if it is still going `timeout_ms` from now.
+  void set_deadline(std::uint64_t timeout_ms);
   void on_closed();
   void complete_response();
   void fail(ErrorKind kind);
+  // The connection broke before any byte of the answer: fail, or resend once if it was stale.
+  void lost(ErrorKind kind);
   void close();
 
   EngineThread& engine_;
@@ -56,7 +62,8 @@ class ClientConnection {
   uv_write_t write_req_{};
   Timer timer_;
   HttpResponseParser parser_;
-  std::string request_;  // the bytes of the request in flight (kept until written)
+  std::string request_;  // a request built for its own path (a URL template with placeholders)
+  std::string_view bytes_;  // the request in flight (request_ or the URL's fixed request), kept until written
   State state_ = State::kClosed;
   bool in_request_ = false;
   bool finished_ = false;
@@ -64,9 +71,14 @@ class ClientConnection {
   bool writing_ = false;    // write_req_ and request_ are in use until on_write
   bool backoff_ = false;    // the last attempt could not connect: wait before the next one
   bool waiting_ = false;    // the timer is a backoff, not a timeout
+  bool reused_ = false;     // the request went out on a connection that had carried a response
+  bool answered_ = false;   // some byte of the answer to the request in flight has come in
+  bool retried_ = false;    // the request in flight has been resent once already
   std::uint64_t intended_ns_ = 0;  // when the request should have started
   std::uint64_t sent_ns_ = 0;      // when it actually started
   std::uint64_t connect_ns_ = 0;   // when the connect in progress started
+  std::uint64_t deadline_ns_ = 0;  // when the request or connect in progress times out
+  std::uint64_t timer_due_ns_ = 0; // when timer_, if active and not a backoff, fires (at the latest)
 };
 
 }  // namespace loadlab::loadgen

@@ -107,12 +107,12 @@ void EngineThread::run() {
   publish(UINT64_MAX);
 }
 
-void EngineThread::on_idle(ClientConnection& connection) {
+void EngineThread::on_idle(ClientConnection& connection, std::uint64_t now_ns) {
   if (rate_ == 0) {
     std::uint64_t index = 0;
-    const std::uint64_t now = uv_hrtime();
+    const std::uint64_t now = now_ns ? now_ns : uv_hrtime();
     if (plan_.claim(now, index)) {
-      connection.assign(index, now);
+      connection.assign(index, now, now);
     } else {
       connection.finish();
     }
@@ -121,7 +121,7 @@ void EngineThread::on_idle(ClientConnection& connection) {
   if (!backlog_.empty()) {
     const DueRequest due = backlog_.front();
     backlog_.pop_front();
-    connection.assign(due.index, due.intended_ns);
+    connection.assign(due.index, due.intended_ns, uv_hrtime());
   } else if (schedule_done_) {
     connection.finish();
   } else {
@@ -138,11 +138,11 @@ void EngineThread::on_tick() {
       return;
     }
     if (!idle_.empty()) {
-      // The longest idle first: connections (each bound to one of the URLs) take turns, where
-      // a stack would give every request to the one that finished last.
-      ClientConnection* connection = idle_.front();
-      idle_.pop_front();
-      connection->assign(index, next_due_ns_);
+      // The most recently idle first (requests choose their URL, not their connection): it is
+      // the one a server's keep-alive timeout is least likely to be closing as the request goes.
+      ClientConnection* connection = idle_.back();
+      idle_.pop_back();
+      connection->assign(index, next_due_ns_, uv_hrtime());
     } else if (backlog_.size() < kMaxBacklog) {
       backlog_.push_back({index, next_due_ns_});
     } else {

@@ -48,7 +48,8 @@ class EngineThread {
   bool head_requests() const { return plan_.head_requests(); }
   std::mt19937_64& random() { return random_; }
   uv_buf_t read_buffer() { return uv_buf_init(read_buffer_.data(), static_cast<unsigned>(read_buffer_.size())); }
-  void on_idle(ClientConnection& connection);
+  // now_ns: uv_hrtime() as the caller just read it, or 0.
+  void on_idle(ClientConnection& connection, std::uint64_t now_ns = 0);
   // A connect started / ended (its callback ran): the first connections start as slots free up.
   void connect_started() { ++pending_connects_; }
   void connect_ended();
@@ -91,7 +92,7 @@ class EngineThread {
   std::uint64_t next_due_ns_ = 0;
   bool schedule_done_ = false;
   std::deque<DueRequest> backlog_;
-  std::deque<ClientConnection*> idle_;  // a queue: each URL's connections take turns
+  std::vector<ClientConnection*> idle_;  // a stack: the most recently idle goes first
 
   std::uint64_t last_publish_ns_ = 0;
   std::atomic<std::uint64_t> live_responses_{0};

@@ -35,6 +35,7 @@ std::vector<std::uint32_t> interleave(const std::vector<unsigned>& weights) {
 }  // namespace
 
 LoadPlan::LoadPlan(const RunOptions& options) : options_(options) {
+  for (const char* method : {"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"}) idempotent_ |= options_.method == method;
   for (const auto& url : options_.urls) {
     Target target = parse_target(url);
     UrlTemplate path(target.path_template);
@@ -48,7 +49,15 @@ LoadPlan::LoadPlan(const RunOptions& options) : options_(options) {
                                   "' is not on " + shapes_.front().target.host_header +
                                   "; run one loadgen per host and merge their --json reports");
     }
-    shapes_.push_back(RequestShape{std::move(target), std::move(path), options_.method + " ", std::move(tail)});
+    std::string head = options_.method + " ";
+    std::string fixed;
+    if (path.is_fixed()) {
+      std::mt19937_64 unused;
+      fixed = head;
+      path.render(fixed, unused, 0);
+      fixed += tail;
+    }
+    shapes_.push_back(RequestShape{std::move(target), std::move(path), std::move(head), std::move(tail), std::move(fixed)});
   }
   std::vector<unsigned> weights = options_.weights;
   weights.resize(shapes_.size(), 1);

@@ -18,6 +18,7 @@ struct RequestShape {
   UrlTemplate path;
   std::string head;  // "METHOD " before the path
   std::string tail;  // " HTTP/1.1\r\nHost: ...\r\n...\r\n\r\n<body>" after it
+  std::string fixed;  // head + path + tail, when the path has no placeholder: sent as it is
 };
 
 class LoadPlan {
@@ -33,6 +34,9 @@ class LoadPlan {
   // (a connection bound to a URL would send more of whatever answers faster).
   std::size_t shape_index(std::uint64_t index) const { return mix_[index % mix_.size()]; }
   bool head_requests() const { return options_.method == "HEAD"; }
+  // RFC 9110 §9.2.2: a request the server may get twice without harm. Only such a request is
+  // resent when a reused connection turns out to have been closed under it (RFC 9112 §9.3.1).
+  bool idempotent() const { return idempotent_; }
 
   // Sets the deadline of a duration run; call right before the engines start.
   void start(std::uint64_t now_ns);
@@ -49,6 +53,7 @@ class LoadPlan {
  private:
   RunOptions options_;
   std::vector<RequestShape> shapes_;
+  bool idempotent_ = false;
   std::vector<std::uint32_t> mix_;  // one round of the weighted round robin, interleaved
   std::atomic<std::uint64_t> next_index_{0};
   std::atomic<bool> stopped_{false};

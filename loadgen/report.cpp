@@ -198,6 +198,11 @@ void print_summary(std::ostream& out, const RunStats& s, const std::string& titl
                   format_duration_us(static_cast<double>(s.connect_us.max())).c_str());
     out << line;
   }
+  if (s.retried_stale > 0) {
+    std::snprintf(line, sizeof line, "  Resent:        %llu requests, once each: the server had closed their idle keep-alive connection\n",
+                  static_cast<unsigned long long>(s.retried_stale));
+    out << line;
+  }
   if (s.by_url.size() > 1) print_by_url(out, s);
   if (!s.server_timing_us.empty()) {
     out << "  Server-Timing (where the server says the time went):\n";
@@ -277,6 +282,7 @@ nlohmann::json report_to_json(const RunStats& s, const nlohmann::json& config, c
           {"server_timing", timing},
           {"bytes_read", s.bytes_read},
           {"connections_opened", s.connections_opened},
+          {"retried_stale", s.retried_stale},
           {"connect_us", summary_json(s.connect_us)},
           {"connect_histogram", s.connect_us.to_json()},
           {"by_url", by_url_json(s)},
@@ -302,6 +308,7 @@ RunStats report_from_json(const nlohmann::json& report) {
     s.responses = report.at("requests").at("responses").get<std::uint64_t>();
     s.bytes_read = report.value("bytes_read", std::uint64_t{0});
     s.connections_opened = report.value("connections_opened", std::uint64_t{0});
+    s.retried_stale = report.value("retried_stale", std::uint64_t{0});
     s.start_unix = report.at("start_unix").get<double>();
     s.end_unix = report.at("end_unix").get<double>();
     s.runs_merged = report.value("runs_merged", std::uint64_t{1});

@@ -272,6 +272,10 @@ std::string render_html_report(const RunStats& s, const nlohmann::json& config, 
            format_duration_us(static_cast<double>(s.connect_us.value_at_percentile(99))) + ", max " +
            format_duration_us(static_cast<double>(s.connect_us.max())) + ".</p>\n";
   }
+  if (s.retried_stale > 0) {
+    out += "<p>" + std::to_string(s.retried_stale) +
+           " requests resent once: the server had closed their idle keep-alive connection as they were sent.</p>\n";
+  }
   if (s.by_url.size() > 1) out += "<h2>By URL</h2>\n" + by_url_table(s);
   if (!s.server_timing_us.empty()) out += "<h2>Server-Timing</h2>\n" + server_timing_chart(s);
   out += "</body></html>\n";

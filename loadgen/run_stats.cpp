@@ -179,6 +179,7 @@ void RunStats::merge(const RunStats& other) {
   responses += other.responses;
   bytes_read += other.bytes_read;
   connections_opened += other.connections_opened;
+  retried_stale += other.retried_stale;
   if (other.start_unix > 0) start_unix = start_unix > 0 ? std::min(start_unix, other.start_unix) : other.start_unix;
   end_unix = std::max(end_unix, other.end_unix);
   runs_merged += other.runs_merged;

@@ -57,6 +57,9 @@ struct RunStats {
   std::uint64_t responses = 0;
   std::uint64_t bytes_read = 0;
   std::uint64_t connections_opened = 0;
+  // Requests sent on a kept-alive connection the server had just closed (its idle timeout and
+  // the send crossed), resent once on a new connection; their latency counts from the first send.
+  std::uint64_t retried_stale = 0;
   double start_unix = 0;  // wall-clock seconds
   double end_unix = 0;
   std::uint64_t runs_merged = 1;
