@@ -1,10 +1,18 @@
 #include "loadgen/client_connection.h"
 
+#include <algorithm>
+
 #include "loadgen/engine.h"
 #include "loadgen/load_plan.h"
 
 namespace loadlab::loadgen {
 namespace {
+
+// A kept-alive connection must have been idle at least this long for a break before any answer
+// to be the idle-timeout race (the server closing it as the request went out). In a closed
+// loop a connection is reused microseconds after its response: a break then is the server
+// closing after every response, or failing, and must show as an error, not be resent.
+constexpr std::uint64_t kMinIdleForRaceNs = 1'000'000;
 
 // After a failed connect, wait this long before the next attempt, so a run against a server
 // that is down counts errors instead of spinning on refused connections.
@@ -22,7 +30,8 @@ void ClientConnection::idle(std::uint64_t now_ns) {
   // reconnects it); offering it twice would let the engine hand it two requests at once.
   if (finished_ || parked_) return;
   parked_ = true;
-  engine_.on_idle(*this, now_ns);
+  if (now_ns != 0) idle_since_ns_ = now_ns;
+  engine_.on_idle(*this);
 }
 
 void ClientConnection::assign(std::uint64_t index, std::uint64_t intended_ns, std::uint64_t now_ns) {
@@ -32,6 +41,7 @@ void ClientConnection::assign(std::uint64_t index, std::uint64_t intended_ns, st
   engine_.note_send(intended_ns, sent_ns_);
   in_request_ = true;
   retried_ = false;
+  stale_race_ = state_ == State::kConnected && idle_since_ns_ != 0 && now_ns >= idle_since_ns_ + kMinIdleForRaceNs;
   shape_ = engine_.plan().shape_index(index);
   const RequestShape& shape = engine_.plan().shapes()[shape_];
   if (!shape.fixed.empty()) {
@@ -67,19 +77,23 @@ void ClientConnection::connect() {
   // The loop's clock is only updated once per turn: many connects in one turn would arm their
   // timeouts from a start that is long gone, and they would fire before any I/O is looked at.
   uv_update_time(engine_.loop());
-  set_deadline(engine_.options().connect_timeout_ms);
+  const std::uint64_t now = uv_hrtime();
+  std::uint64_t deadline = now + engine_.options().connect_timeout_ms * 1'000'000;
+  // A resend's connect also stays within the request's own deadline.
+  if (retried_) deadline = std::min(deadline, request_deadline_ns_);
+  set_deadline_at(deadline, now);
 }
 
-void ClientConnection::set_deadline(std::uint64_t timeout_ms) {
+void ClientConnection::set_deadline_at(std::uint64_t deadline_ns, std::uint64_t now_ns) {
   // Lazily: a request's deadline only moves forward, and the timer, armed for an earlier one,
   // re-arms itself for the rest when it fires (on_timer). Stopping and restarting a uv timer for
   // every request (two timer-heap operations) was the largest cost of the loadgen's own code
   // per request after parsing.
-  deadline_ns_ = uv_hrtime() + timeout_ms * 1'000'000;
+  deadline_ns_ = deadline_ns;
   if (timer_.active() && !waiting_ && timer_due_ns_ <= deadline_ns_) return;
   waiting_ = false;
   timer_due_ns_ = deadline_ns_;
-  timer_.start<&ClientConnection::on_timer>(this, timeout_ms);
+  timer_.start<&ClientConnection::on_timer>(this, deadline_ns > now_ns ? (deadline_ns - now_ns + 999'999) / 1'000'000 : 0);
 }
 
 void ClientConnection::on_connect(int status) {
@@ -107,7 +121,10 @@ void ClientConnection::send(bool reused) {
   parser_.expect_response(engine_.head_requests());
   reused_ = reused;
   answered_ = false;
-  set_deadline(engine_.options().timeout_ms);
+  const std::uint64_t now = uv_hrtime();
+  // --timeout bounds the request from its first send: a resend does not restart it.
+  if (!retried_) request_deadline_ns_ = now + engine_.options().timeout_ms * 1'000'000;
+  set_deadline_at(request_deadline_ns_, now);
   auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
   uv_buf_t buf = uv_buf_init(const_cast<char*>(bytes_.data()), static_cast<unsigned>(bytes_.size()));
   // A request almost always fits the socket buffer: no write request, no extra loop turn.
@@ -199,7 +216,9 @@ void ClientConnection::on_timer() {
     timer_.start<&ClientConnection::on_timer>(this, rest_ms);
     return;
   }
-  fail(state_ == State::kConnecting ? ErrorKind::kConnect : ErrorKind::kTimeout);
+  // A resend's connect that runs into the request's deadline is the request timing out.
+  const bool connect_timed_out = state_ == State::kConnecting && !(retried_ && now >= request_deadline_ns_);
+  fail(connect_timed_out ? ErrorKind::kConnect : ErrorKind::kTimeout);
 }
 
 void ClientConnection::fail(ErrorKind kind) {
@@ -217,7 +236,7 @@ void ClientConnection::lost(ErrorKind kind) {
   // did wrong, and the server never saw the request: like browsers and curl (RFC 9112 §9.3.1),
   // resend it once on a new connection, if resending is harmless, and count it. A fresh
   // connection that breaks, or a second break, is the server's doing: an error.
-  if (!in_request_ || !reused_ || answered_ || retried_ || !engine_.plan().idempotent()) {
+  if (!in_request_ || !reused_ || !stale_race_ || answered_ || retried_ || !engine_.plan().idempotent()) {
     fail(kind);
     return;
   }

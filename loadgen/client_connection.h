@@ -39,7 +39,7 @@ class ClientConnection {
  private:
   enum class State : std::uint8_t { kClosed, kConnecting, kConnected, kClosing };
 
-  void idle(std::uint64_t now_ns = 0);  // now_ns: the clock, if just read (0: not)
+  void idle(std::uint64_t now_ns = 0);  // now_ns: when it became idle, if known (0: not)
   void connect();
   void send(bool reused);
   void on_connect(int status);
@@ -47,7 +47,7 @@ class ClientConnection {
   void on_read(ssize_t nread, const uv_buf_t* buf);
   void on_timer();
   // The request (or connect) in progress fails if it is still going `timeout_ms` from now.
-  void set_deadline(std::uint64_t timeout_ms);
+  void set_deadline_at(std::uint64_t deadline_ns, std::uint64_t now_ns);
   void on_closed();
   void complete_response();
   void fail(ErrorKind kind);
@@ -74,6 +74,9 @@ class ClientConnection {
   bool reused_ = false;     // the request went out on a connection that had carried a response
   bool answered_ = false;   // some byte of the answer to the request in flight has come in
   bool retried_ = false;    // the request in flight has been resent once already
+  bool stale_race_ = false; // sent on a connection idle long enough to cross the server's close
+  std::uint64_t idle_since_ns_ = 0;       // when the last response completed (0: never)
+  std::uint64_t request_deadline_ns_ = 0; // the request's own deadline, kept across a resend
   std::uint64_t intended_ns_ = 0;  // when the request should have started
   std::uint64_t sent_ns_ = 0;      // when it actually started
   std::uint64_t connect_ns_ = 0;   // when the connect in progress started

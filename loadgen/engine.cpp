@@ -107,10 +107,13 @@ void EngineThread::run() {
   publish(UINT64_MAX);
 }
 
-void EngineThread::on_idle(ClientConnection& connection, std::uint64_t now_ns) {
+void EngineThread::on_idle(ClientConnection& connection) {
   if (rate_ == 0) {
     std::uint64_t index = 0;
-    const std::uint64_t now = now_ns ? now_ns : uv_hrtime();
+    // Read here, after the previous response's bookkeeping (histograms, the interval roll, the
+    // progress publish): in a closed loop this is the next request's start, and that work is
+    // not the server's time.
+    const std::uint64_t now = uv_hrtime();
     if (plan_.claim(now, index)) {
       connection.assign(index, now, now);
     } else {

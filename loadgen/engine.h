@@ -48,8 +48,7 @@ class EngineThread {
   bool head_requests() const { return plan_.head_requests(); }
   std::mt19937_64& random() { return random_; }
   uv_buf_t read_buffer() { return uv_buf_init(read_buffer_.data(), static_cast<unsigned>(read_buffer_.size())); }
-  // now_ns: uv_hrtime() as the caller just read it, or 0.
-  void on_idle(ClientConnection& connection, std::uint64_t now_ns = 0);
+  void on_idle(ClientConnection& connection);
   // A connect started / ended (its callback ran): the first connections start as slots free up.
   void connect_started() { ++pending_connects_; }
   void connect_ended();

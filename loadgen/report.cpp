@@ -199,8 +199,11 @@ void print_summary(std::ostream& out, const RunStats& s, const std::string& titl
     out << line;
   }
   if (s.retried_stale > 0) {
-    std::snprintf(line, sizeof line, "  Resent:        %llu requests, once each: the server had closed their idle keep-alive connection\n",
-                  static_cast<unsigned long long>(s.retried_stale));
+    std::snprintf(line, sizeof line,
+                  "  Resent:        %llu requests (%.2f%%), once each: their kept-alive connection, idle for 1 ms or more,\n"
+                  "                 closed before any answer (the server's idle timeout crossing the send)\n",
+                  static_cast<unsigned long long>(s.retried_stale),
+                  s.total() ? 100.0 * static_cast<double>(s.retried_stale) / static_cast<double>(s.total()) : 0.0);
     out << line;
   }
   if (s.by_url.size() > 1) print_by_url(out, s);

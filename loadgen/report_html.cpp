@@ -274,7 +274,8 @@ std::string render_html_report(const RunStats& s, const nlohmann::json& config, 
   }
   if (s.retried_stale > 0) {
     out += "<p>" + std::to_string(s.retried_stale) +
-           " requests resent once: the server had closed their idle keep-alive connection as they were sent.</p>\n";
+           " requests resent once: their kept-alive connection, idle for 1 ms or more, closed before any answer "
+           "(the server's idle timeout crossing the send).</p>\n";
   }
   if (s.by_url.size() > 1) out += "<h2>By URL</h2>\n" + by_url_table(s);
   if (!s.server_timing_us.empty()) out += "<h2>Server-Timing</h2>\n" + server_timing_chart(s);
