@@ -272,7 +272,12 @@ void ClientConnection::finish() {
 }
 
 void ClientConnection::cancel() {
-  if (in_request_) fail(ErrorKind::kCancelled);
+  // Connecting or waiting for its answer, the request is the loadgen's to drop: not an error
+  // of the server (a connect still pending is not a connect failure either).
+  if (in_request_) {
+    in_request_ = false;
+    engine_.record_cancelled(shape_);
+  }
   finish();
 }
 

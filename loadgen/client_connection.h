@@ -33,7 +33,7 @@ class ClientConnection {
   // No more requests: close and stop.
   void finish();
   // The grace after -d or Ctrl-C is over: the request in flight, if any, is counted as
-  // cancelled, and the connection closes now.
+  // cancelled (not as an error), and the connection closes now.
   void cancel();
 
  private:

@@ -79,7 +79,7 @@ EngineThread::EngineThread(LoadPlan& plan, unsigned connections, std::uint64_t s
       phase_ns_(phase_ns) {
   cancel_signal_.unref();
   stats_.interval_ms = plan.options().interval_ms;
-  stats_.set_urls(plan.options().urls);
+  stats_.set_urls(plan.url_rows());
   for (unsigned i = 0; i < connections; ++i) connections_.push_back(std::make_unique<ClientConnection>(*this));
 }
 
@@ -121,6 +121,12 @@ void EngineThread::on_idle(ClientConnection& connection) {
     }
     return;
   }
+  if (!backlog_.empty() && plan_.cut_short(uv_hrtime())) {
+    // -d is over (or Ctrl-C) and the tick that ends the schedule has not run yet: what waits
+    // is not sent after the end (as in end_of_schedule), it is counted as unsent.
+    stats_.unsent += backlog_.size();
+    backlog_.clear();
+  }
   if (!backlog_.empty()) {
     const DueRequest due = backlog_.front();
     backlog_.pop_front();
@@ -153,6 +159,10 @@ void EngineThread::on_tick() {
     }
     ++slot_;
     next_due_ns_ = plan_.start_ns() + phase_ns_ + static_cast<std::uint64_t>(std::llround(1e9 * static_cast<double>(slot_) / rate_));
+  }
+  if (plan_.budget_spent()) {
+    end_of_schedule();
+    return;
   }
   tick_.start_at<&EngineThread::on_tick>(this, next_due_ns_);
 }
@@ -193,7 +203,7 @@ void EngineThread::note_send(std::uint64_t intended_ns, std::uint64_t sent_ns) {
 void EngineThread::record_response(std::size_t url, int status, std::uint64_t latency_us, std::uint64_t service_us,
                                    std::uint64_t now_ns) {
   stats_.record_response(status, latency_us, service_us, now_ns - plan_.start_ns());
-  stats_.record_url_response(url, status, latency_us);
+  stats_.record_url_response(plan_.url_row(url), status, latency_us);
   last_event_ns_ = std::max(last_event_ns_, now_ns);
   live_responses_.store(stats_.responses, std::memory_order_relaxed);
   publish(now_ns);
@@ -201,7 +211,7 @@ void EngineThread::record_response(std::size_t url, int status, std::uint64_t la
 
 void EngineThread::record_error(std::size_t url, ErrorKind kind, std::uint64_t now_ns) {
   stats_.record_error(kind, now_ns - plan_.start_ns());
-  stats_.record_url_error(url, kind);
+  stats_.record_url_error(plan_.url_row(url), kind);
   last_event_ns_ = std::max(last_event_ns_, now_ns);
   live_errors_.store(stats_.error_count(), std::memory_order_relaxed);
 }
@@ -282,8 +292,14 @@ RunStats run_load(const RunOptions& options, const RunHooks& hooks) {
         plan.stop();
         stopped_ns = uv_hrtime();
         if (hooks.progress) {
-          std::fprintf(stderr, "\n  stopping: waiting up to %.3g s for requests in flight\n", static_cast<double>(options.grace_ms) / 1000);
+          std::fprintf(stderr, "\n  stopping: waiting up to %.3g s for requests in flight (Ctrl-C again: now)\n",
+                       static_cast<double>(options.grace_ms) / 1000);
         }
+      } else if (!cancelled) {
+        // A second signal: the user will not wait out the grace (up to 10 min). Cancel now;
+        // the report is still written.
+        for (auto& engine : engines) engine->cancel();
+        cancelled = true;
       }
     }
   }
@@ -291,6 +307,14 @@ RunStats run_load(const RunOptions& options, const RunHooks& hooks) {
   const std::uint64_t finished_ns = uv_hrtime();
   if (hooks.progress && finished_ns - start_ns >= kProgressEveryNs) {
     print_progress(engines, options, static_cast<double>(finished_ns - start_ns) / 1e9, true);
+  }
+  if (hooks.stop_on_signals) {
+    // A signal that came as the engines finished is still pending: unblocked, it would take
+    // its default action and kill the process before the report. Taken here, it is a stop of
+    // a run that is already over.
+    const timespec no_wait{0, 0};
+    while (sigtimedwait(&stop_signals, nullptr, &no_wait) > 0) {
+    }
   }
   signals.reset();
   if (hooks.stop_on_signals) pthread_sigmask(SIG_SETMASK, &previous, nullptr);

@@ -30,10 +30,11 @@ class EngineThread {
 
   void run();
   RunStats& stats() { return stats_; }
-  // Thread-safe: the grace is over; requests in flight are cancelled (and counted as such),
-  // every connection closes, and run() returns.
+  // Thread-safe: the grace is over; requests in flight are cancelled (counted apart, not as
+  // errors), every connection closes, and run() returns.
   void cancel() { cancel_signal_.send(); }
-  // When the last response or error was recorded (uv_hrtime; 0: none). Read after run().
+  // When the last response or error was recorded (uv_hrtime; 0: none); a cancel is the
+  // loadgen's own act and does not count. Read after run().
   std::uint64_t last_event_ns() const { return last_event_ns_; }
 
   // Live figures for the progress line, read from the main thread.
@@ -55,6 +56,7 @@ class EngineThread {
   void note_send(std::uint64_t intended_ns, std::uint64_t sent_ns);
   void record_response(std::size_t url, int status, std::uint64_t latency_us, std::uint64_t service_us, std::uint64_t now_ns);
   void record_error(std::size_t url, ErrorKind kind, std::uint64_t now_ns);
+  void record_cancelled(std::size_t url) { stats_.record_cancelled(plan_.url_row(url)); }
 
  private:
   struct DueRequest {

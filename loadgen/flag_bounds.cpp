@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -43,18 +44,23 @@ CLI::Validator duration_in(std::uint64_t low_ms, std::uint64_t high_ms) {
       "DURATION in [" + describe_ms(low_ms) + ", " + describe_ms(high_ms) + "]");
 }
 
-CLI::Validator positive_number_up_to(double high) {
-  const std::string bounds = "a number above 0 and at most " + std::to_string(static_cast<std::uint64_t>(high));
+CLI::Validator number_in(double low, double high) {
+  char text[96];
+  std::snprintf(text, sizeof text, "a number of at least %g and at most %.0f", low, high);
+  const std::string bounds = text;
+  std::snprintf(text, sizeof text, "NUMBER in [%g, %.0f]", low, high);
   return CLI::Validator(
-      [high, bounds](std::string& text) -> std::string {
+      [low, high, bounds](std::string& value_text) -> std::string {
         errno = 0;
         char* end = nullptr;
-        const double value = std::strtod(text.c_str(), &end);
-        const bool parsed = !text.empty() && end == text.c_str() + text.size() && errno == 0;
-        if (!parsed || !std::isfinite(value) || value <= 0 || value > high) return "must be " + bounds + ", got '" + text + "'";
+        const double value = std::strtod(value_text.c_str(), &end);
+        const bool parsed = !value_text.empty() && end == value_text.c_str() + value_text.size() && errno == 0;
+        if (!parsed || !std::isfinite(value) || value < low || value > high) {
+          return "must be " + bounds + ", got '" + value_text + "'";
+        }
         return {};
       },
-      "NUMBER in (0, " + std::to_string(static_cast<std::uint64_t>(high)) + "]");
+      text);
 }
 
 }  // namespace loadlab::loadgen

@@ -14,8 +14,8 @@ namespace loadlab::loadgen {
 CLI::Validator whole_number_in(std::uint64_t low, std::uint64_t high);
 // A duration ("250ms", "10s", "2m", "1h", plain seconds) in [low_ms, high_ms].
 CLI::Validator duration_in(std::uint64_t low_ms, std::uint64_t high_ms);
-// A finite number in (0, high].
-CLI::Validator positive_number_up_to(double high);
+// A finite number in [low, high].
+CLI::Validator number_in(double low, double high);
 
 // "250ms", "10s", "2m", "1h" for a bound, as short as it reads.
 std::string describe_ms(std::uint64_t ms);

@@ -5,6 +5,9 @@
 
 #include <cstring>
 #include <stdexcept>
+#include <unordered_map>
+
+#include "loadgen/run_stats.h"
 
 namespace loadlab::loadgen {
 namespace {
@@ -66,6 +69,23 @@ LoadPlan::LoadPlan(const RunOptions& options) : options_(options) {
   for (auto w : weights) total += w;
   if (total > 1'000'000) throw std::invalid_argument("the URLs' weights add up to more than 1000000");
   mix_ = interleave(weights);
+  std::unordered_map<std::string_view, std::uint32_t> rows;
+  std::uint32_t other = UINT32_MAX;
+  for (const auto& url : options_.urls) {
+    if (const auto found = rows.find(url); found != rows.end()) {
+      row_of_shape_.push_back(found->second);
+    } else if (rows.size() < kMaxUrlRows) {
+      rows.emplace(url, static_cast<std::uint32_t>(url_rows_.size()));
+      row_of_shape_.push_back(static_cast<std::uint32_t>(url_rows_.size()));
+      url_rows_.push_back(url);
+    } else {
+      if (other == UINT32_MAX) {
+        other = static_cast<std::uint32_t>(url_rows_.size());
+        url_rows_.push_back(kOtherUrls);
+      }
+      row_of_shape_.push_back(other);
+    }
+  }
 }
 
 void LoadPlan::start(std::uint64_t now_ns) {

@@ -37,12 +37,21 @@ class LoadPlan {
   // RFC 9110 §9.2.2: a request the server may get twice without harm. Only such a request is
   // resent when a reused connection turns out to have been closed under it (RFC 9112 §9.3.1).
   bool idempotent() const { return idempotent_; }
+  // The per-URL breakdown's rows: the first kMaxUrlRows distinct URLs (by text), then one
+  // kOtherUrls row for the rest, if any. url_row(shape) is the row a URL's requests count in.
+  const std::vector<std::string>& url_rows() const { return url_rows_; }
+  std::size_t url_row(std::size_t shape) const { return row_of_shape_[shape]; }
 
   // Sets the deadline of a duration run; call right before the engines start.
   void start(std::uint64_t now_ns);
   std::uint64_t start_ns() const { return start_ns_; }
   // Claims the next request of the budget; false when the run is over. Thread-safe.
   bool claim(std::uint64_t now_ns, std::uint64_t& index);
+  // -n: every request of the budget has been claimed (an open loop's schedule is over then,
+  // not one slot later, which at --rate 0.001 is 1000 s). Thread-safe.
+  bool budget_spent() const {
+    return options_.requests && next_index_.load(std::memory_order_relaxed) >= *options_.requests;
+  }
   // Stops handing out requests (Ctrl-C, or a caller that has seen enough). Thread-safe.
   void stop() { stopped_.store(true, std::memory_order_relaxed); }
   // The run ended before its budget of requests did: stopped, or its duration is over.
@@ -55,6 +64,8 @@ class LoadPlan {
   std::vector<RequestShape> shapes_;
   bool idempotent_ = false;
   std::vector<std::uint32_t> mix_;  // one round of the weighted round robin, interleaved
+  std::vector<std::string> url_rows_;
+  std::vector<std::uint32_t> row_of_shape_;
   std::atomic<std::uint64_t> next_index_{0};
   std::atomic<bool> stopped_{false};
   std::uint64_t start_ns_ = 0;

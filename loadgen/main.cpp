@@ -23,9 +23,9 @@ constexpr int kExitUnreachable = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitSloBreached = 3;
 
-bool nothing_reachable(const RunStats& stats) {
-  return stats.responses == 0 && stats.errors[static_cast<std::size_t>(ErrorKind::kConnect)] == stats.total();
-}
+// No connect ever succeeded: every request failed to connect, or was still connecting when
+// the run was cancelled (a cancel is not a connect error, but it reached nothing either).
+bool nothing_reachable(const RunStats& stats) { return stats.responses == 0 && stats.connect_us.count() == 0; }
 
 std::vector<Slo> parse_slos(const std::vector<std::string>& texts) {
   std::vector<Slo> slos;

@@ -1,6 +1,7 @@
 #include "loadgen/options.h"
 
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -14,12 +15,19 @@ namespace {
 
 // Beyond any machine's reach; they bound the schedule's arithmetic and the run's memory.
 constexpr double kMaxRate = 10'000'000;
+// One request every 1000 s: slower is no load test, and 1e-300 would make the schedule's
+// arithmetic overflow.
+constexpr double kMinRate = 0.001;
+// A run's time series holds one histogram per --interval: -d 720h at 10ms would be 259 M.
+constexpr std::uint64_t kMaxIntervals = 1'000'000;
 constexpr std::uint64_t kMaxDurationMs = 30ULL * 24 * 3'600'000;
 constexpr std::uint64_t kMaxRequests = 1'000'000'000'000ULL;
 constexpr std::uint64_t kMaxTimeoutMs = 24ULL * 3'600'000;
 constexpr std::uint64_t kMaxGraceMs = 10ULL * 60'000;
 
 // "http://host/a" or "3 http://host/a": a URL with an optional weight before it.
+constexpr const char* kBlanks = " \t\r\n\v\f";
+
 void read_url_line(const std::string& line, std::size_t number, RunOptions& o) {
   const auto space = line.find_first_of(" \t");
   if (space == std::string::npos || line.starts_with("http")) {
@@ -76,7 +84,7 @@ void add_run_options(CLI::App& app, RunOptions& o) {
       ->envname("LOADLAB_CONCURRENCY")->check(whole_number_in(1, kMaxConcurrency))->capture_default_str();
   app.add_option("-r,--rate", o.rate, "Open loop: start this many requests per second on schedule, whether or not "
                  "earlier ones finished (-c caps the connections); latency counts from the scheduled start")
-      ->envname("LOADLAB_RATE")->check(positive_number_up_to(kMaxRate));
+      ->envname("LOADLAB_RATE")->check(number_in(kMinRate, kMaxRate));
   app.add_option_function<std::string>("--interval", [&o](const std::string& t) { o.interval_ms = parse_duration_ms(t); },
                                        "Time-series resolution in the reports (default 1s)")
       ->envname("LOADLAB_INTERVAL")->check(duration_in(10, 3'600'000));
@@ -116,8 +124,11 @@ void finalize_options(RunOptions& o) {
     std::size_t number = 0;
     for (std::string line; std::getline(in, line);) {
       ++number;
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (line.empty() || line[0] == '#') continue;
+      // Blanks around a URL (indentation, a trailing space or CR) are not part of it.
+      const auto first = line.find_first_not_of(kBlanks);
+      if (first == std::string::npos) continue;
+      line = line.substr(first, line.find_last_not_of(kBlanks) - first + 1);
+      if (line[0] == '#') continue;
       read_url_line(line, number, o);
     }
   }
@@ -140,8 +151,26 @@ void finalize_options(RunOptions& o) {
     throw std::invalid_argument("--interval must be between 10ms and 1h");
   }
   if (o.duration_ms && *o.duration_ms > kMaxDurationMs) throw std::invalid_argument("-d must be at most 30 days");
-  if (o.rate && !(std::isfinite(*o.rate) && *o.rate > 0 && *o.rate <= kMaxRate)) {
-    throw std::invalid_argument("--rate must be a number of requests per second in (0, 10000000]");
+  if (o.rate && !(std::isfinite(*o.rate) && *o.rate >= kMinRate && *o.rate <= kMaxRate)) {
+    throw std::invalid_argument("--rate must be a number of requests per second from 0.001 to 10000000");
+  }
+  // How long the run is planned to take, where it is known: -d, or -n on a --rate schedule.
+  double span_ms = o.duration_ms ? static_cast<double>(*o.duration_ms) : 0;
+  std::string span_flags = o.duration_ms ? "-d " + describe_ms(*o.duration_ms) : "";
+  if (o.requests && o.rate) {
+    char rate[32];
+    std::snprintf(rate, sizeof rate, "%g", *o.rate);
+    span_ms = static_cast<double>(*o.requests) / *o.rate * 1000.0;
+    span_flags = "-n " + std::to_string(*o.requests) + " at --rate " + rate;
+    if (span_ms > static_cast<double>(kMaxDurationMs)) {
+      throw std::invalid_argument(span_flags + " would take " + std::to_string(static_cast<std::uint64_t>(span_ms / 86'400'000)) +
+                                  " days; a schedule may span at most 30 days (raise --rate or lower -n)");
+    }
+  }
+  if (const double intervals = span_ms / static_cast<double>(o.interval_ms); intervals > static_cast<double>(kMaxIntervals)) {
+    throw std::invalid_argument(span_flags + " with --interval " + describe_ms(o.interval_ms) + " makes " +
+                                std::to_string(static_cast<std::uint64_t>(intervals)) + " intervals; at most " +
+                                std::to_string(kMaxIntervals) + " (raise --interval or shorten the run)");
   }
   for (const auto& header : o.headers) {
     if (header.find(':') == std::string::npos || header.find_first_of("\r\n") != std::string::npos) {

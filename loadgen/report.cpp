@@ -94,6 +94,7 @@ void print_by_url(std::ostream& out, const RunStats& s) {
     for (std::size_t i = 0; i < kErrorKinds; ++i) {
       if (u.errors[i] > 0) out << " " << error_kind_name(static_cast<ErrorKind>(i)) << " " << u.errors[i];
     }
+    if (u.cancelled > 0) out << " cancelled " << u.cancelled;
     out << "\n";
   }
 }
@@ -114,7 +115,8 @@ nlohmann::json by_url_json(const RunStats& s) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& u : s.by_url) {
     list.push_back({{"url", u.url},
-                    {"requests", {{"total", u.total()}, {"responses", u.responses}, {"errors", u.error_count()}}},
+                    {"requests", {{"total", u.total()}, {"responses", u.responses}, {"errors", u.error_count()},
+                                  {"cancelled", u.cancelled}}},
                     {"status_codes", statuses_json(u.status_codes)},
                     {"errors", errors_json(u.errors)},
                     {"latency_us", summary_json(u.latency_us)},
@@ -123,15 +125,35 @@ nlohmann::json by_url_json(const RunStats& s) {
   return list;
 }
 
-void read_counts(const nlohmann::json& statuses, const nlohmann::json& errors, std::map<int, std::uint64_t>& status_codes,
-                 std::array<std::uint64_t, kErrorKinds>& error_counts) {
+void read_counts(const nlohmann::json& requests, const nlohmann::json& statuses, const nlohmann::json& errors,
+                 std::map<int, std::uint64_t>& status_codes, std::array<std::uint64_t, kErrorKinds>& error_counts,
+                 std::uint64_t& cancelled) {
   for (const auto& [status, count] : statuses.items()) status_codes[std::stoi(status)] = count.get<std::uint64_t>();
   for (std::size_t i = 0; i < kErrorKinds; ++i) {
     error_counts[i] = errors.value(error_kind_name(static_cast<ErrorKind>(i)), std::uint64_t{0});
   }
+  // Older reports counted cancelled requests as an error kind.
+  cancelled = requests.value("cancelled", errors.value("cancelled", std::uint64_t{0}));
 }
 
 }  // namespace
+
+// Said in every output, so that a sum that does not add up is explained rather than silent.
+std::vector<std::string> report_notes(const RunStats& s) {
+  std::vector<std::string> list;
+  const std::uint64_t covered = s.by_url_total();
+  if (!s.by_url.empty() && covered != s.total()) {
+    list.push_back("the per-URL rows cover " + std::to_string(covered) + " of " + std::to_string(s.total()) +
+                   " requests: some merged reports have no per-URL breakdown (written by an older loadgen)");
+  }
+  for (const auto& u : s.by_url) {
+    if (u.url == kOtherUrls) {
+      list.push_back("the per-URL rows name the first " + std::to_string(kMaxUrlRows) +
+                     " distinct URLs; the others are added up in the row \"" + kOtherUrls + "\"");
+    }
+  }
+  return list;
+}
 
 void print_slo_results(std::ostream& out, const std::vector<SloResult>& results) {
   if (results.empty()) return;
@@ -146,6 +168,12 @@ void print_summary(std::ostream& out, const RunStats& s, const std::string& titl
                 static_cast<unsigned long long>(s.total()), static_cast<unsigned long long>(s.responses),
                 static_cast<unsigned long long>(s.error_count()), s.duration_s());
   out << line;
+  if (s.cancelled > 0) {
+    std::snprintf(line, sizeof line,
+                  "  Cancelled:     %llu still in flight at the end (the grace ran out): not counted as requests or errors\n",
+                  static_cast<unsigned long long>(s.cancelled));
+    out << line;
+  }
   std::snprintf(line, sizeof line, "  Throughput:    %.1f req/s\n", s.throughput());
   out << line;
   const auto rate = s.rate_check();
@@ -207,6 +235,7 @@ void print_summary(std::ostream& out, const RunStats& s, const std::string& titl
     out << line;
   }
   if (s.by_url.size() > 1) print_by_url(out, s);
+  for (const auto& note : report_notes(s)) out << "  Note: " << note << "\n";
   if (!s.server_timing_us.empty()) {
     out << "  Server-Timing (where the server says the time went):\n";
     for (const auto& [name, timing] : s.server_timing_us) {
@@ -276,7 +305,7 @@ nlohmann::json report_to_json(const RunStats& s, const nlohmann::json& config, c
           {"end_unix", s.end_unix},
           {"duration_s", s.duration_s()},
           {"runs_merged", s.runs_merged},
-          {"requests", {{"total", s.total()}, {"responses", s.responses}, {"errors", s.error_count()}}},
+          {"requests", {{"total", s.total()}, {"responses", s.responses}, {"errors", s.error_count()}, {"cancelled", s.cancelled}}},
           {"throughput_rps", s.throughput()},
           {"status_codes", statuses},
           {"errors", errors},
@@ -294,6 +323,7 @@ nlohmann::json report_to_json(const RunStats& s, const nlohmann::json& config, c
           {"rate", rate_json(s)},
           {"interval_ms", s.interval_ms},
           {"intervals", intervals_json(s)},
+          {"notes", report_notes(s)},
           {"slo", slo_json(slos)}};
 }
 
@@ -304,7 +334,7 @@ RunStats report_from_json(const nlohmann::json& report) {
     }
     RunStats s;
     s.latency_us = LatencyHistogram::from_json(report.at("latency_histogram"));
-    read_counts(report.at("status_codes"), report.at("errors"), s.status_codes, s.errors);
+    read_counts(report.at("requests"), report.at("status_codes"), report.at("errors"), s.status_codes, s.errors, s.cancelled);
     for (const auto& [name, entry] : report.at("server_timing").items()) {
       s.server_timing_us.emplace(name, LatencyHistogram::from_json(entry.at("histogram")));
     }
@@ -322,7 +352,7 @@ RunStats report_from_json(const nlohmann::json& report) {
       UrlStats u;
       u.url = entry.at("url").get<std::string>();
       u.responses = entry.at("requests").at("responses").get<std::uint64_t>();
-      read_counts(entry.at("status_codes"), entry.at("errors"), u.status_codes, u.errors);
+      read_counts(entry.at("requests"), entry.at("status_codes"), entry.at("errors"), u.status_codes, u.errors, u.cancelled);
       u.latency_us = LatencyHistogram::from_json(entry.at("latency_histogram"));
       s.by_url.push_back(std::move(u));
     }

@@ -16,6 +16,9 @@ namespace loadlab::loadgen {
 inline constexpr const char* kReportSchema = "loadlab-report/1";
 
 void print_summary(std::ostream& out, const RunStats& stats, const std::string& title);
+// What a reader must know to read the numbers right (URLs folded into "(other)", per-URL rows
+// that do not cover a merge of older reports); in every output.
+std::vector<std::string> report_notes(const RunStats& stats);
 void print_slo_results(std::ostream& out, const std::vector<SloResult>& results);
 
 nlohmann::json options_to_json(const RunOptions& options);

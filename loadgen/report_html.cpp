@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "loadgen/format.h"
+#include "loadgen/report.h"
 #include "loadgen/svg_chart.h"
 
 namespace loadlab::loadgen {
@@ -238,6 +239,10 @@ std::string render_html_report(const RunStats& s, const nlohmann::json& config, 
          card(format_duration_us(static_cast<double>(s.latency_us.value_at_percentile(99))), "p99") +
          card(format_duration_us(static_cast<double>(s.latency_us.max())), "max") +
          card(std::to_string(s.error_count()) + format(" (%.1f%%)", error_pct), "errors") + "</div>\n";
+  if (s.cancelled > 0) {
+    out += "<p>" + std::to_string(s.cancelled) + " requests were still in flight when the grace ran out and were "
+           "cancelled: they are not counted as requests or errors.</p>\n";
+  }
 
   if (const auto rate = s.rate_check()) {
     out += "<p>Open loop: requested " + format("%.1f", rate->requested) + " req/s, achieved " +
@@ -278,6 +283,7 @@ std::string render_html_report(const RunStats& s, const nlohmann::json& config, 
            "(the server's idle timeout crossing the send).</p>\n";
   }
   if (s.by_url.size() > 1) out += "<h2>By URL</h2>\n" + by_url_table(s);
+  for (const auto& note : report_notes(s)) out += "<p>Note: " + escape_xml(note) + ".</p>\n";
   if (!s.server_timing_us.empty()) out += "<h2>Server-Timing</h2>\n" + server_timing_chart(s);
   out += "</body></html>\n";
   return out;

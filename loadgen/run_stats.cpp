@@ -4,13 +4,14 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 
 #include "common/server_timing.h"
 
 namespace loadlab::loadgen {
 
 const char* error_kind_name(ErrorKind kind) {
-  static constexpr const char* kNames[] = {"connect", "timeout", "reset", "parse", "cancelled"};
+  static constexpr const char* kNames[] = {"connect", "timeout", "reset", "parse"};
   return kNames[static_cast<std::size_t>(kind)];
 }
 
@@ -24,12 +25,14 @@ void UrlStats::merge(const UrlStats& other) {
   responses += other.responses;
   for (const auto& [status, count] : other.status_codes) status_codes[status] += count;
   for (std::size_t i = 0; i < kErrorKinds; ++i) errors[i] += other.errors[i];
+  cancelled += other.cancelled;
   latency_us.merge(other.latency_us);
 }
 
 void RunStats::set_urls(const std::vector<std::string>& urls) {
   by_url.clear();
-  for (const auto& url : urls) by_url.push_back(UrlStats{url, 0, {}, {}, {1, 3'600'000'000ULL, 2}});
+  by_url.reserve(urls.size());
+  for (const auto& url : urls) by_url.push_back(UrlStats{url, 0, {}, {}, 0, {1, 3'600'000'000ULL, 2}});
 }
 
 void RunStats::record_url_response(std::size_t url, int status, std::uint64_t latency_us_value) {
@@ -146,6 +149,50 @@ void RunStats::merge_intervals(const RunStats& other) {
   }
 }
 
+void RunStats::merge_urls(const RunStats& other) {
+  // The engine threads of one run have the same rows in the same order: row by row.
+  const bool same_rows = by_url.size() == other.by_url.size() &&
+                         std::equal(by_url.begin(), by_url.end(), other.by_url.begin(),
+                                    [](const UrlStats& a, const UrlStats& b) { return a.url == b.url; });
+  if (same_rows) {
+    for (std::size_t i = 0; i < by_url.size(); ++i) by_url[i].merge(other.by_url[i]);
+    return;
+  }
+  // Reports of different mixes: by URL text, so a URL only one of them had is kept, up to
+  // kMaxUrlRows of them; the others (and the reports' own "(other)" rows) share one row.
+  std::unordered_map<std::string, std::size_t> row_of;
+  std::size_t named = 0;
+  for (std::size_t i = 0; i < by_url.size(); ++i) {
+    row_of.emplace(by_url[i].url, i);
+    if (by_url[i].url != kOtherUrls) ++named;
+  }
+  std::vector<const UrlStats*> to_other;
+  for (const auto& theirs : other.by_url) {
+    if (const auto found = row_of.find(theirs.url); found != row_of.end()) {
+      by_url[found->second].merge(theirs);
+    } else if (named < kMaxUrlRows && theirs.url != kOtherUrls) {
+      ++named;
+      row_of.emplace(theirs.url, by_url.size());
+      by_url.push_back(theirs);
+    } else {
+      to_other.push_back(&theirs);
+    }
+  }
+  if (to_other.empty()) return;
+  auto other_row = std::find_if(by_url.begin(), by_url.end(), [](const UrlStats& u) { return u.url == kOtherUrls; });
+  if (other_row == by_url.end()) {
+    by_url.push_back(UrlStats{kOtherUrls, 0, {}, {}, 0, {1, 3'600'000'000ULL, 2}});
+    other_row = by_url.end() - 1;
+  }
+  for (const UrlStats* theirs : to_other) other_row->merge(*theirs);
+}
+
+std::uint64_t RunStats::by_url_total() const {
+  std::uint64_t sum = 0;
+  for (const auto& u : by_url) sum += u.total();
+  return sum;
+}
+
 void RunStats::merge(const RunStats& other) {
   latency_us.merge(other.latency_us);
   service_us.merge(other.service_us);
@@ -162,21 +209,14 @@ void RunStats::merge(const RunStats& other) {
   for (const auto& [status, count] : other.status_codes) status_codes[status] += count;
   for (std::size_t i = 0; i < kErrorKinds; ++i) errors[i] += other.errors[i];
   connect_us.merge(other.connect_us);
-  // By URL text: reports of the same mix line up, and a URL only one of them had is kept.
-  for (const auto& theirs : other.by_url) {
-    auto mine = std::find_if(by_url.begin(), by_url.end(), [&theirs](const UrlStats& u) { return u.url == theirs.url; });
-    if (mine == by_url.end()) {
-      by_url.push_back(theirs);
-    } else {
-      mine->merge(theirs);
-    }
-  }
+  merge_urls(other);
   for (const auto& [name, histogram] : other.server_timing_us) {
     auto it = server_timing_us.find(name);
     if (it == server_timing_us.end()) it = server_timing_us.emplace(name, LatencyHistogram()).first;
     it->second.merge(histogram);
   }
   responses += other.responses;
+  cancelled += other.cancelled;
   bytes_read += other.bytes_read;
   connections_opened += other.connections_opened;
   retried_stale += other.retried_stale;

@@ -13,14 +13,21 @@
 
 namespace loadlab::loadgen {
 
-// kCancelled: still in flight when the grace after -d's deadline (or Ctrl-C) ran out.
-enum class ErrorKind : std::uint8_t { kConnect, kTimeout, kReset, kParse, kCancelled, kCount };
+// What the server (or the network) did wrong. A request still in flight when the grace after
+// -d's deadline (or Ctrl-C) ran out is not among them: the loadgen cancelled it, the server did
+// nothing wrong, so it is counted apart (RunStats::cancelled) and left out of the totals.
+enum class ErrorKind : std::uint8_t { kConnect, kTimeout, kReset, kParse, kCount };
 constexpr std::size_t kErrorKinds = static_cast<std::size_t>(ErrorKind::kCount);
 const char* error_kind_name(ErrorKind kind);
 
 // Timers tick in whole milliseconds, so a start up to a few ms after its slot is the schedule
 // working as designed; later than this, the request waited for a free connection.
 inline constexpr std::uint64_t kLateStartUs = 10'000;
+// The per-URL breakdown keeps this many distinct URLs (templates, by text) in rows of their
+// own; the rest of a long --urls-file shares one row named kOtherUrls. A row costs a histogram
+// per thread, and a report with 20 000 rows is neither readable nor small.
+inline constexpr std::size_t kMaxUrlRows = 100;
+inline constexpr const char* kOtherUrls = "(other)";
 // Distinct Server-Timing metric names recorded; further names are ignored.
 inline constexpr std::size_t kMaxServerTimingMetrics = 32;
 
@@ -38,7 +45,8 @@ struct UrlStats {
   std::uint64_t responses = 0;
   std::map<int, std::uint64_t> status_codes;
   std::array<std::uint64_t, kErrorKinds> errors{};
-  // Two significant digits: one per URL per thread, and a urls file may hold many lines.
+  std::uint64_t cancelled = 0;  // not in total(), as for the whole run
+  // Two significant digits, allocated on the first response: one per URL row per thread.
   LatencyHistogram latency_us{1, 3'600'000'000ULL, 2};
 
   std::uint64_t error_count() const;
@@ -55,6 +63,9 @@ struct RunStats {
   LatencyHistogram connect_us;  // every successful connect, from its start to established
   std::vector<UrlStats> by_url;  // in the order of the run's URLs
   std::uint64_t responses = 0;
+  // Still in flight when the grace ran out, and cancelled by the loadgen: neither a response
+  // nor an error of the server, so not in total(), throughput() or the error rate.
+  std::uint64_t cancelled = 0;
   std::uint64_t bytes_read = 0;
   std::uint64_t connections_opened = 0;
   // Requests sent on a kept-alive connection the server had just closed (its idle timeout and
@@ -88,12 +99,19 @@ struct RunStats {
   void fold_trailing_fragment();
   void record_server_timing(std::string_view header);
   void record_error(ErrorKind kind) { ++errors[static_cast<std::size_t>(kind)]; }
-  // The per-URL breakdown: `url` indexes by_url (set up with set_urls).
+  // The per-URL breakdown: `url` indexes by_url (set up with set_urls, one row per name).
   void set_urls(const std::vector<std::string>& urls);
   void record_url_response(std::size_t url, int status, std::uint64_t latency_us_value);
   void record_url_error(std::size_t url, ErrorKind kind) { ++by_url[url].errors[static_cast<std::size_t>(kind)]; }
-  // Adds another run's measurements; the time span becomes the union of both.
+  void record_cancelled(std::size_t url) {
+    ++cancelled;
+    ++by_url[url].cancelled;
+  }
+  // Adds another run's measurements; the time span becomes the union of both. URL rows add up
+  // by URL text; past kMaxUrlRows distinct URLs, new ones go to the kOtherUrls row.
   void merge(const RunStats& other);
+  // Requests the per-URL rows account for; less than total() when a merged report had none.
+  std::uint64_t by_url_total() const;
 
   // Open loop: did the run offer the load it was asked to?
   struct RateCheck {
@@ -105,6 +123,7 @@ struct RunStats {
 
  private:
   void merge_intervals(const RunStats& other);
+  void merge_urls(const RunStats& other);
 };
 
 }  // namespace loadlab::loadgen

@@ -2,6 +2,7 @@
 
 #include <netdb.h>
 
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 
@@ -14,6 +15,23 @@ Target parse_target(const std::string& url) {
   std::string_view rest(url);
   if (rest.starts_with("https://")) throw std::invalid_argument("https is not supported: '" + url + "'");
   if (!rest.starts_with(kScheme)) throw std::invalid_argument("URL must start with http://: '" + url + "'");
+  // It goes into the request line as it is: a space or a control character would split or
+  // corrupt the request (encode a space as %20).
+  for (const char c : url) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
+      std::string shown;
+      for (const char d : url) {
+        char escaped[8];
+        if (static_cast<unsigned char>(d) < 0x20 || d == 0x7f) {
+          std::snprintf(escaped, sizeof escaped, "\\x%02x", static_cast<unsigned char>(d));
+          shown += escaped;
+        } else {
+          shown += d;
+        }
+      }
+      throw std::invalid_argument("URL contains a space or control character (encode a space as %20): '" + shown + "'");
+    }
+  }
   rest.remove_prefix(kScheme.size());
   const auto slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);

@@ -35,7 +35,15 @@ std::vector<BadFlag> bad_flags() {
   run("-c,--concurrency", {"1000001"});
   run("-t,--threads", bad_counts);
   run("-t,--threads", {"257"});
-  run("--rate", {"-1", "0", "nan", "inf", "1e12", "abc", "", "10000001"});
+  run("--rate", {"-1", "0", "nan", "inf", "1e12", "abc", "", "10000001", "1e-300", "0.0009"});
+  // Combinations whose schedule or time series would not fit.
+  table.push_back({{"-n", "100000000", "--rate", "0.001", kUrl}, "--rate"});
+  table.push_back({{"-d", "720h", "--interval", "10ms", kUrl}, "--interval"});
+  table.push_back({{"-d", "720h", "--interval", "10ms", kUrl}, "-d 720h"});
+  table.push_back({{"-n", "1000000", "--rate", "1", "--interval", "100ms", kUrl}, "--interval"});
+  // A URL goes into the request line as it is: spaces and control characters are refused.
+  table.push_back({{"http://127.0.0.1:1/a b"}, "'http://127.0.0.1:1/a b'"});
+  table.push_back({{"http://127.0.0.1:1/a\tb"}, "'http://127.0.0.1:1/a\\x09b'"});
   run("-d,--duration", bad_durations);
   run("-d,--duration", {"721h"});
   run("--timeout", bad_durations);
@@ -91,7 +99,9 @@ TEST(Flags, GoodValuesAtTheBoundsAreAccepted) {
   for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
            {"-n", "1", "-c", "1", "-t", "1"},
            {"-n", "2", "--timeout", "1ms", "--connect-timeout", "1ms", "--interval", "10ms", "--grace", "0s"},
-           {"-d", "1ms", "--rate", "10000000", "--seed", "18446744073709551615"}}) {
+           {"-d", "1ms", "--rate", "10000000", "--seed", "18446744073709551615"},
+           // The lowest rate: one request, then the schedule is over (not one slot, 1000 s, later).
+           {"-n", "1", "--rate", "0.001"}}) {
     std::vector<std::string> argv = {LOADLAB_LOADGEN_BIN, "-q"};
     argv.insert(argv.end(), args.begin(), args.end());
     argv.push_back(kUrl);

@@ -241,5 +241,19 @@ TEST(HtmlReport, IsSelfContainedWithEveryPlot) {
   }
 }
 
+// A request due before the deadline that is still waiting for a connection at the deadline is
+// not sent after it: one connection, a slot every second; slot 1 (at 1 s) waits behind slot 0's
+// 1.2 s response, and -d ends at 1.1 s, well before slot 2 (at 2 s) would end the schedule.
+TEST(OpenLoop, BackloggedRequestsAreNotSentAfterTheDeadline) {
+  ServerProcess server;
+  const auto result = loadgen({"--rate", "1", "-c", "1", "-d", "1100ms", "--json", "-", "-q", base(server) + "/1200"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto report = nlohmann::json::parse(result.out);
+  EXPECT_LT(report["rate"]["last_send_s"].get<double>(), 1.1);
+  EXPECT_EQ(report["rate"]["unsent"], 1);
+  EXPECT_EQ(report["requests"]["responses"], 1);
+  EXPECT_EQ(report["requests"]["cancelled"], 0);
+}
+
 }  // namespace
 }  // namespace loadlab::test

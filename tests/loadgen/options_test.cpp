@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
+#include "loadgen/target.h"
+
 namespace loadlab::loadgen {
 namespace {
 
@@ -26,6 +30,39 @@ TEST(Options, FinalizeChecksTheCombination) {
   options.duration_ms.reset();
   options.headers = {"NoColon"};
   EXPECT_THROW(finalize_options(options), std::invalid_argument);
+}
+
+TEST(Options, UrlsFileLinesAreTrimmed) {
+  const std::string path = testing::TempDir() + "/trimmed_urls.txt";
+  std::ofstream(path) << "  http://127.0.0.1:1/a \t\r\n\t3   http://127.0.0.1:1/b\t\n   \n  # a comment\nhttp://127.0.0.1:1/c \n";
+  RunOptions options;
+  options.urls_file = path;
+  finalize_options(options);
+  EXPECT_EQ(options.urls, (std::vector<std::string>{"http://127.0.0.1:1/a", "http://127.0.0.1:1/b", "http://127.0.0.1:1/c"}));
+  EXPECT_EQ(options.weights, (std::vector<unsigned>{1, 3, 1}));
+}
+
+TEST(Options, AUrlWithASpaceOrControlCharacterIsRefusedByName) {
+  for (const char* url : {"http://127.0.0.1:1/a b", "http://127.0.0.1:1/a\x01", "http://127.0.0.1:1/\x7f"}) {
+    try {
+      parse_target(url);
+      ADD_FAILURE() << url;
+    } catch (const std::invalid_argument& error) {
+      EXPECT_NE(std::string(error.what()).find("http://127.0.0.1:1/"), std::string::npos) << error.what();
+    }
+  }
+}
+
+TEST(Options, TheRateHasALowerBoundAndASchedulesSpanIsBounded) {
+  RunOptions options;
+  options.urls = {"http://127.0.0.1:1/"};
+  options.rate = 1e-300;
+  EXPECT_THROW(finalize_options(options), std::invalid_argument);
+  options.rate = 0.001;
+  options.requests = 100'000'000;  // 3 170 years
+  EXPECT_THROW(finalize_options(options), std::invalid_argument);
+  options.requests = 1000;  // 11.6 days at 1 s intervals: fine
+  finalize_options(options);
 }
 
 }  // namespace

@@ -179,5 +179,66 @@ TEST(Report, ClosedLoopRunsHaveNoRate) {
   EXPECT_TRUE(report_to_json(stats, nlohmann::json::object())["rate"].is_null());
 }
 
+TEST(RunStats, MergedUrlRowsStopAtTheBoundAndTheRestIsOther) {
+  RunStats a, b;
+  std::vector<std::string> first, second;
+  for (int i = 0; i < 80; ++i) first.push_back("http://h/a" + std::to_string(i));
+  for (int i = 0; i < 80; ++i) second.push_back("http://h/b" + std::to_string(i));
+  a.set_urls(first);
+  b.set_urls(second);
+  for (std::size_t i = 0; i < 80; ++i) {
+    a.record_response(200, 10);
+    a.record_url_response(i, 200, 10);
+    b.record_response(200, 20);
+    b.record_url_response(i, 200, 20);
+  }
+  a.merge(b);
+  ASSERT_EQ(a.by_url.size(), kMaxUrlRows + 1);
+  EXPECT_EQ(a.by_url.back().url, kOtherUrls);
+  EXPECT_EQ(a.by_url.back().total(), 60u);
+  EXPECT_EQ(a.by_url_total(), a.total());
+  a.merge(a);  // and "(other)" rows add up with each other
+  EXPECT_EQ(a.by_url.size(), kMaxUrlRows + 1);
+  EXPECT_EQ(a.by_url_total(), 320u);
+}
+
+TEST(RunStats, ThreadsMergeTheirRowsByIndex) {
+  RunStats a, b;
+  a.set_urls({"http://h/x", "http://h/y"});
+  b.set_urls({"http://h/x", "http://h/y"});
+  b.record_url_response(1, 200, 5);
+  b.record_cancelled(0);
+  a.merge(b);
+  ASSERT_EQ(a.by_url.size(), 2u);
+  EXPECT_EQ(a.by_url[1].responses, 1u);
+  EXPECT_EQ(a.by_url[0].cancelled, 1u);
+  EXPECT_EQ(a.cancelled, 1u);
+  EXPECT_EQ(a.total(), 0u);  // a cancel is neither a response nor an error
+}
+
+TEST(Report, AMergeWithAReportWithoutUrlRowsSaysSo) {
+  RunStats newer = sample(1000, 100);
+  newer.set_urls({"http://h/x"});
+  for (std::uint64_t i = 0; i < newer.total(); ++i) newer.record_url_response(0, 200, 10);
+  EXPECT_TRUE(report_notes(newer).empty());
+  nlohmann::json older = report_to_json(sample(1000, 100), nlohmann::json::object());
+  older.erase("by_url");
+  older.erase("notes");
+  newer.merge(report_from_json(older));
+  const auto notes = report_notes(newer);
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_NE(notes[0].find("cover 101 of 202"), std::string::npos) << notes[0];
+  EXPECT_EQ(report_to_json(newer, nlohmann::json::object())["notes"][0], notes[0]);
+}
+
+TEST(Report, OlderReportsCancelledErrorsAreReadAsCancelled) {
+  nlohmann::json older = report_to_json(sample(1000, 100), nlohmann::json::object());
+  older["errors"]["cancelled"] = 7;
+  older["requests"].erase("cancelled");
+  const RunStats read = report_from_json(older);
+  EXPECT_EQ(read.cancelled, 7u);
+  EXPECT_EQ(read.total(), 101u);
+}
+
 }  // namespace
 }  // namespace loadlab::loadgen
