@@ -20,10 +20,12 @@ for seeds in "$root"/tests/fuzz/corpus/*/; do
   cp -r "$seeds" "$work/$target"
   log="$work/$target.log"
   echo "fuzz: $target"
+  started=$SECONDS
   if ! "$bin/$target" "$@" -print_final_stats=1 "$work/$target" >"$log" 2>&1; then
     tail -60 "$log" >&2
     echo "fuzz: $target FAILED" >&2
     exit 1
   fi
   grep -E "^(Done|stat::number_of_executed_units|stat::peak_rss_mb)" "$log" | sed "s/^/  /"
+  echo "  seconds: $((SECONDS - started))"
 done
