@@ -1,5 +1,7 @@
 #include "common/latency_histogram.h"
 
+#include "common/json_count.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -165,25 +167,26 @@ nlohmann::json LatencyHistogram::to_json() const {
 
 LatencyHistogram LatencyHistogram::from_json(const nlohmann::json& json) {
   try {
-    LatencyHistogram histogram(json.at("lowest").get<std::uint64_t>(), json.at("highest").get<std::uint64_t>(),
-                               json.at("significant_digits").get<int>());
+    const std::uint64_t digits = json_count_at(json, "significant_digits");
+    LatencyHistogram histogram(json_count_at(json, "lowest"), json_count_at(json, "highest"),
+                               digits > 5 ? 0 : static_cast<int>(digits));  // 0: out of range, refused
     histogram.expand();
     for (const auto& bucket : json.at("buckets")) {
       if (!bucket.is_array() || bucket.size() != 2) throw std::invalid_argument("bucket is not [value, count]");
-      const auto value = bucket[0].get<std::uint64_t>();
-      const auto count = bucket[1].get<std::uint64_t>();
+      const auto value = json_count(bucket[0], "bucket value");
+      const auto count = json_count(bucket[1], "bucket count");
       if (value > histogram.highest_) throw std::invalid_argument("bucket value above highest");
       histogram.counts_[histogram.counts_index(value)] += count;
       histogram.total_ += count;
     }
-    if (histogram.total_ != json.at("count").get<std::uint64_t>()) {
+    if (histogram.total_ != json_count_at(json, "count")) {
       throw std::invalid_argument("bucket counts do not add up to count");
     }
     if (histogram.total_ > 0) {
-      histogram.min_ = json.at("min").get<std::uint64_t>();
-      histogram.max_ = json.at("max").get<std::uint64_t>();
+      histogram.min_ = json_count_at(json, "min");
+      histogram.max_ = json_count_at(json, "max");
     }
-    histogram.overflow_ = json.value("overflow", std::uint64_t{0});
+    histogram.overflow_ = json_count_or(json, "overflow", 0);
     return histogram;
   } catch (const nlohmann::json::exception& error) {
     throw std::invalid_argument(std::string("malformed histogram JSON: ") + error.what());

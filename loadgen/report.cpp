@@ -7,6 +7,8 @@
 #include <iostream>
 #include <stdexcept>
 
+#include "common/decimal.h"
+#include "common/json_count.h"
 #include "loadgen/format.h"
 
 namespace loadlab::loadgen {
@@ -128,12 +130,18 @@ nlohmann::json by_url_json(const RunStats& s) {
 void read_counts(const nlohmann::json& requests, const nlohmann::json& statuses, const nlohmann::json& errors,
                  std::map<int, std::uint64_t>& status_codes, std::array<std::uint64_t, kErrorKinds>& error_counts,
                  std::uint64_t& cancelled) {
-  for (const auto& [status, count] : statuses.items()) status_codes[std::stoi(status)] = count.get<std::uint64_t>();
+  for (const auto& [status, count] : statuses.items()) {
+    // A status code is three digits (RFC 9110 §15); std::stoi took "2x", "-5" and threw
+    // std::out_of_range, which no caller expects, for "99999999999".
+    const auto code = parse_decimal_u64(status);
+    if (!code || *code < 100 || *code > 999) throw std::invalid_argument("malformed report: status code '" + status + "'");
+    status_codes[static_cast<int>(*code)] = json_count(count, "status " + status);
+  }
   for (std::size_t i = 0; i < kErrorKinds; ++i) {
-    error_counts[i] = errors.value(error_kind_name(static_cast<ErrorKind>(i)), std::uint64_t{0});
+    error_counts[i] = json_count_or(errors, error_kind_name(static_cast<ErrorKind>(i)), 0);
   }
   // Older reports counted cancelled requests as an error kind.
-  cancelled = requests.value("cancelled", errors.value("cancelled", std::uint64_t{0}));
+  cancelled = json_count_or(requests, "cancelled", json_count_or(errors, "cancelled", 0));
 }
 
 }  // namespace
@@ -338,40 +346,40 @@ RunStats report_from_json(const nlohmann::json& report) {
     for (const auto& [name, entry] : report.at("server_timing").items()) {
       s.server_timing_us.emplace(name, LatencyHistogram::from_json(entry.at("histogram")));
     }
-    s.responses = report.at("requests").at("responses").get<std::uint64_t>();
-    s.bytes_read = report.value("bytes_read", std::uint64_t{0});
-    s.connections_opened = report.value("connections_opened", std::uint64_t{0});
-    s.retried_stale = report.value("retried_stale", std::uint64_t{0});
+    s.responses = json_count_at(report.at("requests"), "responses");
+    s.bytes_read = json_count_or(report, "bytes_read", 0);
+    s.connections_opened = json_count_or(report, "connections_opened", 0);
+    s.retried_stale = json_count_or(report, "retried_stale", 0);
     s.start_unix = report.at("start_unix").get<double>();
     s.end_unix = report.at("end_unix").get<double>();
-    s.runs_merged = report.value("runs_merged", std::uint64_t{1});
+    s.runs_merged = json_count_or(report, "runs_merged", 1);
     // Fields added after the first reports: optional, so older documents still merge.
     if (report.contains("service_histogram")) s.service_us = LatencyHistogram::from_json(report.at("service_histogram"));
     if (report.contains("connect_histogram")) s.connect_us = LatencyHistogram::from_json(report.at("connect_histogram"));
     for (const auto& entry : report.value("by_url", nlohmann::json::array())) {
       UrlStats u;
       u.url = entry.at("url").get<std::string>();
-      u.responses = entry.at("requests").at("responses").get<std::uint64_t>();
+      u.responses = json_count_at(entry.at("requests"), "responses");
       read_counts(entry.at("requests"), entry.at("status_codes"), entry.at("errors"), u.status_codes, u.errors, u.cancelled);
       u.latency_us = LatencyHistogram::from_json(entry.at("latency_histogram"));
       s.by_url.push_back(std::move(u));
     }
-    s.interval_ms = report.value("interval_ms", std::uint64_t{1000});
+    s.interval_ms = json_count_or(report, "interval_ms", 1000);
     if (s.interval_ms == 0) throw std::invalid_argument("malformed report: interval_ms is 0");
     for (const auto& entry : report.value("intervals", nlohmann::json::array())) {
       IntervalStats interval;
-      interval.responses = entry.at("responses").get<std::uint64_t>();
-      interval.errors = entry.at("errors").get<std::uint64_t>();
+      interval.responses = json_count_at(entry, "responses");
+      interval.errors = json_count_at(entry, "errors");
       interval.latency_us = LatencyHistogram::from_json(entry.at("histogram"));
       interval.latency_us.compact();
       s.intervals.push_back(std::move(interval));
     }
     if (const auto rate = report.find("rate"); rate != report.end() && rate->is_object()) {
       s.target_rate = rate->at("requested_rps").get<double>();
-      s.late_starts = rate->value("late_starts", std::uint64_t{0});
-      s.unsent = rate->value("unsent", std::uint64_t{0});
+      s.late_starts = json_count_or(*rate, "late_starts", 0);
+      s.unsent = json_count_or(*rate, "unsent", 0);
       s.last_send_s = rate->value("last_send_s", 0.0);
-      s.max_start_lag_us = rate->value("max_start_lag_us", std::uint64_t{0});
+      s.max_start_lag_us = json_count_or(*rate, "max_start_lag_us", 0);
     }
     return s;
   } catch (const nlohmann::json::exception& error) {

@@ -4,6 +4,8 @@
 # modified), with the libFuzzer flags given, e.g.
 #   fuzz.sh -max_total_time=20      (scripts/test.sh)
 #   fuzz.sh -runs=10000000          (bench/fuzz.sh)
+# A target's own flags come first (tests/fuzz/<target>.options: one line, e.g. -max_len, and
+# tests/fuzz/<target>.dict as -dict), so those given here override them.
 # Fails on the first target that finds a crash, leak or sanitizer report; the input that did it
 # is left in the working directory (crash-*, leak-*, ...), and the log on stderr.
 set -euo pipefail
@@ -20,10 +22,15 @@ for seeds in "$root"/tests/fuzz/corpus/*/; do
   cp -r "$seeds" "$work/$target"
   log="$work/$target.log"
   echo "fuzz: $target"
-  if ! "$bin/$target" "$@" -print_final_stats=1 "$work/$target" >"$log" 2>&1; then
+  own=()
+  if [ -f "$root/tests/fuzz/$target.options" ]; then read -r -a own <"$root/tests/fuzz/$target.options"; fi
+  if [ -f "$root/tests/fuzz/$target.dict" ]; then own+=("-dict=$root/tests/fuzz/$target.dict"); fi
+  started=$SECONDS
+  if ! "$bin/$target" ${own[@]+"${own[@]}"} "$@" -print_final_stats=1 "$work/$target" >"$log" 2>&1; then
     tail -60 "$log" >&2
     echo "fuzz: $target FAILED" >&2
     exit 1
   fi
   grep -E "^(Done|stat::number_of_executed_units|stat::peak_rss_mb)" "$log" | sed "s/^/  /"
+  echo "  seconds: $((SECONDS - started))"
 done

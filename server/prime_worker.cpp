@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstddef>
-#include <cstring>
+#include <cstdio>
 
 #include "common/decimal.h"
 #include "server/primality.h"
@@ -59,23 +59,22 @@ int run_prime_worker(std::string_view server_pid) {
   setpriority(PRIO_PROCESS, 0, kWorkerNice);
   // Reads whatever frames have arrived (up to the most the pool sends at once), answers them
   // in order and writes all their results with one system call.
-  char input[sizeof(JobFrame) * kMaxFramesPerWorker];
+  FrameReader<JobFrame> reader;
+  JobFrame jobs[kMaxFramesPerWorker];
   ResultFrame results[kMaxFramesPerWorker];
-  std::size_t filled = 0;
   for (;;) {
-    const ssize_t n = ::read(STDIN_FILENO, input + filled, sizeof input - filled);
+    const ssize_t n = ::read(STDIN_FILENO, reader.space(), reader.space_size());
     if (n == 0) break;  // the server closed our stdin: stop
     if (n < 0) {
       if (errno == EINTR) continue;
       return 1;
     }
-    filled += static_cast<std::size_t>(n);
-    const std::size_t count = filled / sizeof(JobFrame);
+    reader.commit(static_cast<std::size_t>(n));
+    const std::size_t count = reader.take(jobs);
     std::size_t written = 0;
     std::uint64_t last_write = now_ns();
     for (std::size_t i = 0; i < count; ++i) {
-      JobFrame job;
-      std::memcpy(&job, input + i * sizeof job, sizeof job);
+      const JobFrame& job = jobs[i];
       const std::uint64_t start = now_ns();
       const PrimalityResult result = job.method == 1 ? miller_rabin(job.n) : trial_division(job.n);
       const std::uint64_t end = now_ns();
@@ -88,8 +87,12 @@ int run_prime_worker(std::string_view server_pid) {
         last_write = end;
       }
     }
-    filled -= count * sizeof(JobFrame);
-    std::memmove(input, input + count * sizeof(JobFrame), filled);  // a partial frame, if any
+    // A frame the pool never sends: the pipe is out of step. Exiting makes the pool replace
+    // this worker (and answer the jobs it held) as after any unexpected death.
+    if (reader.failed()) {
+      std::fprintf(stderr, "/prime worker: invalid job frame from the server\n");
+      return 1;
+    }
   }
   return 0;
 }

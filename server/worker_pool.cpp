@@ -70,11 +70,12 @@ struct WorkerPool::Worker {
   // A worker can answer before libuv has run the write's callback; write_req and outgoing may
   // not be reused (for the next jobs) until then, or the stream's write queue is corrupted.
   bool writing = false;
-  char results[sizeof(ResultFrame) * kMaxFramesPerWorker] = {};
-  std::size_t filled = 0;
+  FrameReader<ResultFrame> results;
   Timer timer;  // --job-timeout-ms of the job being computed
 
-  bool can_take_jobs() const { return !killed && !writing && jobs.size() < kMaxFramesPerWorker; }
+  bool can_take_jobs() const {
+    return !killed && !writing && !results.failed() && jobs.size() < kMaxFramesPerWorker;
+  }
 
   void close_handles() {
     for (uv_handle_t* handle : {reinterpret_cast<uv_handle_t*>(&to_worker), reinterpret_cast<uv_handle_t*>(&from_worker),
@@ -162,20 +163,16 @@ void WorkerPool::spawn(std::size_t slot) {
       reinterpret_cast<uv_stream_t*>(&w->from_worker),
       [](uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
         auto* reader = owner_of<Worker>(handle);
-        *buf = uv_buf_init(reader->results + reader->filled, static_cast<unsigned>(sizeof reader->results - reader->filled));
+        *buf = uv_buf_init(reader->results.space(), static_cast<unsigned>(reader->results.space_size()));
       },
       [](uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
         auto* reader = owner_of<Worker>(stream);
         if (nread <= 0) return;  // EOF: the exit callback tells what happened
-        reader->filled += static_cast<std::size_t>(nread);
-        const std::size_t count = reader->filled / sizeof(ResultFrame);
-        for (std::size_t i = 0; i < count; ++i) {
-          ResultFrame frame;
-          std::memcpy(&frame, reader->results + i * sizeof frame, sizeof frame);
-          reader->pool.on_result(*reader, frame);
-        }
-        reader->filled -= count * sizeof(ResultFrame);
-        std::memmove(reader->results, reader->results + count * sizeof(ResultFrame), reader->filled);
+        reader->results.commit(static_cast<std::size_t>(nread));
+        ResultFrame frames[kMaxFramesPerWorker];
+        const std::size_t count = reader->results.take(frames);
+        for (std::size_t i = 0; i < count; ++i) reader->pool.on_result(*reader, frames[i]);
+        if (reader->results.failed()) reader->pool.on_bad_frame(*reader);
         if (count > 0) reader->pool.dispatch();
       });
   if (status < 0) {
@@ -330,6 +327,14 @@ void WorkerPool::on_jobs_written(Worker& worker, int status) {
   } else if (status == 0) {
     dispatch();  // it may take more jobs only now
   }
+}
+
+void WorkerPool::on_bad_frame(Worker& worker) {
+  // As if its pipe broke: nothing more it says can be trusted, so it is killed, and its exit
+  // is handled like any unexpected death (its jobs answered or requeued, replaced).
+  spdlog::error("/prime worker pid {}: invalid result frame; killing it", worker.pid);
+  uv_read_stop(reinterpret_cast<uv_stream_t*>(&worker.from_worker));
+  kill_worker(&worker.process);
 }
 
 void WorkerPool::on_spawn_failed(Worker& worker, int status) {

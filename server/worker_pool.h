@@ -72,6 +72,7 @@ class WorkerPool final : public PrimeService, public MetricsSource {
   Worker* pick_worker(const Job& job);
   void send_jobs(Worker& worker);
   void on_result(Worker& worker, const ResultFrame& result);
+  void on_bad_frame(Worker& worker);
   // Takes the job a worker was computing (returned) and requeues those behind it.
   Job take_computing(Worker& worker);
   void fail_queue_without_workers();

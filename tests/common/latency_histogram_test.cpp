@@ -186,6 +186,28 @@ TEST(LatencyHistogram, FromJsonRejectsMalformedInput) {
   EXPECT_THROW(LatencyHistogram::from_json(bad), std::invalid_argument);
 }
 
+// Found by report_merge_fuzz: a float out of range (1e82) was converted to an integer
+// (undefined behaviour), a negative count wrapped around.
+TEST(LatencyHistogram, FromJsonRefusesCountsThatAreNotNonNegativeIntegers) {
+  LatencyHistogram one;
+  one.record(5);
+  const nlohmann::json good = one.to_json();
+  ASSERT_EQ(LatencyHistogram::from_json(good).count(), 1u);
+  for (const nlohmann::json& number : {nlohmann::json(1e82), nlohmann::json(-1), nlohmann::json(2.5)}) {
+    for (const char* key : {"lowest", "highest", "significant_digits", "count", "min", "max", "overflow"}) {
+      nlohmann::json bad = good;
+      bad[key] = number;
+      EXPECT_THROW(LatencyHistogram::from_json(bad), std::invalid_argument) << key << " = " << number;
+    }
+    nlohmann::json bad = good;
+    bad["buckets"][0][1] = number;
+    EXPECT_THROW(LatencyHistogram::from_json(bad), std::invalid_argument) << "bucket count " << number;
+    bad = good;
+    bad["buckets"][0][0] = number;
+    EXPECT_THROW(LatencyHistogram::from_json(bad), std::invalid_argument) << "bucket value " << number;
+  }
+}
+
 TEST(LatencyHistogram, HgrmOutput) {
   LatencyHistogram histogram;
   for (std::uint64_t v = 1; v <= 10000; ++v) histogram.record(v * 10);  // 10 us .. 100 ms

@@ -240,5 +240,30 @@ TEST(Report, OlderReportsCancelledErrorsAreReadAsCancelled) {
   EXPECT_EQ(read.total(), 101u);
 }
 
+// Found by report_merge_fuzz: counts that are floats out of range (1e82, undefined behaviour to
+// convert) or negative, and status codes std::stoi refused with std::out_of_range (which the
+// merge command does not catch) or took in part ("2x" as 2).
+TEST(Report, FromJsonRefusesNumbersThatAreNotCounts) {
+  const nlohmann::json good = report_to_json(sample(1000, 1700000000.5), nlohmann::json::object());
+  ASSERT_NO_THROW(report_from_json(good));
+  for (const nlohmann::json& number : {nlohmann::json(1e82), nlohmann::json(-1), nlohmann::json(2.5)}) {
+    std::vector<nlohmann::json> bad(6, good);
+    bad[0]["requests"]["responses"] = number;
+    bad[1]["interval_ms"] = number;
+    bad[2]["status_codes"]["200"] = number;
+    bad[3]["errors"]["timeout"] = number;
+    bad[4]["runs_merged"] = number;
+    bad[5]["bytes_read"] = number;
+    for (std::size_t i = 0; i < bad.size(); ++i) {
+      EXPECT_THROW(report_from_json(bad[i]), std::invalid_argument) << i << ": " << number;
+    }
+  }
+  for (const char* status : {"99999999999", "2x", "-200", "", "20"}) {
+    nlohmann::json bad = good;
+    bad["status_codes"][status] = 1;
+    EXPECT_THROW(report_from_json(bad), std::invalid_argument) << status;
+  }
+}
+
 }  // namespace
 }  // namespace loadlab::loadgen
