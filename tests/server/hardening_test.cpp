@@ -26,6 +26,7 @@
 #include "tests/support/eventually.h"
 #include "tests/support/http_client.h"
 #include "tests/support/metrics.h"
+#include "tests/support/processes.h"
 #include "tests/support/server_process.h"
 
 namespace loadlab::test {
@@ -106,15 +107,8 @@ TEST(Hardening, AnEmptyLineBeforeARequestIsIgnored) {
 TEST(Hardening, ResponsesNobodyReadsAreBoundedInBytes) {
   constexpr double kBudget = 65536;
   ServerProcess server({"--threads", "1", "--max-pipeline", "4096", "--max-queued-response-bytes", "65536"});
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  const int small = 4096;
-  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(server.port());
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  fcntl(fd, F_SETFL, O_NONBLOCK);
+  const int fd = connect_non_reading(server.port());
+  ASSERT_GE(fd, 0);
   std::string burst;
   for (int i = 0; i < 3000; ++i) burst += get_request("/metrics");
   std::size_t sent = 0;
@@ -204,35 +198,15 @@ TEST(Hardening, OutOfDescriptorsNeitherSpinsNorFloodsTheLogAndRecovers) {
   EXPECT_GT(metric(server.port(), "loadlab_connections_refused_total"), 0) << "the dropped connections were not counted";
 }
 
-// Children of `pid` from /proc, zombies included.
-std::set<int> children_of(int pid) {
-  std::set<int> children;
-  DIR* proc = opendir("/proc");
-  while (dirent* entry = readdir(proc)) {
-    const int child = std::atoi(entry->d_name);
-    if (child <= 0) continue;
-    std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
-    std::string line;
-    std::getline(stat, line);
-    const auto close = line.rfind(')');
-    if (close == std::string::npos) continue;
-    char state = 0;
-    int parent = 0;
-    std::sscanf(line.c_str() + close + 2, "%c %d", &state, &parent);
-    if (parent == pid && state != 'Z') children.insert(child);
-  }
-  closedir(proc);
-  return children;
-}
 
 // Issue 16 (4): the restart counter counted every failed attempt to start a replacement.
 TEST(Hardening, WorkerRestartsCountReplacementsNotAttempts) {
   const std::string copy = "/tmp/loadlab-test-" + std::to_string(getpid()) + "-restarts-server";
   ASSERT_EQ(run_command({"cp", LOADLAB_SERVER_BIN, copy}, 10s).exit_code, 0);
   ServerProcess server({"--workers", "2"}, copy);
-  ASSERT_TRUE(eventually([&] { return children_of(server.pid()).size() == 2; }, 10s));
+  ASSERT_TRUE(eventually([&] { return children_of(server.pid(), false).size() == 2; }, 10s));
   std::remove(copy.c_str());  // replacements cannot start now
-  for (int worker : children_of(server.pid())) kill(worker, SIGKILL);
+  for (int worker : children_of(server.pid(), false)) kill(worker, SIGKILL);
   ASSERT_TRUE(eventually([&] { return count_lines(server.stderr_text(), "cannot start a /prime worker") >= 4; }, 20s));
   EXPECT_EQ(metric(server.port(), "loadlab_prime_worker_restarts_total"), 0);
   EXPECT_GE(metric(server.port(), "loadlab_prime_worker_spawn_failures_total"), 4);

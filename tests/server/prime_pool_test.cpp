@@ -20,6 +20,7 @@
 #include "tests/support/eventually.h"
 #include "tests/support/http_client.h"
 #include "tests/support/metrics.h"
+#include "tests/support/processes.h"
 #include "tests/support/server_process.h"
 
 namespace loadlab::test {
@@ -36,36 +37,6 @@ nlohmann::json prime(std::uint16_t port, const std::string& query, int expected_
     EXPECT_NE(response->header("server-timing").find("compute;dur="), std::string::npos);
   }
   return nlohmann::json::parse(response->body);
-}
-
-// The state letter of a process (R running, S sleeping, T stopped, Z zombie), 0 if gone.
-char state_of(int pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  std::getline(stat, line);
-  const auto close = line.rfind(')');
-  return close == std::string::npos || close + 2 >= line.size() ? 0 : line[close + 2];
-}
-
-// Children of `pid` from /proc, zombies included.
-std::set<int> children_of(int pid) {
-  std::set<int> children;
-  DIR* proc = opendir("/proc");
-  while (dirent* entry = readdir(proc)) {
-    const int child = std::atoi(entry->d_name);
-    if (child <= 0) continue;
-    std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
-    std::string line;
-    std::getline(stat, line);
-    const auto close = line.rfind(')');
-    if (close == std::string::npos) continue;
-    char state = 0;
-    int parent = 0;
-    std::sscanf(line.c_str() + close + 2, "%c %d", &state, &parent);
-    if (parent == pid) children.insert(child);
-  }
-  closedir(proc);
-  return children;
 }
 
 // The worker computing a job, while the pool has nothing else to do: the one child that is

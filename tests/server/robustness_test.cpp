@@ -88,15 +88,8 @@ TEST(Robustness, ClientThatNeverReadsIsThrottledNotBuffered) {
 // most the keep-alive timeout for a reader, then the connection and its buffers are freed.
 TEST(Robustness, AClientThatReadsNothingIsClosedAfterTheKeepaliveTimeout) {
   ServerProcess server({"--threads", "1", "--keepalive-timeout-ms", "300", "--max-pipeline", "16"});
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  const int small = 4096;
-  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(server.port());
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  fcntl(fd, F_SETFL, O_NONBLOCK);
+  const int fd = connect_non_reading(server.port());
+  ASSERT_GE(fd, 0);
   std::string burst;
   for (int i = 0; i < 2000; ++i) burst += get_request("/metrics");
   std::size_t sent = 0;

@@ -1,6 +1,7 @@
 #include "tests/support/http_client.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -137,6 +138,23 @@ std::optional<HttpResponse> http_get(std::uint16_t port, const std::string& targ
   if (!client.connected()) return std::nullopt;
   client.send(get_request(target, "Connection: close\r\n"));
   return client.read_response(timeout);
+}
+
+int connect_non_reading(std::uint16_t port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  const int small = 4096;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    close(fd);
+    return -1;
+  }
+  fcntl(fd, F_SETFL, O_NONBLOCK);
+  return fd;
 }
 
 }  // namespace loadlab::test

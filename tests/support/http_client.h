@@ -51,4 +51,9 @@ std::optional<HttpResponse> http_get(std::uint16_t port, const std::string& targ
 
 std::string get_request(const std::string& target, const std::string& extra_headers = "");
 
+// A non-blocking connection with a 4 KB receive buffer, for a client that sends and never
+// reads: the server's responses back up after a few KB. The descriptor (the caller closes
+// it), or -1.
+int connect_non_reading(std::uint16_t port);
+
 }  // namespace loadlab::test
