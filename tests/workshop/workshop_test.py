@@ -7,7 +7,7 @@
   workshop_test.py compose-loadgen SERVER LOADGEN COMPOSE_FILE
       run the loadgen service's command from the compose file, as two replicas would, against a
       local server (server:8080 -> 127.0.0.1:PORT, /reports -> a temporary directory), then
-      merge their reports as the README's scale-out recipe does.
+      merge their reports as the scale-out recipe of docs/workshop.md does.
   workshop_test.py runtime-libs DOCKERFILE PACKAGES_FILE BUILD_DIR VERSION BINARY...
       every shared library the binaries link comes from a package in PACKAGES_FILE (or one
       bookworm-slim already has), the list has nothing else, and the Dockerfile installs that
