@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # The README's test command: installs, builds three times (-Werror release, ASan+UBSan,
 # ThreadSanitizer) and runs every test in each, then fuzzes every parser for a bounded time
-# (tests/fuzz, scripts/fuzz.sh). .ci/run calls exactly this.
+# (tests/fuzz, scripts/fuzz.sh), after checking the docs' links. .ci/run calls exactly this.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 bash "$root/scripts/install-deps.sh" test
+echo "=== docs: links"
+python3 "$root/scripts/check-docs.py"
 for flavour in release asan tsan; do
-  echo "=== build: $flavour"
+  echo "=== build: $flavour (${SECONDS} s in)"
   bash "$root/scripts/build.sh" "$flavour"
   echo "=== test: $flavour"
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
   ctest --test-dir "$root/build/$flavour" --output-on-failure -j 2 --timeout 300
 done
-echo "=== build: fuzz"
+echo "=== build: fuzz (${SECONDS} s in)"
 bash "$root/scripts/build.sh" fuzz
 echo "=== fuzz: 20 s per target"
 bash "$root/scripts/fuzz.sh" -max_total_time=20
+echo "=== all green in ${SECONDS} s"
