@@ -2,6 +2,8 @@
 
 #include <sys/resource.h>
 
+#include <CLI/CLI.hpp>
+
 #include <map>
 #include <thread>
 

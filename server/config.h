@@ -1,12 +1,16 @@
 // Everything loadlab-server can be told, built once from flags/environment and then only read.
 #pragma once
 
-#include <CLI/CLI.hpp>
-
 #include <cstdint>
 #include <string>
 
 #include "common/logging.h"
+
+// Declared only: CLI11's header defines objects in every file that includes it, and this one
+// is included by every file that reads the configuration.
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace loadlab::server {
 

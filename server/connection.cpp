@@ -68,7 +68,7 @@ void append_bounded(std::string& out, const char* at, std::size_t length, std::s
 }  // namespace
 
 Connection::Connection(LoopContext& loop, std::uint64_t id)
-    : loop_(loop), id_(id), delay_timer_(loop.loop()), deadline_timer_(loop.loop()), write_timer_(loop.loop()) {
+    : loop_(loop), id_(id), deadline_timer_(loop.loop()), write_timer_(loop.loop()) {
   uv_check(uv_tcp_init(loop.loop(), &tcp_), "uv_tcp_init");
   tcp_.data = this;
   write_req_.data = this;
@@ -395,15 +395,14 @@ Exchange& Connection::begin_exchange(std::uint64_t now_ns) {
   Exchange& exchange = exchanges_.push();
   exchange.seq = next_seq_++;
   exchange.state = Exchange::State::kWaiting;
-  exchange.label = RouteLabel::kOther;
+  exchange.route = RouteKind::kOther;
+  exchange.ticket = 0;
   exchange.method = static_cast<std::uint8_t>(parser_.method);
   exchange.head_only = parser_.method == HTTP_HEAD;
   exchange.http10 = parser_.http_major == 1 && parser_.http_minor == 0;
   exchange.close_after = false;
   exchange.status = 0;
   exchange.start_ns = now_ns;
-  exchange.due_ns = 0;
-  exchange.delay_ms = 0;
   if (loop_.config().access_log) exchange.target = target_;
   loop_.metrics().in_flight.add(1);
   return exchange;
@@ -416,103 +415,50 @@ void Connection::dispatch() {
   // connection is not HTTP/1.1: it is the connection's last request.
   exchange.close_after = !llhttp_should_keep_alive(&parser_) || draining_ || parser_.upgrade != 0;
 
-  const RouteResult result = route_request(llhttp_method_name(static_cast<llhttp_method_t>(parser_.method)),
-                                           target_, RouterLimits{loop_.config().max_delay_ms});
+  const std::string_view method = llhttp_method_name(static_cast<llhttp_method_t>(parser_.method));
+  const RouteResult result = route_request(method, target_, RouterLimits{loop_.config().max_delay_ms});
   if (const auto* error = std::get_if<HttpError>(&result)) {
     respond_error(exchange, error->status, error->message, error->allow);
     return;
   }
   const Route& route = std::get<Route>(result);
-  exchange.label = route_label(route.kind);
-  switch (route.kind) {
-    case RouteKind::kDelay:
-      exchange.delay_ms = route.number;
-      if (route.number == 0) {
-        respond_delay(exchange, now);
-      } else {
-        exchange.due_ns = now + route.number * 1'000'000;
-        arm_delay_timer();
-      }
-      return;
-    case RouteKind::kHealthz:
-      respond(exchange, 200, "application/json", "{\"status\":\"ok\"}\n", {});
-      return;
-    case RouteKind::kReadyz:
-      if (loop_.shared().draining.load(std::memory_order_relaxed)) {
-        respond_error(exchange, 503, "draining: the server is shutting down");
-      } else {
-        respond(exchange, 200, "application/json", "{\"status\":\"ready\"}\n", {});
-      }
-      return;
-    case RouteKind::kMetrics: {
-      std::string& body = loop_.body_scratch();
-      body.clear();
-      loop_.shared().metrics.render(body);
-      respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", body, {});
-      return;
-    }
-    case RouteKind::kPrime:
-      if (PrimeService* prime = loop_.shared().prime) {
-        loop_.prime_jobs_outstanding(1);  // before submit: it may answer at once (queue full)
-        prime->submit(loop_, ExchangeRef{id_, exchange.seq}, PrimeRequest{route.number, route.prime_method});
-      } else {
-        respond_error(exchange, 503, "the /prime worker pool is not running");
-      }
-      return;
+  exchange.route = route.kind;
+  const Reply reply = loop_.handler(route.kind).handle(Request{ExchangeRef{id_, exchange.seq}, route, method, target_, now});
+  if (reply.now) {
+    respond(exchange, *reply.now);
+  } else {
+    // Still this request's slot: handle() adds no request to the queue, and an answer given
+    // already (through complete()) left the slot in place.
+    exchange.ticket = reply.ticket;
   }
 }
 
-void Connection::respond(Exchange& exchange, int status, std::string_view content_type, std::string_view body,
-                         std::string_view extra_headers) {
+void Connection::respond(Exchange& exchange, const Response& response) {
   // While draining, the last queued response announces the close and no further requests
   // are read; earlier ones keep their keep-alive framing.
   if (draining_ && &exchange == &exchanges_.at(exchanges_.size() - 1) && !exchange.close_after) {
     exchange.close_after = true;
     stop_requests();
   }
-  exchange.status = status;
+  exchange.status = response.status;
   ResponseHead head;
-  head.status = status;
-  head.content_type = content_type;
+  head.status = response.status;
+  head.content_type = response.content_type;
   head.date = loop_.date().now();
   head.connection = exchange.close_after ? ConnectionHeader::kClose
                     : exchange.http10    ? ConnectionHeader::kKeepAlive
                                          : ConnectionHeader::kOmit;
-  head.extra_headers = extra_headers;
+  head.extra_headers = response.extra_headers;
   head.head_only = exchange.head_only;
   exchange.out.clear();
-  append_response(exchange.out, head, body);
+  append_response(exchange.out, head, response.body);
   exchange.state = Exchange::State::kReady;
   queued_bytes_ += exchange.out.size();
   loop_.metrics().queued_response_bytes.add(static_cast<std::int64_t>(exchange.out.size()));
 }
 
 void Connection::respond_error(Exchange& exchange, int status, std::string_view message, std::string_view allow) {
-  std::string& body = loop_.body_scratch();
-  body.clear();
-  append_error_body(body, status, message);
-  std::string& headers = loop_.header_scratch();
-  headers.clear();
-  if (!allow.empty()) headers.append("Allow: ").append(allow).append("\r\n");
-  if (status == 503) headers.append("Retry-After: 1\r\n");
-  respond(exchange, status, "application/json", body, headers);
-}
-
-void Connection::respond_delay(Exchange& exchange, std::uint64_t now_ns) {
-  const std::uint64_t waited = now_ns - exchange.start_ns;
-  std::string& body = loop_.body_scratch();
-  body.clear();
-  body.append("{\"delay_ms\":");
-  append_uint(body, exchange.delay_ms);
-  body.append(",\"waited_ms\":");
-  append_millis(body, waited);
-  body.append("}\n");
-  std::string& headers = loop_.header_scratch();
-  headers.clear();
-  headers.append("Server-Timing: delay;dur=");
-  append_millis(headers, waited);
-  headers.append("\r\n");
-  respond(exchange, 200, "application/json", body, headers);
+  respond(exchange, error_response(loop_, status, message, allow));
 }
 
 void Connection::complete(std::uint64_t seq, int status, std::string_view body, std::string_view extra_headers) {
@@ -521,8 +467,8 @@ void Connection::complete(std::uint64_t seq, int status, std::string_view body, 
     Exchange& exchange = exchanges_.at(i);
     if (exchange.seq != seq) continue;
     if (exchange.state == Exchange::State::kWaiting) {
-      if (exchange.label == RouteLabel::kPrime) loop_.prime_jobs_outstanding(-1);
-      respond(exchange, status, "application/json", body, extra_headers);
+      loop_.handler(exchange.route).answered(ExchangeRef{id_, seq}, exchange.ticket);
+      respond(exchange, Response{status, "application/json", body, extra_headers});
       flush();
     }
     return;
@@ -606,7 +552,7 @@ bool Connection::finish_writes() {
   for (std::size_t i = 0; i < writing_; ++i) {
     Exchange& exchange = exchanges_.front();
     const std::uint64_t duration = now - exchange.start_ns;
-    loop_.metrics().record_response(exchange.label, exchange.status, duration);
+    loop_.metrics().record_response(exchange.route, exchange.status, duration);
     if (loop_.config().access_log) {
       spdlog::info("{} {} {} {:.3f}ms conn={}", llhttp_method_name(static_cast<llhttp_method_t>(exchange.method)),
                    exchange.target, exchange.status, static_cast<double>(duration) / 1e6, id_);
@@ -642,37 +588,6 @@ void Connection::after_idle_change() {
     return;
   }
   set_deadline(Deadline::kIdle, loop_.config().keepalive_timeout_ms);
-}
-
-void Connection::arm_delay_timer() {
-  std::uint64_t earliest = UINT64_MAX;
-  for (std::size_t i = 0; i < exchanges_.size(); ++i) {
-    const Exchange& exchange = exchanges_.at(i);
-    if (exchange.state == Exchange::State::kWaiting && exchange.due_ns != 0 && exchange.due_ns < earliest) {
-      earliest = exchange.due_ns;
-    }
-  }
-  if (earliest == UINT64_MAX) {
-    delay_timer_.stop();
-    return;
-  }
-  const std::uint64_t now = uv_hrtime();
-  const std::uint64_t remaining_ns = earliest > now ? earliest - now : 0;
-  delay_timer_.start<&Connection::on_delay_timer>(this, (remaining_ns + 999'999) / 1'000'000);
-}
-
-void Connection::on_delay_timer() {
-  // libuv's timers run on a millisecond loop clock that may lag the precise clock, so each
-  // due time is checked against uv_hrtime(): a delay is never answered early.
-  const std::uint64_t now = uv_hrtime();
-  for (std::size_t i = 0; i < exchanges_.size(); ++i) {
-    Exchange& exchange = exchanges_.at(i);
-    if (exchange.state == Exchange::State::kWaiting && exchange.due_ns != 0 && exchange.due_ns <= now) {
-      respond_delay(exchange, now);
-    }
-  }
-  arm_delay_timer();
-  flush();
 }
 
 void Connection::set_deadline(Deadline kind, std::uint64_t timeout_ms) {
@@ -730,7 +645,6 @@ void Connection::begin_drain() {
 
 void Connection::start_lingering_close() {
   read_state_ = ReadState::kLingering;
-  delay_timer_.stop();
   const int status = uv_shutdown(&shutdown_req_, stream(), [](uv_shutdown_t*, int) {});
   if (status < 0) {
     close();
@@ -743,16 +657,14 @@ void Connection::start_lingering_close() {
 void Connection::close() {
   if (closing_) return;
   closing_ = true;
-  int waiting_prime = 0;
+  // The client has gone: the handlers stop what they still do for it (a handler answers
+  // every request that is still kWaiting later; errors and immediate answers are kReady).
   for (std::size_t i = 0; i < exchanges_.size(); ++i) {
     const Exchange& exchange = exchanges_.at(i);
-    if (exchange.state == Exchange::State::kWaiting && exchange.label == RouteLabel::kPrime) ++waiting_prime;
+    if (exchange.state == Exchange::State::kWaiting && exchange.route != RouteKind::kOther) {
+      loop_.handler(exchange.route).cancel(ExchangeRef{id_, exchange.seq}, exchange.ticket);
+    }
   }
-  if (waiting_prime > 0) {
-    if (PrimeService* prime = loop_.shared().prime) prime->cancel(loop_, id_);
-    loop_.prime_jobs_outstanding(-waiting_prime);
-  }
-  delay_timer_.stop();
   deadline_timer_.stop();
   write_timer_.stop();
   loop_.metrics().in_flight.add(-static_cast<std::int64_t>(exchanges_.size()));

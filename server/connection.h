@@ -1,5 +1,6 @@
 // One client connection: it owns its socket, its llhttp parser, its timers and the queue of
-// requests whose responses are pending. It frees itself from the socket's close callback,
+// requests whose responses are pending. It speaks HTTP/1.1 and knows no endpoint: each request
+// goes to the handler the route table names (server/handlers/). It frees itself from the socket's close callback,
 // never earlier, so no libuv callback can reach freed memory.
 #pragma once
 
@@ -12,6 +13,7 @@
 
 #include "common/uv_handle.h"
 #include "server/exchange_queue.h"
+#include "server/handlers/handler.h"
 #include "server/request_validation.h"
 
 namespace loadlab::server {
@@ -33,7 +35,7 @@ class Connection {
   void begin_drain();
   // Closes now; in-flight requests are dropped. Idempotent.
   void close();
-  // An asynchronous result (a /prime job) for request `seq`.
+  // A handler's later answer (Reply::later) to request `seq`.
   void complete(std::uint64_t seq, int status, std::string_view body, std::string_view extra_headers);
 
   // llhttp callbacks (public only for the settings table in connection.cpp).
@@ -74,10 +76,8 @@ class Connection {
   void stop_requests();
   Exchange& begin_exchange(std::uint64_t now_ns);
   void dispatch();
-  void respond(Exchange& exchange, int status, std::string_view content_type, std::string_view body,
-               std::string_view extra_headers);
+  void respond(Exchange& exchange, const Response& response);
   void respond_error(Exchange& exchange, int status, std::string_view message, std::string_view allow = {});
-  void respond_delay(Exchange& exchange, std::uint64_t now_ns);
   void fail_request(int status, std::string_view message);
   void flush();
   // Retires the exchanges just written; true if the connection is now closing.
@@ -86,8 +86,6 @@ class Connection {
   bool backlogged() const;
   void after_idle_change();
 
-  void arm_delay_timer();
-  void on_delay_timer();
   enum class Deadline : std::uint8_t { kNone, kHeaders, kIdle, kLinger };
   void set_deadline(Deadline kind, std::uint64_t timeout_ms);
   void on_deadline_timer();
@@ -103,7 +101,6 @@ class Connection {
   uv_write_t continue_req_{};
   uv_shutdown_t shutdown_req_{};
   llhttp_t parser_{};
-  Timer delay_timer_;
   Timer deadline_timer_;
   Timer write_timer_;  // armed while a uv_write waits on a client that is not reading
   Deadline deadline_ = Deadline::kNone;

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "server/metrics.h"
+#include "server/route_table.h"
 #include "server/response.h"
 
 namespace loadlab::server {
@@ -18,15 +18,14 @@ struct Exchange {
 
   std::uint64_t seq = 0;
   State state = State::kWaiting;
-  RouteLabel label = RouteLabel::kOther;
+  RouteKind route = RouteKind::kOther;  // its handler while kWaiting; its metrics label
   std::uint8_t method = 0;  // llhttp_method_t
   bool head_only = false;
   bool close_after = false;
   bool http10 = false;
   int status = 0;
   std::uint64_t start_ns = 0;  // request fully received
-  std::uint64_t due_ns = 0;    // delay route: when to answer; 0 for everything else
-  std::uint64_t delay_ms = 0;
+  std::uint32_t ticket = 0;    // the handler's note about a request it kept (Reply::ticket)
   std::string out;             // the serialised response once ready
   std::string target;          // kept only for the access log
 };

@@ -38,6 +38,9 @@ LoopContext::LoopContext(SharedState& shared, unsigned index, const sockaddr* ad
   mailbox_signal_.unref();
   trim_timer_.unref();
   listener_ = std::make_unique<Listener>(loop_.get(), address, index, metrics_.refused);
+  for (std::size_t kind = 0; kind < kRouteKinds; ++kind) {
+    handlers_[kind] = make_handler(static_cast<RouteKind>(kind), *this);
+  }
 }
 
 LoopContext::~LoopContext() {

@@ -4,6 +4,7 @@
 
 #include <sys/socket.h>
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -14,8 +15,10 @@
 
 #include "common/http_date.h"
 #include "common/uv_handle.h"
+#include "server/handlers/handler.h"
 #include "server/listener.h"
 #include "server/prime_service.h"
+#include "server/route_table.h"
 #include "server/shared_state.h"
 
 namespace loadlab::server {
@@ -53,6 +56,8 @@ class LoopContext {
   std::string& header_scratch() { return header_scratch_; }
   uv_buf_t read_buffer() { return uv_buf_init(read_buffer_.data(), static_cast<unsigned>(read_buffer_.size())); }
   bool draining() const { return draining_; }
+  // The handler of a route (not kOther), one per loop.
+  Handler& handler(RouteKind kind) { return *handlers_[static_cast<std::size_t>(kind)]; }
 
   void forget(Connection* connection);
   // A connection has closed its socket, and will free about `buffer_bytes` of heap.
@@ -100,6 +105,7 @@ class LoopContext {
   Timer trim_timer_;
   std::size_t freed_since_trim_ = 0;
   HttpDate date_;
+  std::array<std::unique_ptr<Handler>, kRouteKinds> handlers_;  // after loop_: they own timers
   std::vector<char> read_buffer_;
   std::string body_scratch_;
   int prime_jobs_outstanding_ = 0;

@@ -38,23 +38,7 @@ void append_sample(std::string& out, const char* name, std::uint64_t value) {
 
 }  // namespace
 
-RouteLabel route_label(RouteKind kind) {
-  switch (kind) {
-    case RouteKind::kDelay: return RouteLabel::kDelay;
-    case RouteKind::kPrime: return RouteLabel::kPrime;
-    case RouteKind::kHealthz: return RouteLabel::kHealthz;
-    case RouteKind::kReadyz: return RouteLabel::kReadyz;
-    case RouteKind::kMetrics: return RouteLabel::kMetrics;
-  }
-  return RouteLabel::kOther;
-}
-
-const char* route_label_name(RouteLabel label) {
-  static constexpr const char* kNames[] = {"delay", "prime", "healthz", "readyz", "metrics", "other"};
-  return kNames[static_cast<std::size_t>(label)];
-}
-
-void LoopMetrics::record_response(RouteLabel route, int status, std::uint64_t duration_ns) {
+void LoopMetrics::record_response(RouteKind route, int status, std::uint64_t duration_ns) {
   const auto r = static_cast<std::size_t>(route);
   requests[r][status_slot(status)].add();
   const double seconds = static_cast<double>(duration_ns) / 1e9;
@@ -69,11 +53,11 @@ MetricsRegistry::MetricsRegistry(unsigned loops) {
 
 void MetricsRegistry::render(std::string& out) const {
   append_help(out, "loadlab_http_requests_total", "counter", "Responses sent, by route and status code.");
-  for (std::size_t r = 0; r < kRouteLabels; ++r) {
+  for (std::size_t r = 0; r < kRouteKinds; ++r) {
     for (std::size_t s = 0; s < kStatusSlots; ++s) {
       const auto count = sum_loops(loops_, [&](const LoopMetrics& m) { return m.requests[r][s].get(); });
       if (count == 0) continue;
-      out.append("loadlab_http_requests_total{route=\"").append(route_label_name(static_cast<RouteLabel>(r)))
+      out.append("loadlab_http_requests_total{route=\"").append(route_name(static_cast<RouteKind>(r)))
           .append("\",code=\"");
       if (s < kTrackedStatuses.size()) {
         append_uint(out, static_cast<std::uint64_t>(kTrackedStatuses[s]));
@@ -88,8 +72,8 @@ void MetricsRegistry::render(std::string& out) const {
 
   append_help(out, "loadlab_http_request_duration_seconds", "histogram",
               "Time from a request's last byte to its response being written, by route.");
-  for (std::size_t r = 0; r < kRouteLabels; ++r) {
-    const char* route = route_label_name(static_cast<RouteLabel>(r));
+  for (std::size_t r = 0; r < kRouteKinds; ++r) {
+    const std::string_view route = route_name(static_cast<RouteKind>(r));
     std::uint64_t cumulative = 0;
     for (std::size_t b = 0; b <= kDurationBuckets.size(); ++b) {
       cumulative += sum_loops(loops_, [&](const LoopMetrics& m) { return m.duration_buckets[r][b].get(); });

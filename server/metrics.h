@@ -9,15 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "server/router.h"
+#include "server/route_table.h"
 
 namespace loadlab::server {
-
-enum class RouteLabel : std::uint8_t { kDelay, kPrime, kHealthz, kReadyz, kMetrics, kOther, kCount };
-constexpr std::size_t kRouteLabels = static_cast<std::size_t>(RouteLabel::kCount);
-
-RouteLabel route_label(RouteKind kind);
-const char* route_label_name(RouteLabel label);
 
 // The statuses this server can answer; anything else is counted as "other".
 inline constexpr std::array<int, 15> kTrackedStatuses = {200, 400, 404, 405, 408, 413, 414, 417,
@@ -48,9 +42,9 @@ class LocalGauge {
 };
 
 struct LoopMetrics {
-  std::array<std::array<LocalCounter, kStatusSlots>, kRouteLabels> requests;
-  std::array<std::array<LocalCounter, kDurationBuckets.size() + 1>, kRouteLabels> duration_buckets;
-  std::array<LocalCounter, kRouteLabels> duration_sum_us;
+  std::array<std::array<LocalCounter, kStatusSlots>, kRouteKinds> requests;
+  std::array<std::array<LocalCounter, kDurationBuckets.size() + 1>, kRouteKinds> duration_buckets;
+  std::array<LocalCounter, kRouteKinds> duration_sum_us;
   LocalGauge in_flight;
   LocalGauge open_connections;
   LocalGauge queued_response_bytes;  // serialised responses not yet handed to the kernel
@@ -60,7 +54,7 @@ struct LoopMetrics {
   LocalCounter idle_timeouts;
   LocalCounter parse_errors;
 
-  void record_response(RouteLabel route, int status, std::uint64_t duration_ns);
+  void record_response(RouteKind route, int status, std::uint64_t duration_ns);
 };
 
 // Lines another part of the server (the prime pool) appends to a scrape.

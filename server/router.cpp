@@ -1,9 +1,5 @@
 #include "server/router.h"
 
-#include "common/decimal.h"
-
-#include <optional>
-
 namespace loadlab::server {
 namespace {
 
@@ -21,7 +17,55 @@ Target split_target(std::string_view target) {
   return {target.substr(0, question), target.substr(question + 1)};
 }
 
-// The value of `key` in an application/x-www-form-urlencoded query, if present.
+// "/N" and "/N/" are the delay route; a segment that looks numeric but is not a valid
+// delay is a bad number (400), anything else an unknown path (404).
+bool looks_numeric(std::string_view segment) {
+  return !segment.empty() &&
+         ((segment[0] >= '0' && segment[0] <= '9') || segment[0] == '-' || segment[0] == '+');
+}
+
+// The route's parameter if `path` is one of its paths.
+std::optional<std::string_view> match_path(const RoutePath& route, std::string_view path) {
+  switch (route.match) {
+    case PathMatch::kExact:
+      if (path == route.pattern) return std::string_view{};
+      return std::nullopt;
+    case PathMatch::kPrefix: {
+      if (!path.starts_with(route.pattern)) return std::nullopt;
+      std::string_view parameter = path.substr(route.pattern.size());
+      if (parameter.ends_with('/')) parameter.remove_suffix(1);
+      return parameter;
+    }
+    case PathMatch::kNumber: {
+      if (path.size() < 2 || path[0] != '/') return std::nullopt;
+      std::string_view segment = path.substr(1);
+      if (segment.ends_with('/')) segment.remove_suffix(1);
+      if (looks_numeric(segment) && segment.find('/') == std::string_view::npos) return segment;
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+RouteResult route_path(std::string_view path, std::string_view query, const RouterLimits& limits) {
+  for (const RoutePath& route : route_paths()) {
+    const auto parameter = match_path(route, path);
+    if (!parameter) continue;
+    if (route.parse == nullptr) return Route{route.kind};
+    return route.parse(*parameter, query, limits);
+  }
+  std::string message = "no route for '" + std::string(path.substr(0, 128)) + "'; try ";
+  bool first = true;
+  for (const RoutePath& route : route_paths()) {
+    if (!first) message.append(", ");
+    message.append(route.usage);
+    first = false;
+  }
+  return HttpError{404, std::move(message)};
+}
+
+}  // namespace
+
 std::optional<std::string_view> query_value(std::string_view query, std::string_view key) {
   while (!query.empty()) {
     const auto amp = query.find('&');
@@ -33,70 +77,6 @@ std::optional<std::string_view> query_value(std::string_view query, std::string_
   }
   return std::nullopt;
 }
-
-// "/N" and "/N/" are the delay route; a segment that looks numeric but is not a valid
-// delay is a bad number (400), anything else an unknown path (404).
-bool looks_numeric(std::string_view segment) {
-  return !segment.empty() &&
-         ((segment[0] >= '0' && segment[0] <= '9') || segment[0] == '-' || segment[0] == '+');
-}
-
-RouteResult route_delay(std::string_view segment, const RouterLimits& limits) {
-  const auto delay = parse_decimal_u64(segment);
-  if (!delay) {
-    return HttpError{400, "delay must be a whole number of milliseconds (plain decimal digits), got '" +
-                              std::string(segment.substr(0, 64)) + "'"};
-  }
-  if (*delay > limits.max_delay_ms) {
-    return HttpError{400, "delay " + std::to_string(*delay) + " ms exceeds the maximum of " +
-                              std::to_string(limits.max_delay_ms) + " ms"};
-  }
-  return Route{RouteKind::kDelay, *delay};
-}
-
-RouteResult route_prime(std::string_view number, std::string_view query) {
-  const auto n = parse_decimal_u64(number);
-  if (!n) {
-    return HttpError{400, "n must be an unsigned 64-bit decimal number, got '" +
-                              std::string(number.substr(0, 64)) + "'"};
-  }
-  PrimeMethod method = PrimeMethod::kTrial;
-  if (const auto name = query_value(query, "method")) {
-    if (*name == "trial") {
-      method = PrimeMethod::kTrial;
-    } else if (*name == "mr") {
-      method = PrimeMethod::kMillerRabin;
-    } else {
-      return HttpError{400, "method must be 'trial' or 'mr', got '" + std::string(name->substr(0, 32)) + "'"};
-    }
-  }
-  return Route{RouteKind::kPrime, *n, method};
-}
-
-RouteResult route_path(std::string_view path, std::string_view query, const RouterLimits& limits) {
-  if (path == "/healthz") return Route{RouteKind::kHealthz};
-  if (path == "/readyz") return Route{RouteKind::kReadyz};
-  if (path == "/metrics") return Route{RouteKind::kMetrics};
-
-  constexpr std::string_view kPrimePrefix = "/prime/";
-  if (path.starts_with(kPrimePrefix)) {
-    std::string_view number = path.substr(kPrimePrefix.size());
-    if (number.ends_with('/')) number.remove_suffix(1);
-    return route_prime(number, query);
-  }
-
-  if (path.size() >= 2 && path[0] == '/') {
-    std::string_view segment = path.substr(1);
-    if (segment.ends_with('/')) segment.remove_suffix(1);
-    if (looks_numeric(segment) && segment.find('/') == std::string_view::npos) {
-      return route_delay(segment, limits);
-    }
-  }
-  return HttpError{404, "no route for '" + std::string(path.substr(0, 128)) +
-                            "'; try /N (delay N ms), /prime/N, /healthz, /readyz, /metrics"};
-}
-
-}  // namespace
 
 std::string_view prime_method_name(PrimeMethod method) {
   return method == PrimeMethod::kTrial ? "trial" : "mr";

@@ -3,13 +3,15 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
 
-namespace loadlab::server {
+#include "server/route_table.h"
 
-enum class RouteKind : std::uint8_t { kDelay, kPrime, kHealthz, kReadyz, kMetrics };
+namespace loadlab::server {
 
 enum class PrimeMethod : std::uint8_t { kTrial, kMillerRabin };
 
@@ -33,6 +35,29 @@ struct RouterLimits {
 };
 
 using RouteResult = std::variant<Route, HttpError>;
+
+// How a route's path is recognised.
+enum class PathMatch : std::uint8_t {
+  kExact,   // the path is `pattern`
+  kPrefix,  // the path starts with `pattern`; the rest, less one trailing '/', is the parameter
+  kNumber,  // "/S" or "/S/" where S, one segment, starts like a number: S is the parameter
+};
+
+// One line of the route table (route_table.cpp): the paths of one route.
+struct RoutePath {
+  RouteKind kind;
+  PathMatch match;
+  std::string_view pattern;
+  std::string_view usage;  // how the 404 message names the route
+  // Checks the parameter and the query and fills in the route; null for a route that takes none.
+  RouteResult (*parse)(std::string_view parameter, std::string_view query, const RouterLimits& limits);
+};
+
+// The value of `key` in an application/x-www-form-urlencoded query, if present (for parsers).
+std::optional<std::string_view> query_value(std::string_view query, std::string_view key);
+
+// In the order they are tried.
+std::span<const RoutePath> route_paths();
 
 // method is llhttp's name ("GET", "HEAD", ...); target is the request-target as sent.
 RouteResult route_request(std::string_view method, std::string_view target, const RouterLimits& limits);

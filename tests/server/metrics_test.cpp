@@ -7,10 +7,10 @@ namespace {
 
 TEST(Metrics, SumsEveryLoopAndRendersPrometheusText) {
   MetricsRegistry registry(2);
-  registry.loop(0).record_response(RouteLabel::kDelay, 200, 150'000'000);  // 0.15 s
-  registry.loop(1).record_response(RouteLabel::kDelay, 200, 2'000'000);    // 0.002 s
-  registry.loop(1).record_response(RouteLabel::kOther, 404, 1000);
-  registry.loop(1).record_response(RouteLabel::kOther, 418, 1000);  // untracked status
+  registry.loop(0).record_response(RouteKind::kDelay, 200, 150'000'000);  // 0.15 s
+  registry.loop(1).record_response(RouteKind::kDelay, 200, 2'000'000);    // 0.002 s
+  registry.loop(1).record_response(RouteKind::kOther, 404, 1000);
+  registry.loop(1).record_response(RouteKind::kOther, 418, 1000);  // untracked status
   registry.loop(0).in_flight.add(3);
   registry.loop(1).in_flight.add(2);
   std::string text;

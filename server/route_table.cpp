@@ -1,0 +1,41 @@
+// Which paths reach each route, and which handler answers it.
+#include "server/route_table.h"
+
+#include <array>
+
+#include "server/handlers/delay.h"
+#include "server/handlers/health.h"
+#include "server/handlers/metrics.h"
+#include "server/handlers/prime.h"
+#include "server/router.h"
+
+namespace loadlab::server {
+namespace {
+
+// Tried in this order; the 404 message lists them in it too.
+constexpr std::array kRoutePaths = {
+    RoutePath{RouteKind::kDelay, PathMatch::kNumber, "", "/N (delay N ms)", parse_delay_route},
+    RoutePath{RouteKind::kPrime, PathMatch::kPrefix, "/prime/", "/prime/N", parse_prime_route},
+    RoutePath{RouteKind::kHealthz, PathMatch::kExact, "/healthz", "/healthz", nullptr},
+    RoutePath{RouteKind::kReadyz, PathMatch::kExact, "/readyz", "/readyz", nullptr},
+    RoutePath{RouteKind::kMetrics, PathMatch::kExact, "/metrics", "/metrics", nullptr},
+};
+
+}  // namespace
+
+std::span<const RoutePath> route_paths() { return kRoutePaths; }
+
+std::unique_ptr<Handler> make_handler(RouteKind kind, LoopContext& loop) {
+  switch (kind) {
+    case RouteKind::kDelay: return std::make_unique<DelayHandler>(loop);
+    case RouteKind::kPrime: return std::make_unique<PrimeHandler>(loop);
+    case RouteKind::kHealthz: return std::make_unique<LivenessHandler>();
+    case RouteKind::kReadyz: return std::make_unique<ReadinessHandler>(loop);
+    case RouteKind::kMetrics: return std::make_unique<MetricsHandler>(loop);
+    case RouteKind::kOther:
+    case RouteKind::kCount: break;
+  }
+  return nullptr;
+}
+
+}  // namespace loadlab::server

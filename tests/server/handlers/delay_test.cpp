@@ -1,0 +1,77 @@
+// The delay handler on a real loop: its answers go through LoopContext::complete(), which
+// drops them here (no connection has the id), so these tests watch the handler's own state.
+#include "server/handlers/delay.h"
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+
+#include <memory>
+
+#include "server/config.h"
+#include "server/loop_context.h"
+#include "server/shared_state.h"
+
+namespace loadlab::server {
+namespace {
+
+struct LoopFixture : ::testing::Test {
+  LoopFixture() {
+    config.threads = 1;
+    shared = std::make_unique<SharedState>(config);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    loop = std::make_unique<LoopContext>(*shared, 0, reinterpret_cast<const sockaddr*>(&address));
+  }
+  Reply handle(DelayHandler& handler, std::uint64_t delay_ms, std::uint64_t seq) {
+    const Route route{RouteKind::kDelay, delay_ms};
+    return handler.handle(Request{ExchangeRef{42, seq}, route, "GET", "/", uv_hrtime()});
+  }
+  bool loop_alive() { return uv_loop_alive(loop->loop()) != 0; }
+
+  ServerConfig config;
+  std::unique_ptr<SharedState> shared;
+  std::unique_ptr<LoopContext> loop;
+};
+
+using DelayHandlerTest = LoopFixture;
+
+TEST_F(DelayHandlerTest, ZeroAnswersAtOnceWithServerTiming) {
+  DelayHandler handler(*loop);
+  const Reply reply = handle(handler, 0, 0);
+  ASSERT_TRUE(reply.now.has_value());
+  EXPECT_EQ(reply.now->status, 200);
+  EXPECT_EQ(reply.now->body, "{\"delay_ms\":0,\"waited_ms\":0.000}\n");
+  EXPECT_EQ(reply.now->extra_headers, "Server-Timing: delay;dur=0.000\r\n");
+  EXPECT_EQ(handler.waiting(), 0u);
+  EXPECT_FALSE(loop_alive());
+}
+
+TEST_F(DelayHandlerTest, KeepsTheRequestUntilItsTimerFires) {
+  DelayHandler handler(*loop);
+  const Reply reply = handle(handler, 1, 0);
+  EXPECT_FALSE(reply.now.has_value());
+  EXPECT_EQ(handler.waiting(), 1u);
+  EXPECT_TRUE(loop_alive());  // the timer keeps a draining loop running for the answer
+  uv_run(loop->loop(), UV_RUN_DEFAULT);  // returns once the timer has fired and answered
+  EXPECT_EQ(handler.waiting(), 0u);
+}
+
+TEST_F(DelayHandlerTest, CancelStopsTheTimerAndFreesItsSlot) {
+  DelayHandler handler(*loop);
+  const Reply first = handle(handler, 60000, 0);
+  const Reply second = handle(handler, 60000, 1);
+  EXPECT_NE(first.ticket, second.ticket);
+  EXPECT_EQ(handler.waiting(), 2u);
+  handler.cancel(ExchangeRef{42, 0}, first.ticket);
+  handler.cancel(ExchangeRef{42, 1}, second.ticket);
+  EXPECT_EQ(handler.waiting(), 0u);
+  EXPECT_FALSE(loop_alive());  // no timer left running for a client that has gone
+  // The slots are reused: a warm loop allocates no timer per request.
+  const Reply third = handle(handler, 60000, 2);
+  EXPECT_TRUE(third.ticket == first.ticket || third.ticket == second.ticket);
+  handler.cancel(ExchangeRef{42, 2}, third.ticket);
+}
+
+}  // namespace
+}  // namespace loadlab::server
