@@ -2,7 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "loadgen/report.h"
+#include "loadgen/outputs/json_report.h"
+#include "loadgen/outputs/wording.h"
 
 namespace loadlab::loadgen {
 namespace {
