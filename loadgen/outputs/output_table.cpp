@@ -49,17 +49,6 @@ constexpr OutputWriter kWriters[] = {
 };
 static_assert(std::size(kWriters) == kOutputWriterCount, "kOutputWriterCount is the number of rows in kWriters");
 
-// A command offers a flag only for an output it can render, and every output but the console's
-// has a flag in the run.
-constexpr bool flags_match_renderers() {
-  for (const auto& writer : kWriters) {
-    if ((writer.talk.names != nullptr) != (writer.render_talk != nullptr)) return false;
-    if ((writer.destination == OutputDestination::kConsole) != (writer.run.names == nullptr)) return false;
-  }
-  return true;
-}
-static_assert(flags_match_renderers(), "a writer's flags and renderers disagree");
-
 const OutputFlag& flag_for(const OutputWriter& writer, OutputCommand command) {
   switch (command) {
     case OutputCommand::kRun: return writer.run;

@@ -61,6 +61,16 @@ RunStats behind_schedule() {
 }
 
 TEST(OutputTable, EachCommandOffersTheFlagsItsRowsDeclare) {
+  // A command offers a flag only for an output it can render, and every output but the
+  // console's has a flag in the run and in merge. (Checked here: under ASan, GCC cannot compare
+  // a function's address in a static_assert.)
+  for (const auto& writer : output_writers()) {
+    const bool console = writer.destination == OutputDestination::kConsole;
+    EXPECT_EQ(writer.render_talk != nullptr, writer.talk.names != nullptr) << writer.name;
+    EXPECT_NE(writer.render, nullptr) << writer.name;
+    EXPECT_EQ(writer.run.names == nullptr, console) << writer.name;
+    EXPECT_EQ(writer.merge.names == nullptr, console) << writer.name;
+  }
   const auto run = parse(OutputCommand::kRun, {"--json", "a.json", "--hgrm", "a.hgrm", "--html", "a.html"});
   EXPECT_EQ(run.paths[row("json")], "a.json");
   EXPECT_EQ(run.paths[row("hgrm")], "a.hgrm");
