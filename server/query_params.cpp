@@ -1,8 +1,8 @@
 #include "server/query_params.h"
 
-#include "common/decimal.h"
-
 #include <algorithm>
+
+#include "common/decimal.h"
 
 namespace loadlab::server {
 namespace {

@@ -6,23 +6,40 @@ namespace loadlab::server {
 
 std::string_view reason_phrase(int status) {
   switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 413: return "Content Too Large";
-    case 414: return "URI Too Long";
-    case 417: return "Expectation Failed";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Unknown";
+    case 100:
+      return "Continue";
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 413:
+      return "Content Too Large";
+    case 414:
+      return "URI Too Long";
+    case 417:
+      return "Expectation Failed";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    case 505:
+      return "HTTP Version Not Supported";
+    default:
+      return "Unknown";
   }
 }
 
@@ -38,9 +55,14 @@ void append_response(std::string& out, const ResponseHead& head, std::string_vie
   out.append("\r\nContent-Length: ");
   append_uint(out, body.size());
   switch (head.connection) {
-    case ConnectionHeader::kOmit: break;
-    case ConnectionHeader::kKeepAlive: out.append("\r\nConnection: keep-alive"); break;
-    case ConnectionHeader::kClose: out.append("\r\nConnection: close"); break;
+    case ConnectionHeader::kOmit:
+      break;
+    case ConnectionHeader::kKeepAlive:
+      out.append("\r\nConnection: keep-alive");
+      break;
+    case ConnectionHeader::kClose:
+      out.append("\r\nConnection: close");
+      break;
   }
   out.append("\r\n");
   out.append(head.extra_headers);

@@ -27,13 +27,19 @@ std::span<const RoutePath> route_paths() { return kRoutePaths; }
 
 std::unique_ptr<Handler> make_handler(RouteKind kind, LoopContext& loop) {
   switch (kind) {
-    case RouteKind::kDelay: return std::make_unique<DelayHandler>(loop);
-    case RouteKind::kPrime: return std::make_unique<PrimeHandler>(loop);
-    case RouteKind::kHealthz: return std::make_unique<LivenessHandler>();
-    case RouteKind::kReadyz: return std::make_unique<ReadinessHandler>(loop);
-    case RouteKind::kMetrics: return std::make_unique<MetricsHandler>(loop);
+    case RouteKind::kDelay:
+      return std::make_unique<DelayHandler>(loop);
+    case RouteKind::kPrime:
+      return std::make_unique<PrimeHandler>(loop);
+    case RouteKind::kHealthz:
+      return std::make_unique<LivenessHandler>();
+    case RouteKind::kReadyz:
+      return std::make_unique<ReadinessHandler>(loop);
+    case RouteKind::kMetrics:
+      return std::make_unique<MetricsHandler>(loop);
     case RouteKind::kOther:
-    case RouteKind::kCount: break;
+    case RouteKind::kCount:
+      break;
   }
   return nullptr;
 }

@@ -47,7 +47,9 @@ constexpr bool names_are_valid() {
 static_assert(route_table_detail::names_are_valid(),
               "every RouteKind needs a distinct, non-empty, lower-case name in kRouteNames");
 
-constexpr std::string_view route_name(RouteKind kind) { return kRouteNames[static_cast<std::size_t>(kind)]; }
+constexpr std::string_view route_name(RouteKind kind) {
+  return kRouteNames[static_cast<std::size_t>(kind)];
+}
 
 class Handler;
 class LoopContext;

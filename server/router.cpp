@@ -11,7 +11,8 @@ struct Target {
 };
 
 Target split_target(std::string_view target) {
-  if (const auto hash = target.find('#'); hash != std::string_view::npos) target = target.substr(0, hash);
+  if (const auto hash = target.find('#'); hash != std::string_view::npos)
+    target = target.substr(0, hash);
   const auto question = target.find('?');
   if (question == std::string_view::npos) return {target, {}};
   return {target.substr(0, question), target.substr(question + 1)};
@@ -71,7 +72,8 @@ std::optional<std::string_view> query_value(std::string_view query, std::string_
     const auto amp = query.find('&');
     const std::string_view pair = query.substr(0, amp);
     const auto eq = pair.find('=');
-    if (pair.substr(0, eq) == key) return eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+    if (pair.substr(0, eq) == key)
+      return eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);
   }
@@ -82,11 +84,13 @@ std::string_view prime_method_name(PrimeMethod method) {
   return method == PrimeMethod::kTrial ? "trial" : "mr";
 }
 
-RouteResult route_request(std::string_view method, std::string_view target, const RouterLimits& limits) {
+RouteResult route_request(std::string_view method, std::string_view target,
+                          const RouterLimits& limits) {
   // The connection lets "*" through only for OPTIONS and an authority-form target only for
   // CONNECT (RFC 9112 §3.2.3, §3.2.4): valid requests for a method no resource here allows.
   if ((target == "*" && method == "OPTIONS") || method == "CONNECT") {
-    return HttpError{405, "method " + std::string(method) + " not allowed; use GET or HEAD", kAllowed};
+    return HttpError{405, "method " + std::string(method) + " not allowed; use GET or HEAD",
+                     kAllowed};
   }
   // An absolute-form target (RFC 9112 §3.2.2) carries the path after the authority.
   if (!target.starts_with('/')) {
@@ -95,12 +99,14 @@ RouteResult route_request(std::string_view method, std::string_view target, cons
       return HttpError{400, "request-target must be a path starting with '/'"};
     }
     const auto path_start = target.find('/', scheme_end + 3);
-    target = path_start == std::string_view::npos ? std::string_view("/") : target.substr(path_start);
+    target =
+        path_start == std::string_view::npos ? std::string_view("/") : target.substr(path_start);
   }
   const Target parts = split_target(target);
   RouteResult result = route_path(parts.path, parts.query, limits);
   if (std::holds_alternative<Route>(result) && method != "GET" && method != "HEAD") {
-    return HttpError{405, "method " + std::string(method) + " not allowed; use GET or HEAD", kAllowed};
+    return HttpError{405, "method " + std::string(method) + " not allowed; use GET or HEAD",
+                     kAllowed};
   }
   return result;
 }

@@ -50,7 +50,8 @@ struct RoutePath {
   std::string_view pattern;
   std::string_view usage;  // how the 404 message names the route
   // Checks the parameter and the query and fills in the route; null for a route that takes none.
-  RouteResult (*parse)(std::string_view parameter, std::string_view query, const RouterLimits& limits);
+  RouteResult (*parse)(std::string_view parameter, std::string_view query,
+                       const RouterLimits& limits);
 };
 
 // The value of `key` in an application/x-www-form-urlencoded query, if present (for parsers).
@@ -60,6 +61,7 @@ std::optional<std::string_view> query_value(std::string_view query, std::string_
 std::span<const RoutePath> route_paths();
 
 // method is llhttp's name ("GET", "HEAD", ...); target is the request-target as sent.
-RouteResult route_request(std::string_view method, std::string_view target, const RouterLimits& limits);
+RouteResult route_request(std::string_view method, std::string_view target,
+                          const RouterLimits& limits);
 
 }  // namespace loadlab::server

@@ -6,11 +6,13 @@
 
 namespace loadlab::server {
 
-RouteResult parse_delay_route(std::string_view segment, std::string_view, const RouterLimits& limits) {
+RouteResult parse_delay_route(std::string_view segment, std::string_view,
+                              const RouterLimits& limits) {
   const auto delay = parse_decimal_u64(segment);
   if (!delay) {
-    return HttpError{400, "delay must be a whole number of milliseconds (plain decimal digits), got '" +
-                              std::string(segment.substr(0, 64)) + "'"};
+    return HttpError{400,
+                     "delay must be a whole number of milliseconds (plain decimal digits), got '" +
+                         std::string(segment.substr(0, 64)) + "'"};
   }
   if (*delay > limits.max_delay_ms) {
     return HttpError{400, "delay " + std::to_string(*delay) + " ms exceeds the maximum of " +
@@ -52,7 +54,8 @@ void DelayHandler::on_timer(Wait& wait) {
   }
   const ExchangeRef ref = wait.ref;
   const Response response = respond(wait.delay_ms, now - wait.start_ns);
-  release(wait);  // first: the answer may close the connection, which cancels what it still waits for
+  release(
+      wait);  // first: the answer may close the connection, which cancels what it still waits for
   loop_.complete(ref, response.status, response.body, response.extra_headers);
 }
 

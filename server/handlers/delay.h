@@ -14,7 +14,8 @@
 namespace loadlab::server {
 
 // The route table's parser for /N: N plain decimal digits, at most limits.max_delay_ms.
-RouteResult parse_delay_route(std::string_view segment, std::string_view query, const RouterLimits& limits);
+RouteResult parse_delay_route(std::string_view segment, std::string_view query,
+                              const RouterLimits& limits);
 
 class DelayHandler final : public Handler {
  public:
@@ -27,7 +28,8 @@ class DelayHandler final : public Handler {
 
  private:
   struct Wait {
-    Wait(DelayHandler& handler, uv_loop_t* loop, std::uint32_t slot) : owner(handler), timer(loop), index(slot) {}
+    Wait(DelayHandler& handler, uv_loop_t* loop, std::uint32_t slot)
+        : owner(handler), timer(loop), index(slot) {}
     void on_timer() { owner.on_timer(*this); }
 
     DelayHandler& owner;

@@ -59,6 +59,7 @@ class Handler {
 
 // A JSON error answer ({"error":{...}}), with `Allow` for a 405 and `Retry-After` for a 503,
 // built in the loop's scratch buffers.
-Response error_response(LoopContext& loop, int status, std::string_view message, std::string_view allow = {});
+Response error_response(LoopContext& loop, int status, std::string_view message,
+                        std::string_view allow = {});
 
 }  // namespace loadlab::server

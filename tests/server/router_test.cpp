@@ -10,7 +10,8 @@ const RouterLimits kLimits{60000};
 Route expect_route(std::string_view method, std::string_view target) {
   const RouteResult result = route_request(method, target, kLimits);
   EXPECT_TRUE(std::holds_alternative<Route>(result)) << target;
-  return std::holds_alternative<Route>(result) ? std::get<Route>(result) : Route{RouteKind::kHealthz};
+  return std::holds_alternative<Route>(result) ? std::get<Route>(result)
+                                               : Route{RouteKind::kHealthz};
 }
 
 HttpError expect_error(std::string_view method, std::string_view target) {
@@ -36,7 +37,8 @@ TEST(Router, AbsoluteFormTarget) {
 }
 
 TEST(Router, BadDelaysAre400) {
-  for (const char* target : {"/60001", "/-1", "/+5", "/1.5", "/12abc", "/99999999999999999999999", "/1e3"}) {
+  for (const char* target :
+       {"/60001", "/-1", "/+5", "/1.5", "/12abc", "/99999999999999999999999", "/1e3"}) {
     const HttpError error = expect_error("GET", target);
     EXPECT_EQ(error.status, 400) << target;
     EXPECT_FALSE(error.message.empty());

@@ -52,7 +52,7 @@ TEST_F(DelayHandlerTest, KeepsTheRequestUntilItsTimerFires) {
   const Reply reply = handle(handler, 1, 0);
   EXPECT_FALSE(reply.now.has_value());
   EXPECT_EQ(handler.waiting(), 1u);
-  EXPECT_TRUE(loop_alive());  // the timer keeps a draining loop running for the answer
+  EXPECT_TRUE(loop_alive());             // the timer keeps a draining loop running for the answer
   uv_run(loop->loop(), UV_RUN_DEFAULT);  // returns once the timer has fired and answered
   EXPECT_EQ(handler.waiting(), 0u);
 }
