@@ -12,9 +12,10 @@ build=(build-essential cmake pkg-config libuv1-dev node-llhttp nlohmann-json3-de
        libssl-dev ca-certificates)
 # python3-gevent, -tornado, -aiohttp run examples/ against the server; docker-compose validates
 # docker-compose.yml (tests/workshop); chromium renders the HTML report (tests/loadgen).
-# clang and libclang-rt-14-dev (libclang_rt.fuzzer) build the libFuzzer targets of tests/fuzz.
+# clang and libclang-rt-14-dev (libclang_rt.fuzzer) build the libFuzzer targets of tests/fuzz;
+# clang-format checks the code's formatting (scripts/check-format.sh).
 test=(curl python3 procps python3-gevent python3-tornado python3-aiohttp docker-compose chromium
-      clang libclang-rt-14-dev)
+      clang libclang-rt-14-dev clang-format)
 # stress-ng keeps the cores busy for bench/busy-test.sh (the suite must pass on a busy machine).
 bench=(wrk nginx-light nodejs hey time stress-ng)
 

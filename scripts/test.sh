@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The README's test command: installs, builds three times (-Werror release, ASan+UBSan,
 # ThreadSanitizer) and runs every test in each, then fuzzes every parser for a bounded time
-# (tests/fuzz, scripts/fuzz.sh), after checking the docs' links. .ci/run calls exactly this.
+# (tests/fuzz, scripts/fuzz.sh), after checking formatting and the docs' links. .ci/run calls exactly this.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 bash "$root/scripts/install-deps.sh" test
-echo "=== docs: links"
+echo "=== format and docs"
+bash "$root/scripts/check-format.sh"
 python3 "$root/scripts/check-docs.py"
 for flavour in release asan tsan; do
   echo "=== build: $flavour (${SECONDS} s in)"
