@@ -8,17 +8,12 @@
 #include "server/response.h"
 
 namespace loadlab::server {
-namespace {
-
-// The delay drawn for N and J: uniform in [max(0, N-J), N+J] (the parser bounds N+J).
 std::uint64_t draw_delay(std::uint64_t delay_ms, std::uint64_t jitter_ms, SplitMix64& random) {
   if (jitter_ms == 0) return delay_ms;
   const std::uint64_t low = delay_ms > jitter_ms ? delay_ms - jitter_ms : 0;
   const std::uint64_t high = delay_ms + jitter_ms;
   return low + random.below(high - low + 1);
 }
-
-}  // namespace
 
 RouteResult parse_delay_route(std::string_view segment, std::string_view query, const RouterLimits& limits) {
   const auto delay = parse_decimal_u64(segment);

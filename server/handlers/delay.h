@@ -21,6 +21,9 @@ namespace loadlab::server {
 // seed); N + jitter at most limits.max_delay_ms.
 RouteResult parse_delay_route(std::string_view segment, std::string_view query, const RouterLimits& limits);
 
+// The delay for N and jitter J: uniform in [max(0, N-J), N+J] (the parser bounds N+J).
+std::uint64_t draw_delay(std::uint64_t delay_ms, std::uint64_t jitter_ms, SplitMix64& random);
+
 class DelayHandler final : public Handler {
  public:
   explicit DelayHandler(LoopContext& loop) : loop_(loop), random_(SplitMix64::from_entropy()) {}
