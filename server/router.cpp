@@ -95,6 +95,14 @@ std::string_view allow_header(RouteMethods methods) {
   return methods == RouteMethods::kWithBody ? kAllowedWithBody : kAllowed;
 }
 
+// A route that takes no parameters refuses any query: a typo is not ignored silently.
+RouteResult without_parameters(RouteKind kind, std::string_view query) {
+  if (query.empty()) return Route{kind};
+  auto parsed = QueryParams::parse(query, {});
+  if (auto* error = std::get_if<ParamError>(&parsed)) return HttpError{400, std::move(error->message)};
+  return Route{kind};  // only empty pairs ("?&")
+}
+
 // An absolute-form target (RFC 9112 §3.2.2) carries the path after the authority; nullopt
 // for a target that is neither that nor origin-form.
 std::optional<std::string_view> origin_form(std::string_view target) {
@@ -134,15 +142,8 @@ RouteResult route_request(std::string_view method, std::string_view target, cons
   const Target parts = split_target(*origin);
   const PathMatchResult found = find_route(parts.path);
   if (found.route == nullptr) return not_found(parts.path);
-  RouteResult result = Route{found.route->kind};
-  if (found.route->parse != nullptr) {
-    result = found.route->parse(found.parameter, parts.query, limits);
-  } else if (!parts.query.empty()) {
-    // Every parameter is validated, and this route takes none: a typo is not ignored silently.
-    if (const auto parsed = QueryParams::parse(parts.query, {}); std::holds_alternative<ParamError>(parsed)) {
-      result = HttpError{400, std::get<ParamError>(parsed).message};
-    }
-  }
+  RouteResult result = found.route->parse != nullptr ? found.route->parse(found.parameter, parts.query, limits)
+                                                     : without_parameters(found.route->kind, parts.query);
   if (std::holds_alternative<Route>(result) && !allows(found.route->methods, method)) {
     const std::string_view allow = allow_header(found.route->methods);
     return HttpError{405, "method " + std::string(method) + " not allowed; use " + std::string(allow), allow};
