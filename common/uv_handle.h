@@ -1,6 +1,27 @@
-// Thin RAII over libuv handles. A handle's memory must outlive uv_close until its close
-// callback runs, so an owned handle is heap-allocated and freed by that callback: the owner
-// may be destroyed at any time and no callback of the handle runs after that.
+// The one way this tree owns a libuv handle.
+//
+// Why one way: libuv keeps touching a handle after uv_close, until its close callback has run,
+// and it also touches every request still pending on it (a write or connect is called back
+// with UV_ECANCELED from inside that close). An owner, on the other hand, is dropped whenever
+// its work is done, often from inside one of its own handle's callbacks. Tying the memory to
+// the owner (an embedded handle, a count of open handles, a list of retired owners) makes each
+// owner re-derive when libuv is done with it, and each got it slightly differently. As in
+// uvw, the handle decides instead: it lives in a heap block with whatever libuv may still
+// touch through it (its requests, the descriptor it watches), and only its close callback
+// frees that block. The owner may then go at any moment, and nothing of it is reached again.
+//
+// Two ways to let go of a handle:
+//  - drop it (reset(), or destroy its owner): `data` of the handle and of its requests is
+//    cleared first, so no callback, not even a cancelled write's, reaches the owner;
+//  - close<&Owner::on_closed>(owner): for an owner whose life is its handle's (a socket's
+//    connection). It hears its cancelled requests and then on_closed, and may free itself
+//    there. The wrapper is empty from then on: what it is asked to do fails with UV_EBADF, as
+//    libuv's own calls fail on a closing handle.
+// uv_close appears only here (and in EventLoop's teardown, for handles no owner closed).
+//
+// The bytes a write sends need to live only as long as the owner that passed them: uv_close
+// closes a stream's descriptor at once, and libuv then reports the request without reading
+// them again. The request itself lives in the block.
 #pragma once
 
 #include <uv.h>
@@ -8,6 +29,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 namespace loadlab {
@@ -23,40 +45,78 @@ Owner* owner_of(UvType* uv_object) {
   return static_cast<Owner*>(uv_object->data);
 }
 
-template <typename Handle>
+struct NoCompanion {};
+
+// A handle, and its companion: what must live as long as libuv may touch the handle (requests,
+// a watched descriptor, closed by the companion's destructor). Both are freed by the close
+// callback. A companion with forget_owner() has it called when the handle is dropped, to clear
+// the `data` of its requests.
+template <typename Handle, typename Companion = NoCompanion>
 class UvHandle {
+  struct Block {
+    Handle handle{};  // first: the block's address is the handle's (see close_callback)
+    Companion companion{};
+    void (*on_closed)(void*) = nullptr;  // set by close<>: the owner that waits for it
+    void* closed_owner = nullptr;
+  };
+  static_assert(std::is_standard_layout_v<Block>, "the close callback finds the block from the handle");
+
  public:
-  UvHandle() : handle_(new Handle{}) {}
+  UvHandle() : block_(new Block{}) {}
   ~UvHandle() { reset(); }
   UvHandle(const UvHandle&) = delete;
   UvHandle& operator=(const UvHandle&) = delete;
-  UvHandle(UvHandle&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+  UvHandle(UvHandle&& other) noexcept : block_(std::exchange(other.block_, nullptr)) {}
   UvHandle& operator=(UvHandle&& other) noexcept {
     if (this != &other) {
       reset();
-      handle_ = std::exchange(other.handle_, nullptr);
+      block_ = std::exchange(other.block_, nullptr);
     }
     return *this;
   }
 
-  Handle* get() const { return handle_; }
-  uv_handle_t* base() const { return reinterpret_cast<uv_handle_t*>(handle_); }
+  // Null once dropped or closed.
+  Handle* get() const { return block_ != nullptr ? &block_->handle : nullptr; }
+  uv_handle_t* base() const { return reinterpret_cast<uv_handle_t*>(get()); }
+  Companion& companion() const { return block_->companion; }
+  // For a callback, which is given the handle only.
+  static Companion& companion_of(Handle* handle) { return reinterpret_cast<Block*>(handle)->companion; }
 
-  // Closes the handle (if it was ever initialised) and frees it from the close callback.
+  // Drops the handle: closed if it was ever initialised, freed by its close callback, and no
+  // callback reaches the owner any more.
   void reset() {
-    Handle* handle = std::exchange(handle_, nullptr);
-    if (handle == nullptr) return;
-    auto* base_handle = reinterpret_cast<uv_handle_t*>(handle);
-    if (base_handle->loop == nullptr) {  // never initialised
-      delete handle;
+    Block* block = std::exchange(block_, nullptr);
+    if (block == nullptr) return;
+    if (block->handle.loop == nullptr) {  // never initialised: libuv has never seen it
+      delete block;
       return;
     }
-    base_handle->data = nullptr;
-    uv_close(base_handle, [](uv_handle_t* closed) { delete reinterpret_cast<Handle*>(closed); });
+    block->handle.data = nullptr;
+    if constexpr (requires { block->companion.forget_owner(); }) block->companion.forget_owner();
+    uv_close(reinterpret_cast<uv_handle_t*>(&block->handle), close_callback);
+  }
+
+  // Closes the handle (it must have been initialised); `owner` keeps hearing its requests'
+  // callbacks, then Method, from the close callback, after the block is freed.
+  template <auto Method, typename Owner>
+  void close(Owner* owner) {
+    Block* block = std::exchange(block_, nullptr);
+    if (block == nullptr) return;
+    block->closed_owner = owner;
+    block->on_closed = [](void* closed) { (static_cast<Owner*>(closed)->*Method)(); };
+    uv_close(reinterpret_cast<uv_handle_t*>(&block->handle), close_callback);
   }
 
  private:
-  Handle* handle_;
+  static void close_callback(uv_handle_t* handle) {
+    auto* block = reinterpret_cast<Block*>(handle);
+    const auto on_closed = block->on_closed;
+    void* owner = block->closed_owner;
+    delete block;
+    if (on_closed != nullptr) on_closed(owner);
+  }
+
+  Block* block_;
 };
 
 // A timer whose callback is a member function of its owner: typed, allocation-free.

@@ -20,10 +20,7 @@ constexpr std::uint64_t kConnectBackoffMs = 10;
 
 }  // namespace
 
-ClientConnection::ClientConnection(EngineThread& engine) : engine_(engine), timer_(engine.loop()) {
-  connect_req_.data = this;
-  write_req_.data = this;
-}
+ClientConnection::ClientConnection(EngineThread& engine) : engine_(engine), timer_(engine.loop()) {}
 
 void ClientConnection::idle(std::uint64_t now_ns) {
   // Once only: a parked connection that the server then closes stays parked (assign()
@@ -62,13 +59,13 @@ void ClientConnection::assign(std::uint64_t index, std::uint64_t intended_ns, st
 }
 
 void ClientConnection::connect() {
-  uv_tcp_init(engine_.loop(), &tcp_);
-  tcp_.data = this;
+  tcp_ = TcpStream<>();  // the last one, if any, is closed and freed by its close callback
+  tcp_.init(engine_.loop());
   state_ = State::kConnecting;
   ++engine_.stats().connections_opened;
   connect_ns_ = uv_hrtime();
-  const int status = uv_tcp_connect(&connect_req_, &tcp_, reinterpret_cast<const sockaddr*>(&engine_.plan().target().address),
-                                    [](uv_connect_t* req, int s) { owner_of<ClientConnection>(req)->on_connect(s); });
+  const int status = tcp_.connect<&ClientConnection::on_connect>(
+      this, reinterpret_cast<const sockaddr*>(&engine_.plan().target().address));
   if (status < 0) {
     fail(ErrorKind::kConnect);
     return;
@@ -105,11 +102,8 @@ void ClientConnection::on_connect(int status) {
   }
   state_ = State::kConnected;
   engine_.stats().connect_us.record((uv_hrtime() - connect_ns_) / 1000);
-  uv_tcp_nodelay(&tcp_, 1);
-  const int reading = uv_read_start(
-      reinterpret_cast<uv_stream_t*>(&tcp_),
-      [](uv_handle_t* handle, std::size_t, uv_buf_t* buf) { *buf = owner_of<ClientConnection>(handle)->engine_.read_buffer(); },
-      [](uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) { owner_of<ClientConnection>(stream)->on_read(nread, buf); });
+  tcp_.nodelay(true);
+  const int reading = tcp_.read_start<&ClientConnection::read_buffer, &ClientConnection::on_read>(this);
   if (reading < 0) {  // as a read error later would be
     fail(ErrorKind::kReset);
     return;
@@ -125,10 +119,9 @@ void ClientConnection::send(bool reused) {
   // --timeout bounds the request from its first send: a resend does not restart it.
   if (!retried_) request_deadline_ns_ = now + engine_.options().timeout_ms * 1'000'000;
   set_deadline_at(request_deadline_ns_, now);
-  auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
   uv_buf_t buf = uv_buf_init(const_cast<char*>(bytes_.data()), static_cast<unsigned>(bytes_.size()));
   // A request almost always fits the socket buffer: no write request, no extra loop turn.
-  const int written = uv_try_write(stream, &buf, 1);
+  const int written = tcp_.try_write(&buf, 1);
   if (written == static_cast<int>(bytes_.size())) return;
   if (written < 0 && written != UV_EAGAIN) {
     lost(ErrorKind::kReset);  // EPIPE, ECONNRESET: the server's close is already in
@@ -138,8 +131,7 @@ void ClientConnection::send(bool reused) {
     buf.base += written;
     buf.len -= static_cast<unsigned>(written);
   }
-  if (uv_write(&write_req_, stream, &buf, 1,
-               [](uv_write_t* req, int s) { owner_of<ClientConnection>(req)->on_write(s); }) < 0) {
+  if (tcp_.write<&ClientConnection::on_write>(this, &buf, 1) < 0) {
     fail(ErrorKind::kReset);
     return;
   }
@@ -150,6 +142,8 @@ void ClientConnection::on_write(int status) {
   writing_ = false;
   if (status < 0 && state_ == State::kConnected && in_request_) lost(ErrorKind::kReset);
 }
+
+uv_buf_t ClientConnection::read_buffer() { return engine_.read_buffer(); }
 
 void ClientConnection::on_read(ssize_t nread, const uv_buf_t* buf) {
   if (state_ != State::kConnected || nread == 0) return;
@@ -249,7 +243,7 @@ void ClientConnection::close() {
   if (state_ == State::kClosed || state_ == State::kClosing) return;
   state_ = State::kClosing;
   if (!waiting_) timer_.stop();
-  uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), [](uv_handle_t* handle) { owner_of<ClientConnection>(handle)->on_closed(); });
+  tcp_.close<&ClientConnection::on_closed>(this);  // cancelled connect and write call back first
 }
 
 void ClientConnection::on_closed() {

@@ -11,6 +11,7 @@
 
 #include "common/http_response_parser.h"
 #include "common/uv_handle.h"
+#include "common/uv_stream.h"
 #include "loadgen/run_stats.h"
 
 namespace loadlab::loadgen {
@@ -44,6 +45,7 @@ class ClientConnection {
   void send(bool reused);
   void on_connect(int status);
   void on_write(int status);
+  uv_buf_t read_buffer();
   void on_read(ssize_t nread, const uv_buf_t* buf);
   void on_timer();
   // The request (or connect) in progress fails if it is still going `timeout_ms` from now.
@@ -57,9 +59,7 @@ class ClientConnection {
 
   EngineThread& engine_;
   std::size_t shape_ = 0;  // the URL of the request in flight (index into the plan's shapes)
-  uv_tcp_t tcp_{};
-  uv_connect_t connect_req_{};
-  uv_write_t write_req_{};
+  TcpStream<> tcp_;  // a fresh one for each connect; its requests live as long as libuv needs them
   Timer timer_;
   HttpResponseParser parser_;
   std::string request_;  // a request built for its own path (a URL template with placeholders)
@@ -68,7 +68,7 @@ class ClientConnection {
   bool in_request_ = false;
   bool finished_ = false;
   bool parked_ = false;     // handed to the engine as idle: it assigns the next request
-  bool writing_ = false;    // write_req_ and request_ are in use until on_write
+  bool writing_ = false;    // request_ is in use until on_write
   bool backoff_ = false;    // the last attempt could not connect: wait before the next one
   bool waiting_ = false;    // the timer is a backoff, not a timeout
   bool reused_ = false;     // the request went out on a connection that had carried a response

@@ -6,12 +6,12 @@
 #include <csignal>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "loadgen/engine.h"
 #include "loadgen/open_files.h"
-#include "loadgen/report.h"
-#include "loadgen/report_html.h"
+#include "loadgen/outputs/json_report.h"
+#include "loadgen/outputs/output_table.h"
+#include "loadgen/outputs/report_input.h"
 #include "loadgen/talk.h"
 
 namespace {
@@ -33,29 +33,11 @@ std::vector<Slo> parse_slos(const std::vector<std::string>& texts) {
   return slos;
 }
 
-struct Outputs {
-  std::string json_path;
-  std::string html_path;
-  std::string hgrm_path;
-  bool quiet = false;
-};
-
 // Prints and writes everything a run (or a merge) produced; returns the SLO verdicts.
 std::vector<SloResult> report(const RunStats& stats, const nlohmann::json& config, const std::vector<Slo>& slos,
-                              const Outputs& outputs, const std::string& title) {
+                              const OutputTargets& outputs, const std::string& title) {
   const auto results = evaluate_slos(slos, stats);
-  if (!outputs.quiet) {
-    std::ostream& out = outputs.json_path == "-" ? std::cerr : std::cout;
-    print_summary(out, stats, title);
-    print_slo_results(out, results);
-  }
-  if (!outputs.json_path.empty()) write_output(outputs.json_path, report_to_json(stats, config, results).dump(2) + "\n");
-  if (!outputs.html_path.empty()) write_output(outputs.html_path, render_html_report(stats, config, results, title));
-  if (!outputs.hgrm_path.empty()) {
-    std::ostringstream text;
-    stats.latency_us.write_hgrm(text);
-    write_output(outputs.hgrm_path, text.str());
-  }
+  write_run_outputs(outputs, RunReport{stats, config, results, title});
   return results;
 }
 
@@ -65,10 +47,10 @@ int run_command(RunOptions& options) {
   check_open_file_budget(options.concurrency, options.threads);
   RunHooks hooks;
   hooks.stop_on_signals = true;
-  hooks.progress = !options.quiet && isatty(STDERR_FILENO) && isatty(STDOUT_FILENO);
+  hooks.progress = !options.outputs.quiet && isatty(STDERR_FILENO) && isatty(STDOUT_FILENO);
   const RunStats stats = run_load(options, hooks);
   const auto results = report(stats, options_to_json(options), slos,
-                              {options.json_path, options.html_path, options.hgrm_path, options.quiet},
+                              options.outputs,
                               "loadlab-loadgen: " + options.urls.front() +
                                   (options.urls.size() > 1 ? " (+" + std::to_string(options.urls.size() - 1) + " more)" : ""));
   if (nothing_reachable(stats)) {
@@ -78,7 +60,7 @@ int run_command(RunOptions& options) {
   return all_passed(results) ? kExitRan : kExitSloBreached;
 }
 
-int merge_command(const std::vector<std::string>& inputs, const Outputs& outputs, const std::vector<std::string>& slo_texts) {
+int merge_command(const std::vector<std::string>& inputs, const OutputTargets& outputs, const std::vector<std::string>& slo_texts) {
   const std::vector<Slo> slos = parse_slos(slo_texts);
   RunStats merged;
   bool first = true;
@@ -139,12 +121,10 @@ int main(int argc, char** argv) {
 
   CLI::App* merge = app.add_subcommand("merge", "Merge JSON reports (from several processes or machines) losslessly");
   std::vector<std::string> merge_inputs;
-  Outputs merge_outputs;
+  OutputTargets merge_outputs;
   std::vector<std::string> merge_slos;
   merge->add_option("reports", merge_inputs, "JSON reports written with --json")->required()->check(CLI::ExistingFile);
-  merge->add_option("-o,--output,--json", merge_outputs.json_path, "Write the merged JSON report to FILE ('-' for stdout)");
-  merge->add_option("--html", merge_outputs.html_path, "Write the merged HTML report to FILE");
-  merge->add_option("--hgrm", merge_outputs.hgrm_path, "Write the merged latency distribution as .hgrm text");
+  add_output_options(*merge, OutputCommand::kMerge, merge_outputs);
   merge->add_option("--slo", merge_slos, "Objective checked on the merged run (exit 3 when breached); repeatable")
       ->allow_extra_args(false);
   merge->add_flag("-q,--quiet", merge_outputs.quiet, "No human summary");

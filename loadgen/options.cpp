@@ -106,14 +106,11 @@ void add_run_options(CLI::App& app, RunOptions& o) {
       ->envname("LOADLAB_NO_KEEPALIVE");
   app.add_option("--seed", o.seed, "Seed for {rand} templates: the same seed replays the same URLs")
       ->envname("LOADLAB_SEED")->check(whole_number_in(0, UINT64_MAX));
-  app.add_option("--json", o.json_path, "Write the JSON report to FILE ('-' for stdout)")->envname("LOADLAB_JSON");
-  app.add_option("--hgrm", o.hgrm_path, "Write the latency distribution as HdrHistogram .hgrm text")
-      ->envname("LOADLAB_HGRM");
-  app.add_option("--html", o.html_path, "Write a self-contained HTML report with plots to FILE")->envname("LOADLAB_HTML");
+  add_output_options(app, OutputCommand::kRun, o.outputs);
   app.add_option("--slo", o.slos, "Threshold that sets exit code 3 when breached, e.g. 'p99<250ms', 'errors<1%', "
                  "'rps>1000' (repeatable)")
       ->allow_extra_args(false);
-  app.add_flag("-q,--quiet", o.quiet, "No human summary, no progress line")->envname("LOADLAB_QUIET");
+  app.add_flag("-q,--quiet", o.outputs.quiet, "No human summary, no progress line")->envname("LOADLAB_QUIET");
 }
 
 void finalize_options(RunOptions& o) {

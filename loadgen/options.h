@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "loadgen/outputs/output_table.h"
+
 namespace loadlab::loadgen {
 
 // -c's ceiling; the open-file limit usually binds first (check_open_file_budget).
@@ -34,11 +36,8 @@ struct RunOptions {
   std::uint64_t grace_ms = 1000;  // -d over or Ctrl-C: in-flight requests get this long, then are cancelled
   bool keepalive = true;
   std::uint64_t seed = 0;  // 0: random
-  std::string json_path;
-  std::string hgrm_path;
-  std::string html_path;
+  OutputTargets outputs;  // the report files; outputs.quiet (-q) also hides the progress line
   std::vector<std::string> slos;
-  bool quiet = false;
 };
 
 // "250ms", "10s", "2m", "1h", or a plain number of seconds. Throws std::invalid_argument.

@@ -8,35 +8,36 @@
 
 #include <cstdint>
 
+#include "common/uv_handle.h"
+
 namespace loadlab::loadgen {
 
 class PreciseTimer {
  public:
   explicit PreciseTimer(uv_loop_t* loop);  // throws std::runtime_error
-  ~PreciseTimer();
-  PreciseTimer(const PreciseTimer&) = delete;
-  PreciseTimer& operator=(const PreciseTimer&) = delete;
 
   template <auto Method, typename Owner>
   void start_at(Owner* owner, std::uint64_t deadline_ns) {
-    state_->owner = owner;
-    state_->fire = [](void* o) { (static_cast<Owner*>(o)->*Method)(); };
+    poll_.get()->data = owner;
     arm(deadline_ns);
+    uv_poll_start(poll_.get(), UV_READABLE, [](uv_poll_t* poll, int status, int) {
+      if (expired(poll, status)) (owner_of<Owner>(poll)->*Method)();
+    });
   }
   void stop();
 
  private:
-  // Freed by the poll handle's close callback, which also closes the fd: the fd must stay
-  // open for as long as the loop may still be watching it.
-  struct State {
-    uv_poll_t poll{};
+  // The poll handle's companion: the fd must stay open for as long as the loop may still be
+  // watching it, so it is closed with the handle's block, by its close callback.
+  struct TimerFd {
     int fd = -1;
-    void* owner = nullptr;
-    void (*fire)(void*) = nullptr;
+    ~TimerFd();
   };
   void arm(std::uint64_t deadline_ns);
+  // Consumes the expiry and stops watching; false for a spurious wake-up.
+  static bool expired(uv_poll_t* poll, int status);
 
-  State* state_;
+  UvHandle<uv_poll_t, TimerFd> poll_;
 };
 
 }  // namespace loadlab::loadgen

@@ -7,8 +7,8 @@
 #include "loadgen/engine.h"
 #include "loadgen/flag_bounds.h"
 #include "loadgen/open_files.h"
-#include "loadgen/report.h"
-#include "loadgen/report_html.h"
+#include "loadgen/outputs/json_report.h"
+#include "loadgen/outputs/report_input.h"
 
 namespace loadlab::loadgen {
 namespace {
@@ -49,8 +49,7 @@ void add_talk_options(CLI::App& talk, TalkOptions& o) {
       ->check(whole_number_in(1, kMaxTalkConcurrency))->capture_default_str();
   talk.add_option("--max-delay-ms", o.max_delay_ms, "Delays are {rand:1:MAX} ms")->check(whole_number_in(1, 60000))
       ->capture_default_str();
-  talk.add_option("--json", o.json_path, "Write every run's report to FILE ('-' for stdout)");
-  talk.add_option("--html", o.html_path, "Write a self-contained HTML page with the table and plots to FILE");
+  add_output_options(talk, OutputCommand::kTalk, o.outputs);
 }
 
 int run_talk(const TalkOptions& o) {
@@ -77,14 +76,13 @@ int run_talk(const TalkOptions& o) {
   bounded.timeout_ms = o.timeout_ms;
   runs.push_back({"semaphore(" + std::to_string(o.concurrency) + ")", bounded, {}});
 
-  std::ostream& out = o.json_path == "-" ? std::cerr : std::cout;
+  std::ostream& out = console(o.outputs);
   out << "The talk's demo against " << base << ": GET /{rand:1:" << o.max_delay_ms << "}/\n\n";
   char line[256];
   std::snprintf(line, sizeof line, "%-16s %8s %9s %9s %9s %8s %9s %9s %7s\n", "run", "requests", "in flight", "elapsed",
                 "ideal", "ratio", "p50", "p99", "errors");
   out << line;
   bool reachable = false;
-  nlohmann::json reports = nlohmann::json::array();
   std::vector<TalkRow> rows;
   for (auto& run : runs) {
     run.options.seed = 0;
@@ -100,21 +98,14 @@ int run_talk(const TalkOptions& o) {
                   static_cast<unsigned long long>(run.stats.error_count()));
     out << line;
     out.flush();
-    nlohmann::json report = report_to_json(run.stats, options_to_json(run.options));
-    report["name"] = run.name;
-    report["ideal_s"] = ideal;
-    rows.push_back({run.name, &run.stats, run.options.concurrency, ideal});
-    reports.push_back(std::move(report));
+    rows.push_back({run.name, &run.stats, run.options.concurrency, ideal, options_to_json(run.options)});
   }
   out << "\nUnbounded, every request is in flight at once: the whole burst takes about as long as its\n"
          "slowest delay, because an event loop waits on all of them together; what grows with the\n"
          "burst is the work of juggling that many connections at once (watch p99 and errors). With a\n"
          "semaphore of " << o.concurrency << ", at most " << o.concurrency << " wait at the same time: the run takes about\n"
          "requests x mean delay / " << o.concurrency << ", and no request waits on the client's own overload.\n";
-  if (!o.json_path.empty()) {
-    write_output(o.json_path, nlohmann::json{{"schema", "loadlab-talk/1"}, {"base_url", base}, {"runs", reports}}.dump(2) + "\n");
-  }
-  if (!o.html_path.empty()) write_output(o.html_path, render_talk_html(rows, url));
+  write_talk_outputs(o.outputs, TalkReport{rows, base, url});
   return reachable ? 0 : 1;
 }
 

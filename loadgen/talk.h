@@ -8,6 +8,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "loadgen/outputs/output_table.h"
+
 namespace loadlab::loadgen {
 
 struct TalkOptions {
@@ -17,8 +19,7 @@ struct TalkOptions {
   unsigned concurrency = 100;
   std::uint64_t max_delay_ms = 1000;
   std::uint64_t timeout_ms = 30000;
-  std::string json_path;
-  std::string html_path;
+  OutputTargets outputs;
 };
 
 void add_talk_options(CLI::App& talk, TalkOptions& options);

@@ -8,7 +8,8 @@ set -euo pipefail
 
 profile=${1:-build}
 build=(build-essential cmake pkg-config libuv1-dev node-llhttp nlohmann-json3-dev
-       libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev)
+       libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
+       libssl-dev ca-certificates)
 # python3-gevent, -tornado, -aiohttp run examples/ against the server; docker-compose validates
 # docker-compose.yml (tests/workshop); chromium renders the HTML report (tests/loadgen).
 # clang and libclang-rt-14-dev (libclang_rt.fuzzer) build the libFuzzer targets of tests/fuzz.

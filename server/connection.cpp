@@ -70,11 +70,7 @@ void append_bounded(std::string& out, const char* at, std::size_t length, std::s
 
 Connection::Connection(LoopContext& loop, std::uint64_t id)
     : loop_(loop), id_(id), deadline_timer_(loop.loop()), write_timer_(loop.loop()) {
-  uv_check(uv_tcp_init(loop.loop(), &tcp_), "uv_tcp_init");
-  tcp_.data = this;
-  write_req_.data = this;
-  continue_req_.data = this;
-  shutdown_req_.data = this;
+  uv_check(tcp_.init(loop.loop()), "uv_tcp_init");
   llhttp_init(&parser_, HTTP_REQUEST, parser_settings());
   parser_.data = this;
   // Every leniency off (they are off after llhttp_init; this says so): conflicting
@@ -97,7 +93,7 @@ Connection::~Connection() {
 
 void Connection::start() {
   // Fails only for a socket that is already unusable (reset before we got to it).
-  if (uv_tcp_nodelay(&tcp_, 1) != 0) {
+  if (tcp_.nodelay(true) != 0) {
     close();
     return;
   }
@@ -108,21 +104,18 @@ void Connection::start() {
 void Connection::set_reading(bool reading) {
   if (reading == reading_ || closing_) return;
   if (reading) {
-    const int status = uv_read_start(
-        stream(),
-        [](uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
-          *buf = owner_of<Connection>(handle)->loop_.read_buffer();
-        },
-        [](uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) { owner_of<Connection>(s)->on_read(nread, buf); });
+    const int status = tcp_.read_start<&Connection::read_buffer, &Connection::on_read>(this);
     if (status < 0) {
       close();
       return;
     }
   } else {
-    uv_read_stop(stream());  // cannot fail (libuv returns 0)
+    tcp_.read_stop();
   }
   reading_ = reading;
 }
+
+uv_buf_t Connection::read_buffer() { return loop_.read_buffer(); }
 
 void Connection::on_read(ssize_t nread, const uv_buf_t* buf) {
   if (nread == 0) return;
@@ -347,9 +340,7 @@ int Connection::check_headers() {
     continue_pending_ = true;
     uv_buf_t buf = uv_buf_init(const_cast<char*>(kContinueResponse.data()),
                                static_cast<unsigned>(kContinueResponse.size()));
-    const int status = uv_write(&continue_req_, stream(), &buf, 1, [](uv_write_t* req, int s) {
-      owner_of<Connection>(req)->on_continue_written(s);
-    });
+    const int status = tcp_.write<&Connection::on_continue_written>(this, &buf, 1, kContinueWrite);
     if (status < 0) {
       // As when the write fails later (on_continue_written): the socket is unusable. Parsing
       // stops here; feed() sees the connection closing.
@@ -528,7 +519,7 @@ void Connection::flush() {
     // Most responses fit in the socket buffer: write them now and finish synchronously, which
     // saves a write request and a loop iteration per response. Whatever does not fit goes
     // through uv_write, which keeps the order (and returns EAGAIN here while one is queued).
-    const int written = uv_try_write(stream(), bufs, static_cast<unsigned>(count));
+    const int written = tcp_.try_write(bufs, static_cast<unsigned>(count));
     if (written < 0 && written != UV_EAGAIN) {
       close();
       return;
@@ -542,8 +533,8 @@ void Connection::flush() {
     while (skip >= bufs[first].len) skip -= bufs[first++].len;
     bufs[first].base += skip;
     bufs[first].len -= skip;
-    const int status = uv_write(&write_req_, stream(), bufs + first, static_cast<unsigned>(count - first),
-                                [](uv_write_t* req, int s) { owner_of<Connection>(req)->on_write(s); });
+    const int status =
+        tcp_.write<&Connection::on_write>(this, bufs + first, static_cast<unsigned>(count - first), kResponseWrite);
     if (status < 0) {
       close();
       return;
@@ -664,7 +655,7 @@ void Connection::begin_drain() {
 
 void Connection::start_lingering_close() {
   read_state_ = ReadState::kLingering;
-  const int status = uv_shutdown(&shutdown_req_, stream(), [](uv_shutdown_t*, int) {});
+  const int status = tcp_.shutdown();
   if (status < 0) {
     close();
     return;
@@ -690,9 +681,12 @@ void Connection::close() {
   loop_.metrics().queued_response_bytes.add(-static_cast<std::int64_t>(queued_bytes_));
   queued_bytes_ = 0;
   loop_.forget(this);
-  uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), [](uv_handle_t* handle) { delete owner_of<Connection>(handle); });
+  // Cancelled writes call back first, then on_closed frees this connection.
+  tcp_.close<&Connection::on_closed>(this);
   // The socket's descriptor is closed now (uv_close does it at once), its buffers soon.
   loop_.connection_closed(exchanges_.buffer_bytes() + pending_input_.capacity());
 }
+
+void Connection::on_closed() { delete this; }
 
 }  // namespace loadlab::server

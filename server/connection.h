@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "common/uv_handle.h"
+#include "common/uv_stream.h"
 #include "server/exchange_queue.h"
 #include "server/handlers/handler.h"
 #include "server/request_validation.h"
@@ -28,7 +29,7 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   std::uint64_t id() const { return id_; }
-  uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&tcp_); }
+  uv_stream_t* stream() { return tcp_.get(); }
 
   void start();
   // Shutdown: answer what is in flight with "Connection: close", take no new requests.
@@ -59,6 +60,7 @@ class Connection {
     kLingering,  // final response sent, FIN sent: discarding input until the peer closes
   };
 
+  uv_buf_t read_buffer();
   void on_read(ssize_t nread, const uv_buf_t* buf);
   void on_write(int status);
   void on_write_stalled();
@@ -97,10 +99,9 @@ class Connection {
 
   LoopContext& loop_;
   const std::uint64_t id_;
-  uv_tcp_t tcp_{};
-  uv_write_t write_req_{};
-  uv_write_t continue_req_{};
-  uv_shutdown_t shutdown_req_{};
+  // Two writes at once at most: the responses, and a 100 Continue (slots below).
+  enum WriteSlot : std::size_t { kResponseWrite, kContinueWrite };
+  TcpStream<2> tcp_;
   llhttp_t parser_{};
   Timer deadline_timer_;
   Timer write_timer_;  // armed while a uv_write waits on a client that is not reading

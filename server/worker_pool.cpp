@@ -34,10 +34,10 @@ constexpr const char* kNoWorkers = "no /prime worker is running and none could b
 
 // ESRCH: it has exited already, and its exit callback is on its way; nothing else can fail
 // for a child we spawned, but say so if it does.
-void kill_worker(uv_process_t* process) {
-  const int status = uv_process_kill(process, SIGKILL);
+void kill_worker(Process& process, int pid) {
+  const int status = process.kill(SIGKILL);
   if (status < 0 && status != UV_ESRCH) {
-    spdlog::error("cannot kill /prime worker pid {}: {}", process->pid, uv_strerror(status));
+    spdlog::error("cannot kill /prime worker pid {}: {}", pid, uv_strerror(status));
   }
 }
 
@@ -49,43 +49,47 @@ std::string millis(std::uint64_t ns) {
 
 }  // namespace
 
+// Dropped as soon as it is of no more use (its exit seen, or its start failed): its handles
+// outlive it as long as libuv needs them (uv_handle.h), a write to it in flight included.
 struct WorkerPool::Worker {
   Worker(WorkerPool& owner, std::size_t index) : pool(owner), slot(index), timer(owner.loop_.get()) {}
 
   void on_timeout() { pool.on_job_timeout(*this); }
+  void on_exit(std::int64_t exit_status, int term_signal) { pool.on_worker_exit(*this, exit_status, term_signal); }
+  void on_written(int status) { pool.on_jobs_written(*this, status); }
+  uv_buf_t read_buffer() { return uv_buf_init(results.space(), static_cast<unsigned>(results.space_size())); }
+  void on_read(ssize_t nread, const uv_buf_t*) {
+    if (nread <= 0) return;  // EOF: the exit callback tells what happened
+    results.commit(static_cast<std::size_t>(nread));
+    ResultFrame frames[kMaxFramesPerWorker];
+    const std::size_t count = results.take(frames);
+    for (std::size_t i = 0; i < count; ++i) pool.on_result(*this, frames[i]);
+    if (results.failed()) pool.on_bad_frame(*this);
+    if (count > 0) pool.dispatch();
+  }
+  void kill() { kill_worker(process, pid); }
 
   WorkerPool& pool;
   std::size_t slot;
-  uv_process_t process{};
-  uv_pipe_t to_worker{};
-  uv_pipe_t from_worker{};
-  int open_handles = 0;
   int pid = 0;
   bool killed = false;  // SIGKILLed after a timeout: takes no job, its exit is expected
   std::uint64_t started_ms = 0;
   std::deque<Job> jobs;  // handed over, answered in this order; the first is being computed
   JobFrame outgoing[kMaxFramesPerWorker] = {};
   std::size_t outgoing_count = 0;
-  uv_write_t write_req{};
-  // A worker can answer before libuv has run the write's callback; write_req and outgoing may
-  // not be reused (for the next jobs) until then, or the stream's write queue is corrupted.
+  // A worker can answer before libuv has run the write's callback; the write request and
+  // outgoing may not be reused (for the next jobs) until then, or the stream's write queue is
+  // corrupted.
   bool writing = false;
   FrameReader<ResultFrame> results;
   Timer timer;  // --job-timeout-ms of the job being computed
+  // Last: closed first when the worker is dropped, before the buffers above are freed.
+  Pipe to_worker;
+  Pipe from_worker;
+  Process process;
 
   bool can_take_jobs() const {
     return !killed && !writing && !results.failed() && jobs.size() < kMaxFramesPerWorker;
-  }
-
-  void close_handles() {
-    for (uv_handle_t* handle : {reinterpret_cast<uv_handle_t*>(&to_worker), reinterpret_cast<uv_handle_t*>(&from_worker),
-                                reinterpret_cast<uv_handle_t*>(&process)}) {
-      if (handle->loop == nullptr || uv_is_closing(handle)) continue;
-      uv_close(handle, [](uv_handle_t* closed) {
-        auto* worker = owner_of<Worker>(closed);
-        if (--worker->open_handles == 0) worker->pool.release(worker);
-      });
-    }
   }
 };
 
@@ -120,21 +124,19 @@ void WorkerPool::stop() {
 void WorkerPool::spawn(std::size_t slot) {
   auto worker = std::make_unique<Worker>(*this, slot);
   Worker* w = worker.get();
-  w->to_worker.data = w->from_worker.data = w->process.data = w;
-  int status = uv_pipe_init(loop_.get(), &w->to_worker, 0);
-  if (status == 0) status = uv_pipe_init(loop_.get(), &w->from_worker, 0);
+  int status = w->to_worker.init(loop_.get());
+  if (status == 0) status = w->from_worker.init(loop_.get());
   if (status < 0) {
     on_spawn_failed(*w, status);
-    if (w->open_handles > 0) retired_.push_back(std::move(worker));  // freed by the last close callback
-    return;
+    return;  // dropping it closes what was opened
   }
 
   char* args[] = {executable_.data(), const_cast<char*>(kPrimeWorkerFlag), server_pid_.data(), nullptr};
   uv_stdio_container_t stdio[3];
   stdio[0].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_READABLE_PIPE);  // the worker reads jobs
-  stdio[0].data.stream = reinterpret_cast<uv_stream_t*>(&w->to_worker);
+  stdio[0].data.stream = w->to_worker.get();
   stdio[1].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_WRITABLE_PIPE);  // and writes results
-  stdio[1].data.stream = reinterpret_cast<uv_stream_t*>(&w->from_worker);
+  stdio[1].data.stream = w->from_worker.get();
   stdio[2].flags = UV_INHERIT_FD;
   stdio[2].data.fd = 2;
   uv_process_options_t options{};
@@ -142,44 +144,22 @@ void WorkerPool::spawn(std::size_t slot) {
   options.args = args;
   options.stdio = stdio;
   options.stdio_count = 3;
-  options.exit_cb = [](uv_process_t* process, std::int64_t exit_status, int term_signal) {
-    auto* exited = owner_of<Worker>(process);
-    exited->pool.on_worker_exit(*exited, exit_status, term_signal);
-  };
-  status = uv_spawn(loop_.get(), &w->process, &options);
-  w->process.data = w;  // uv_spawn initialises the handle, even when it fails
+  status = w->process.spawn<&Worker::on_exit>(loop_.get(), w, options);
   if (status < 0) {
     on_spawn_failed(*w, status);
-    if (w->open_handles > 0) retired_.push_back(std::move(worker));  // freed by the last close callback
-    return;
+    return;  // dropping it closes what was opened
   }
-  w->open_handles = 3;
   cannot_spawn_.store(false);
   if (ever_started_[slot]) restarts_.fetch_add(1);
   ever_started_[slot] = true;
-  w->pid = w->process.pid;
+  w->pid = w->process.pid();
   w->started_ms = uv_now(loop_.get());
-  status = uv_read_start(
-      reinterpret_cast<uv_stream_t*>(&w->from_worker),
-      [](uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
-        auto* reader = owner_of<Worker>(handle);
-        *buf = uv_buf_init(reader->results.space(), static_cast<unsigned>(reader->results.space_size()));
-      },
-      [](uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
-        auto* reader = owner_of<Worker>(stream);
-        if (nread <= 0) return;  // EOF: the exit callback tells what happened
-        reader->results.commit(static_cast<std::size_t>(nread));
-        ResultFrame frames[kMaxFramesPerWorker];
-        const std::size_t count = reader->results.take(frames);
-        for (std::size_t i = 0; i < count; ++i) reader->pool.on_result(*reader, frames[i]);
-        if (reader->results.failed()) reader->pool.on_bad_frame(*reader);
-        if (count > 0) reader->pool.dispatch();
-      });
+  status = w->from_worker.read_start<&Worker::read_buffer, &Worker::on_read>(w);
   if (status < 0) {
     // As if its pipe broke: the worker can never be heard, so it is killed, and its exit
     // is handled like any unexpected death (replaced, with the crash-loop back-off).
     spdlog::error("/prime worker pid {}: cannot read its pipe: {}", w->pid, uv_strerror(status));
-    kill_worker(&w->process);
+    w->kill();
   }
   workers_[slot] = std::move(worker);
   alive_.fetch_add(1);
@@ -190,7 +170,7 @@ void WorkerPool::on_respawn_timer() {
   const std::uint64_t now = uv_now(loop_.get());
   if (stopping_) {  // the stop grace period is over
     for (auto& worker : workers_) {
-      if (worker) kill_worker(&worker->process);
+      if (worker) worker->kill();
     }
     return;
   }
@@ -305,15 +285,10 @@ void WorkerPool::dispatch() {
 }
 
 void WorkerPool::send_jobs(Worker& worker) {
-  worker.write_req.data = &worker;
   worker.writing = true;
   uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(worker.outgoing),
                              static_cast<unsigned>(worker.outgoing_count * sizeof(JobFrame)));
-  const int status = uv_write(&worker.write_req, reinterpret_cast<uv_stream_t*>(&worker.to_worker), &buf, 1,
-                              [](uv_write_t* req, int s) {
-                                Worker* done = owner_of<Worker>(req);
-                                done->pool.on_jobs_written(*done, s);
-                              });
+  const int status = worker.to_worker.write<&Worker::on_written>(&worker, &buf, 1);
   if (status < 0) on_jobs_written(worker, status);  // refused at once: the same as failing later
 }
 
@@ -323,7 +298,7 @@ void WorkerPool::on_jobs_written(Worker& worker, int status) {
   // A failed write means the worker is gone (or its pipe is unusable); killing it makes sure,
   // and its exit callback answers the jobs it held.
   if (status < 0 && status != UV_ECANCELED) {
-    kill_worker(&worker.process);
+    worker.kill();
   } else if (status == 0) {
     dispatch();  // it may take more jobs only now
   }
@@ -333,19 +308,13 @@ void WorkerPool::on_bad_frame(Worker& worker) {
   // As if its pipe broke: nothing more it says can be trusted, so it is killed, and its exit
   // is handled like any unexpected death (its jobs answered or requeued, replaced).
   spdlog::error("/prime worker pid {}: invalid result frame; killing it", worker.pid);
-  uv_read_stop(reinterpret_cast<uv_stream_t*>(&worker.from_worker));
-  kill_worker(&worker.process);
+  worker.from_worker.read_stop();
+  worker.kill();
 }
 
 void WorkerPool::on_spawn_failed(Worker& worker, int status) {
   spawn_failures_.fetch_add(1);
   spdlog::error("cannot start a /prime worker: {}", uv_strerror(status));
-  for (uv_handle_t* handle : {reinterpret_cast<uv_handle_t*>(&worker.to_worker),
-                              reinterpret_cast<uv_handle_t*>(&worker.from_worker),
-                              reinterpret_cast<uv_handle_t*>(&worker.process)}) {
-    if (handle->loop != nullptr) ++worker.open_handles;
-  }
-  worker.close_handles();  // the last close callback releases it from retired_
   const std::size_t slot = worker.slot;
   cannot_spawn_.store(true);
   fail_queue_without_workers();
@@ -406,7 +375,7 @@ void WorkerPool::on_job_timeout(Worker& worker) {
                              std::to_string(config_.job_timeout_ms) + "; its worker (pid " + std::to_string(worker.pid) +
                              ") was killed and is being replaced");
   spdlog::warn("/prime job n={} timed out; killing worker pid {}", job.request.n, worker.pid);
-  kill_worker(&worker.process);
+  worker.kill();
   dispatch();
 }
 
@@ -427,10 +396,10 @@ void WorkerPool::on_worker_exit(Worker& worker, std::int64_t exit_status, int te
   }
   const std::size_t slot = worker.slot;
   const std::uint64_t lived = uv_now(loop_.get()) - worker.started_ms;
-  retired_.push_back(std::move(workers_[slot]));
-  retired_.back()->close_handles();
+  const bool killed = worker.killed;
+  workers_[slot].reset();  // from its own exit callback: its handles outlive it (uv_handle.h)
   if (stopping_) return;
-  if (lived >= kStableAfterMs || worker.killed) {
+  if (lived >= kStableAfterMs || killed) {
     respawn_backoff_ms_[slot] = 0;
     spawn(slot);
   } else {
@@ -452,10 +421,6 @@ void WorkerPool::fail_queue_without_workers() {
   queue_.clear();
 }
 
-void WorkerPool::release(Worker* worker) {
-  std::erase_if(retired_, [worker](const auto& retired) { return retired.get() == worker; });
-}
-
 void WorkerPool::on_stop() {
   stopping_ = true;
   on_inbox();  // answers whatever arrived meanwhile
@@ -466,12 +431,7 @@ void WorkerPool::on_stop() {
   queue_.clear();
   // Closing a worker's stdin lets it finish its job and exit on EOF.
   for (auto& worker : workers_) {
-    if (worker && !uv_is_closing(reinterpret_cast<uv_handle_t*>(&worker->to_worker))) {
-      uv_close(reinterpret_cast<uv_handle_t*>(&worker->to_worker), [](uv_handle_t* closed) {
-        auto* w = owner_of<Worker>(closed);
-        if (--w->open_handles == 0) w->pool.release(w);
-      });
-    }
+    if (worker) worker->to_worker.close();
   }
   respawn_timer_.start<&WorkerPool::on_respawn_timer>(this, kStopGraceMs);
   respawn_timer_.unref();  // only the workers themselves keep the loop running now

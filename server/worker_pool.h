@@ -25,6 +25,8 @@
 #include <vector>
 
 #include "common/uv_handle.h"
+#include "common/uv_process.h"
+#include "common/uv_stream.h"
 #include "server/config.h"
 #include "server/metrics.h"
 #include "server/prime_service.h"
@@ -80,7 +82,6 @@ class WorkerPool final : public PrimeService, public MetricsSource {
   void apply_cancel(const Cancel& cancel);
   void on_job_timeout(Worker& worker);
   void on_worker_exit(Worker& worker, std::int64_t exit_status, int term_signal);
-  void release(Worker* worker);
   void answer(const Job& job, int status, std::string body, std::string headers);
   void answer_error(const Job& job, int status, const std::string& message);
 
@@ -99,7 +100,6 @@ class WorkerPool final : public PrimeService, public MetricsSource {
   // Pool thread only.
   std::deque<Job> queue_;                          // FIFO, waiting for an idle worker
   std::vector<std::unique_ptr<Worker>> workers_;  // one slot per --workers; null while respawning
-  std::vector<std::unique_ptr<Worker>> retired_;  // exited, closing their handles
   std::vector<std::uint64_t> respawn_due_ms_;      // per slot: loop time of the next start, 0 if none
   std::vector<std::uint64_t> respawn_backoff_ms_;  // per slot: grows while a worker keeps crashing
   std::vector<bool> ever_started_;                 // per slot: a new worker there is a replacement

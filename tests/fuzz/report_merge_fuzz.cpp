@@ -9,7 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "loadgen/report.h"
+#include "loadgen/outputs/json_report.h"
+#include "loadgen/outputs/text_summary.h"
 #include "loadgen/run_stats.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

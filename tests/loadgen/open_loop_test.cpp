@@ -1,46 +1,22 @@
-// Open-loop runs (--rate), the coordinated-omission correction, SLO exit codes, Ctrl-C and the
-// HTML report, against the real loadlab-server on loopback.
+// Open-loop runs (--rate) and the coordinated-omission correction, against the real
+// loadlab-server on loopback.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <signal.h>
-#include <unistd.h>
 
 #include <chrono>
-#include <fstream>
 #include <regex>
-#include <sstream>
 #include <thread>
 
+#include "tests/loadgen/run_loadgen.h"
 #include "tests/support/eventually.h"
 #include "tests/support/http_client.h"
-#include "tests/support/metrics.h"
 #include "tests/support/server_process.h"
 
 namespace loadlab::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string base(const ServerProcess& server) { return "http://127.0.0.1:" + std::to_string(server.port()); }
-
-CommandResult loadgen(std::vector<std::string> args, const std::function<void(pid_t)>& meanwhile = {}) {
-  args.insert(args.begin(), LOADLAB_LOADGEN_BIN);
-  return run_command(args, 150s, meanwhile);
-}
-
-// Requests the server has answered on /N so far.
-double delays_answered(const ServerProcess& server) {
-  return metric(server.port(), R"(loadlab_http_requests_total{route="delay",code="200"})");
-}
-
-std::string temp_file(const char* name) { return std::string("/tmp/loadlab-test-") + std::to_string(getpid()) + "-" + name; }
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 TEST(OpenLoop, AchievedRateMatchesTheRequestedRate) {
   ServerProcess server;
@@ -146,99 +122,6 @@ TEST(OpenLoop, ASlowTargetIsReportedAsNotKeepingUp) {
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.out.find("Could not keep up"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("started late"), std::string::npos) << result.out;
-}
-
-TEST(Slo, PassingObjectivesExitZeroAndAreReported) {
-  ServerProcess server;
-  const auto result = loadgen({"-n", "200", "-c", "10", "--slo", "p99<5s", "--slo", "errors<1%", "--slo", "rps>1",
-                               "--json", "-", base(server) + "/1"});
-  ASSERT_EQ(result.exit_code, 0) << result.err;
-  const auto report = nlohmann::json::parse(result.out);
-  EXPECT_TRUE(report["slo"]["passed"]);
-  ASSERT_EQ(report["slo"]["results"].size(), 3u);
-  EXPECT_EQ(report["slo"]["results"][0]["slo"], "p99<5s");
-  EXPECT_NE(result.err.find("all passed"), std::string::npos) << result.err;
-}
-
-TEST(Slo, ABreachExitsThreeAndSaysWhich) {
-  ServerProcess server;
-  const auto result = loadgen({"-n", "50", "-c", "10", "--slo", "p50<20ms", "--slo", "errors<1%", base(server) + "/50"});
-  EXPECT_EQ(result.exit_code, 3) << result.out << result.err;
-  EXPECT_NE(result.out.find("BREACHED"), std::string::npos) << result.out;
-  EXPECT_NE(result.out.find("p50<20ms: p50 "), std::string::npos) << result.out;
-  EXPECT_NE(result.out.find("FAIL"), std::string::npos) << result.out;
-}
-
-TEST(Slo, ErrorObjectiveCountsFailedRequests) {
-  ServerProcess server;
-  // Every request times out: the server is reachable, so this is an SLO breach, not exit 1.
-  const auto result = loadgen({"-n", "6", "-c", "3", "--timeout", "50ms", "--slo", "errors<1%", base(server) + "/2000"});
-  EXPECT_EQ(result.exit_code, 3) << result.out << result.err;
-  EXPECT_NE(result.out.find("errors 100% < 1%  FAIL"), std::string::npos) << result.out;
-}
-
-TEST(Slo, AMalformedObjectiveIsAUsageError) {
-  for (const char* bad : {"p99", "p99<", "p101<1s", "latency<1s", "p99<1parsec", "errors<-1%"}) {
-    const auto result = loadgen({"-n", "1", "--slo", bad, "http://127.0.0.1:1/"});
-    EXPECT_EQ(result.exit_code, 2) << bad;
-    EXPECT_NE(result.err.find("--slo"), std::string::npos) << bad << ": " << result.err;
-  }
-}
-
-TEST(Interrupt, CtrlCStopsSendingAndReportsWhatWasMeasured) {
-  ServerProcess server;
-  const auto started = std::chrono::steady_clock::now();
-  const auto result = loadgen({"-d", "30s", "-c", "10", "--json", "-", "-q", base(server) + "/20"}, [&server](pid_t pid) {
-    eventually([&] { return delays_answered(server) >= 150; }, 20s);
-    kill(pid, SIGINT);
-  });
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 28s);  // before -d would have ended it
-  ASSERT_EQ(result.exit_code, 0) << result.err;
-  const auto report = nlohmann::json::parse(result.out);
-  EXPECT_GT(report["requests"]["responses"].get<int>(), 100);
-  // In-flight requests were given their grace period: nothing was cut off.
-  EXPECT_EQ(report["requests"]["errors"], 0);
-}
-
-TEST(Progress, NothingWhenNotOnATerminal) {
-  ServerProcess server;
-  const auto result = loadgen({"-d", "1500ms", "-c", "5", "-q", base(server) + "/5"});
-  ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_EQ(result.err, "");
-  const auto chatty = loadgen({"-d", "1500ms", "-c", "5", base(server) + "/5"});
-  EXPECT_EQ(chatty.err.find("p99 so far"), std::string::npos) << chatty.err;
-}
-
-TEST(Progress, ALiveLineOnATerminal) {
-  ServerProcess server;
-  // script(1) runs the command on a pseudo-terminal, as a user's shell would.
-  const std::string command = std::string(LOADLAB_LOADGEN_BIN) + " -d 2500ms -c 5 " + base(server) + "/5";
-  const auto result = run_command({"script", "-qec", command, "/dev/null"}, 60s);
-  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
-  EXPECT_NE(result.out.find("\r"), std::string::npos) << result.out;
-  EXPECT_NE(result.out.find("req/s"), std::string::npos) << result.out;
-  EXPECT_NE(result.out.find("p99 so far"), std::string::npos) << result.out;
-  EXPECT_NE(result.out.find("Requests:"), std::string::npos) << result.out;
-}
-
-TEST(HtmlReport, IsSelfContainedWithEveryPlot) {
-  ServerProcess server;
-  const std::string html_path = temp_file("report.html");
-  const auto result = loadgen({"--rate", "200", "-c", "10", "-d", "2s", "--html", html_path, "-q", base(server) + "/2"});
-  ASSERT_EQ(result.exit_code, 0) << result.err;
-  const std::string html = slurp(html_path);
-  std::remove(html_path.c_str());
-  ASSERT_FALSE(html.empty());
-  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
-  for (const char* plot : {"Latency by percentile", "Latency over time", "Throughput and errors over time",
-                           "Status codes and errors", "Where the time went"}) {
-    EXPECT_NE(html.find(std::string("aria-label=\"") + plot), std::string::npos) << plot;
-  }
-  EXPECT_NE(html.find("<polyline"), std::string::npos);
-  // Nothing is fetched: no scripts, no links, no external stylesheets or images.
-  for (const char* fetch : {"<script", "src=", "href=", "url(", "@import"}) {
-    EXPECT_EQ(html.find(fetch), std::string::npos) << fetch;
-  }
 }
 
 // A request due before the deadline that is still waiting for a connection at the deadline is

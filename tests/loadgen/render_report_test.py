@@ -17,7 +17,7 @@ import sys
 import time
 import zlib
 
-# The report's palette (loadgen/report_html.cpp) and what each colour draws.
+# The report's palette (loadgen/outputs/html_report.cpp) and what each colour draws.
 SERIES = {
     (0x1f, 0x77, 0xb4): "latency / responses per second (blue)",
     (0xff, 0x7f, 0x0e): "service time / p90 (orange)",

@@ -1,8 +1,8 @@
-#include "loadgen/report_html.h"
+#include "loadgen/outputs/html_report.h"
 
 #include <gtest/gtest.h>
 
-#include "loadgen/svg_chart.h"
+#include "loadgen/outputs/svg_chart.h"
 
 namespace loadlab::loadgen {
 namespace {

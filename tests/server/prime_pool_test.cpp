@@ -247,14 +247,25 @@ TEST(PrimePool, WorkersDieWithTheServer) {
   EXPECT_TRUE(eventually([&] { return std::all_of(workers.begin(), workers.end(), gone); }));
 }
 
+// The job's worker is stopped, so the job passes its limit whatever the machine's speed; the
+// limit is long enough that the replacement's job, sent once that worker waits on its pipe,
+// never meets it on a busy machine (with 100 ms, an ASan worker's start-up under stress-ng did).
 TEST(PrimePool, JobOverTheTimeLimitGets504AndTheWorkerIsReplaced) {
-  ServerProcess server({"--workers", "1", "--job-timeout-ms", "100"});
-  const auto body = prime(server.port(), "2305843009213693951", 504);
+  ServerProcess server({"--workers", "1", "--job-timeout-ms", "2000"});
+  const int stuck = only_worker(server);
+  ASSERT_NE(stuck, 0);
+  kill(stuck, SIGSTOP);
+  const auto body = prime(server.port(), kCostlyButQuick, 504);
   EXPECT_NE(body["error"]["message"].get<std::string>().find("job-timeout-ms"), std::string::npos);
-  // The queue goes on with a fresh worker.
+  // The queue goes on with a fresh worker, once it is up and reading its pipe.
+  int fresh = 0;
+  ASSERT_TRUE(eventually([&] {
+    fresh = only_worker(server);
+    return fresh != 0 && fresh != stuck && state_of(fresh) == 'S';
+  }));
   EXPECT_EQ(prime(server.port(), "7919")["prime"], true);
   EXPECT_EQ(metric(server.port(), "loadlab_prime_job_timeouts_total"), 1);
-  EXPECT_TRUE(eventually([&] { return metric(server.port(), "loadlab_prime_workers") == 1; }));
+  EXPECT_EQ(metric(server.port(), "loadlab_prime_workers"), 1);
 }
 
 // One job held by a stopped worker, one queued, the rest refused: what is computing and what

@@ -12,16 +12,15 @@
 
 namespace loadlab::loadgen {
 
+struct RunReport;
+struct TalkReport;
+
 std::string render_html_report(const RunStats& stats, const nlohmann::json& config, const std::vector<SloResult>& slos,
                                const std::string& title);
 
-// The talk preset's page: each run's elapsed vs ideal time and its latency spectrum.
-struct TalkRow {
-  std::string name;
-  const RunStats* stats;
-  unsigned concurrency;
-  double ideal_s;
-};
-std::string render_talk_html(const std::vector<TalkRow>& rows, const std::string& base_url);
+// The writers in output_table.cpp: a run's page, and the talk preset's page (each run's
+// elapsed vs ideal time and its latency spectrum).
+std::string render_html(const RunReport& report);
+std::string render_talk_html(const TalkReport& talk);
 
 }  // namespace loadlab::loadgen

@@ -1,4 +1,4 @@
-#include "loadgen/svg_chart.h"
+#include "loadgen/outputs/svg_chart.h"
 
 #include <algorithm>
 #include <cmath>

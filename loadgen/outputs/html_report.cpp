@@ -1,12 +1,13 @@
-#include "loadgen/report_html.h"
+#include "loadgen/outputs/html_report.h"
 
 #include <cmath>
 #include <cstdio>
 #include <ctime>
 
 #include "loadgen/format.h"
-#include "loadgen/report.h"
-#include "loadgen/svg_chart.h"
+#include "loadgen/outputs/report_input.h"
+#include "loadgen/outputs/svg_chart.h"
+#include "loadgen/outputs/wording.h"
 
 namespace loadlab::loadgen {
 namespace {
@@ -248,15 +249,9 @@ std::string render_html_report(const RunStats& s, const nlohmann::json& config, 
     out += "<p>Open loop: requested " + format("%.1f", rate->requested) + " req/s, achieved " +
            format("%.1f", rate->achieved) + " req/s. Latency counts from each request's scheduled start, so a stall "
            "shows up in it; the service time (from when a request was actually sent) is shown beside it.</p>\n";
-    if (!rate->kept_up) out += "<p class=\"warn\">The target could not keep up with the requested rate.</p>\n";
-    if (s.unsent > 0) {
-      out += "<p class=\"warn\">" + std::to_string(s.unsent) +
-             " requests were due but never sent: every connection was still busy when the run ended.</p>\n";
-    }
-    if (s.late_starts > 0) {
-      out += "<p class=\"warn\">" + std::to_string(s.late_starts) + " requests started late (up to " +
-             format_duration_us(static_cast<double>(s.max_start_lag_us)) + ") because every connection was busy.</p>\n";
-    }
+    if (!rate->kept_up) out += "<p class=\"warn\">" + std::string(kNotKeptUp) + "</p>\n";
+    if (s.unsent > 0) out += "<p class=\"warn\">" + unsent_warning(s.unsent) + "</p>\n";
+    if (s.late_starts > 0) out += "<p class=\"warn\">" + late_start_warning(s.late_starts, s.max_start_lag_us) + ".</p>\n";
   }
   if (!slos.empty()) {
     out += "<h2>Service-level objectives: <span class=\"" + std::string(all_passed(slos) ? "pass\">all passed" : "fail\">breached") +
@@ -278,9 +273,7 @@ std::string render_html_report(const RunStats& s, const nlohmann::json& config, 
            format_duration_us(static_cast<double>(s.connect_us.max())) + ".</p>\n";
   }
   if (s.retried_stale > 0) {
-    out += "<p>" + std::to_string(s.retried_stale) +
-           " requests resent once: their kept-alive connection, idle for 1 ms or more, closed before any answer "
-           "(the server's idle timeout crossing the send).</p>\n";
+    out += "<p>" + std::to_string(s.retried_stale) + " requests resent once: " + resent_reason() + ".</p>\n";
   }
   if (s.by_url.size() > 1) out += "<h2>By URL</h2>\n" + by_url_table(s);
   for (const auto& note : report_notes(s)) out += "<p>Note: " + escape_xml(note) + ".</p>\n";
@@ -289,7 +282,13 @@ std::string render_html_report(const RunStats& s, const nlohmann::json& config, 
   return out;
 }
 
-std::string render_talk_html(const std::vector<TalkRow>& rows, const std::string& base_url) {
+std::string render_html(const RunReport& report) {
+  return render_html_report(report.stats, report.config, report.slos, report.title);
+}
+
+std::string render_talk_html(const TalkReport& talk) {
+  const std::vector<TalkRow>& rows = talk.rows;
+  const std::string& base_url = talk.url_template;
   std::string out = page_head("The talk's demo: unbounded vs a semaphore");
   out += "<p class=\"sub\">" + (rows.empty() ? std::string() : iso_time(rows.front().stats->start_unix)) +
          " &middot; loadlab-loadgen " LOADLAB_VERSION "<br>GET <code>" + escape_xml(base_url) + "</code></p>\n";

@@ -1,0 +1,113 @@
+// The JSON report: its schema, the round trip merge relies on, and what it refuses to read.
+#include "loadgen/outputs/json_report.h"
+
+#include <gtest/gtest.h>
+
+#include "loadgen/outputs/wording.h"
+#include "tests/loadgen/sample_stats.h"
+
+namespace loadlab::loadgen {
+namespace {
+
+TEST(Report, JsonRoundTripAndSchema) {
+  const RunStats stats = sample(1000, 1700000000.5);
+  RunOptions options;
+  options.urls = {"http://127.0.0.1:1/{rand:1:5}"};
+  const nlohmann::json json = report_to_json(stats, options_to_json(options));
+  for (const char* key : {"schema", "tool", "config", "start_time", "start_unix", "end_unix", "duration_s", "requests",
+                          "throughput_rps", "status_codes", "errors", "latency_us", "latency_histogram", "server_timing"}) {
+    EXPECT_TRUE(json.contains(key)) << key;
+  }
+  EXPECT_EQ(json["schema"], "loadlab-report/1");
+  for (const char* key : {"p50", "p75", "p90", "p99", "p99_9", "p99_99", "min", "max", "mean", "stddev"}) {
+    EXPECT_TRUE(json["latency_us"].contains(key)) << key;
+  }
+  const RunStats back = report_from_json(nlohmann::json::parse(json.dump()));
+  EXPECT_EQ(report_to_json(back, options_to_json(options)), json);
+  EXPECT_THROW(report_from_json(nlohmann::json{{"schema", "other"}}), std::invalid_argument);
+  EXPECT_THROW(report_from_json(nlohmann::json{{"schema", "loadlab-report/1"}}), std::invalid_argument);
+}
+
+TEST(Report, OpenLoopFieldsRoundTrip) {
+  RunStats stats;
+  stats.start_unix = 1000;
+  stats.end_unix = 1002;
+  stats.target_rate = 1.0;
+  stats.late_starts = 1;
+  stats.max_start_lag_us = 40'000;
+  stats.record_response(200, 50'000, 10'000, 0);
+  stats.record_response(200, 1'000, 1'000, 1'500'000'000);
+  const auto json = report_to_json(stats, nlohmann::json::object(), {evaluate_slo(parse_slo("rps>0.5"), stats)});
+  EXPECT_EQ(json["rate"]["requested_rps"], 1.0);
+  EXPECT_TRUE(json["rate"]["kept_up"]);
+  EXPECT_EQ(json["service_us"]["max"], 10'000);
+  ASSERT_EQ(json["intervals"].size(), 2u);
+  EXPECT_EQ(json["intervals"][1]["t_s"], 1.0);
+  EXPECT_EQ(json["intervals"][0]["latency_us"]["p99"], 50'000);
+  EXPECT_TRUE(json["slo"]["passed"]);
+  const RunStats back = report_from_json(json);
+  EXPECT_EQ(back.service_us.max(), 10'000u);
+  EXPECT_EQ(back.intervals.size(), 2u);
+  EXPECT_EQ(back.intervals[1].latency_us.count(), 1u);
+  EXPECT_EQ(*back.target_rate, 1.0);
+  EXPECT_EQ(back.late_starts, 1u);
+  EXPECT_EQ(back.max_start_lag_us, 40'000u);
+}
+
+TEST(Report, ClosedLoopRunsHaveNoRate) {
+  RunStats stats;
+  stats.record_response(200, 5);
+  EXPECT_TRUE(report_to_json(stats, nlohmann::json::object())["rate"].is_null());
+}
+
+TEST(Report, AMergeWithAReportWithoutUrlRowsSaysSo) {
+  RunStats newer = sample(1000, 100);
+  newer.set_urls({"http://h/x"});
+  for (std::uint64_t i = 0; i < newer.total(); ++i) newer.record_url_response(0, 200, 10);
+  EXPECT_TRUE(report_notes(newer).empty());
+  nlohmann::json older = report_to_json(sample(1000, 100), nlohmann::json::object());
+  older.erase("by_url");
+  older.erase("notes");
+  newer.merge(report_from_json(older));
+  const auto notes = report_notes(newer);
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_NE(notes[0].find("cover 101 of 202"), std::string::npos) << notes[0];
+  EXPECT_EQ(report_to_json(newer, nlohmann::json::object())["notes"][0], notes[0]);
+}
+
+TEST(Report, OlderReportsCancelledErrorsAreReadAsCancelled) {
+  nlohmann::json older = report_to_json(sample(1000, 100), nlohmann::json::object());
+  older["errors"]["cancelled"] = 7;
+  older["requests"].erase("cancelled");
+  const RunStats read = report_from_json(older);
+  EXPECT_EQ(read.cancelled, 7u);
+  EXPECT_EQ(read.total(), 101u);
+}
+
+// Found by report_merge_fuzz: counts that are floats out of range (1e82, undefined behaviour to
+// convert) or negative, and status codes std::stoi refused with std::out_of_range (which the
+// merge command does not catch) or took in part ("2x" as 2).
+TEST(Report, FromJsonRefusesNumbersThatAreNotCounts) {
+  const nlohmann::json good = report_to_json(sample(1000, 1700000000.5), nlohmann::json::object());
+  ASSERT_NO_THROW(report_from_json(good));
+  for (const nlohmann::json& number : {nlohmann::json(1e82), nlohmann::json(-1), nlohmann::json(2.5)}) {
+    std::vector<nlohmann::json> bad(6, good);
+    bad[0]["requests"]["responses"] = number;
+    bad[1]["interval_ms"] = number;
+    bad[2]["status_codes"]["200"] = number;
+    bad[3]["errors"]["timeout"] = number;
+    bad[4]["runs_merged"] = number;
+    bad[5]["bytes_read"] = number;
+    for (std::size_t i = 0; i < bad.size(); ++i) {
+      EXPECT_THROW(report_from_json(bad[i]), std::invalid_argument) << i << ": " << number;
+    }
+  }
+  for (const char* status : {"99999999999", "2x", "-200", "", "20"}) {
+    nlohmann::json bad = good;
+    bad["status_codes"][status] = 1;
+    EXPECT_THROW(report_from_json(bad), std::invalid_argument) << status;
+  }
+}
+
+}  // namespace
+}  // namespace loadlab::loadgen
