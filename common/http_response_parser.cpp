@@ -6,15 +6,21 @@
 namespace loadlab {
 namespace {
 
-HttpResponseParser* self(llhttp_t* parser) { return static_cast<HttpResponseParser*>(parser->data); }
+HttpResponseParser* self(llhttp_t* parser) {
+  return static_cast<HttpResponseParser*>(parser->data);
+}
 
 const llhttp_settings_t* settings() {
   static const llhttp_settings_t table = [] {
     llhttp_settings_t s;
     llhttp_settings_init(&s);
     s.on_message_begin = [](llhttp_t* p) { return self(p)->on_message_begin(); };
-    s.on_header_field = [](llhttp_t* p, const char* at, std::size_t n) { return self(p)->on_header_field(at, n); };
-    s.on_header_value = [](llhttp_t* p, const char* at, std::size_t n) { return self(p)->on_header_value(at, n); };
+    s.on_header_field = [](llhttp_t* p, const char* at, std::size_t n) {
+      return self(p)->on_header_field(at, n);
+    };
+    s.on_header_value = [](llhttp_t* p, const char* at, std::size_t n) {
+      return self(p)->on_header_value(at, n);
+    };
     s.on_header_value_complete = [](llhttp_t* p) { return self(p)->on_header_value_complete(); };
     s.on_headers_complete = [](llhttp_t* p) { return self(p)->on_headers_complete(); };
     s.on_body = [](llhttp_t* p, const char*, std::size_t n) { return self(p)->on_body(n); };
@@ -46,7 +52,8 @@ void HttpResponseParser::expect_response(bool head_request) {
   error_.clear();
 }
 
-HttpResponseParser::Result HttpResponseParser::feed(const char* data, std::size_t length, std::size_t& consumed) {
+HttpResponseParser::Result HttpResponseParser::feed(const char* data, std::size_t length,
+                                                    std::size_t& consumed) {
   const llhttp_errno_t err = llhttp_execute(&parser_, data, length);
   if (err == HPE_OK) {
     consumed = length;
@@ -57,7 +64,8 @@ HttpResponseParser::Result HttpResponseParser::feed(const char* data, std::size_
     return Result::kComplete;
   }
   consumed = length;
-  if (error_.empty()) error_ = std::string(llhttp_errno_name(err)) + ": " + llhttp_get_error_reason(&parser_);
+  if (error_.empty())
+    error_ = std::string(llhttp_errno_name(err)) + ": " + llhttp_get_error_reason(&parser_);
   return Result::kError;
 }
 
@@ -83,7 +91,9 @@ int HttpResponseParser::on_header_field(const char* at, std::size_t length) {
   // every header of every response passes here.
   for (std::size_t i = 0; i < length && field_matched_ != kNoMatch; ++i) {
     const char c = at[i] >= 'A' && at[i] <= 'Z' ? static_cast<char>(at[i] + 32) : at[i];
-    field_matched_ = field_matched_ < kServerTiming.size() && c == kServerTiming[field_matched_] ? field_matched_ + 1 : kNoMatch;
+    field_matched_ = field_matched_ < kServerTiming.size() && c == kServerTiming[field_matched_]
+                         ? field_matched_ + 1
+                         : kNoMatch;
   }
   return 0;
 }

@@ -5,10 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 namespace loadlab {
 
@@ -21,7 +20,8 @@ inline std::uint64_t json_count(const nlohmann::json& value, const std::string& 
 }
 
 // `object[key]` as json_count() reads it, or `fallback` if it has no such member.
-inline std::uint64_t json_count_or(const nlohmann::json& object, const std::string& key, std::uint64_t fallback) {
+inline std::uint64_t json_count_or(const nlohmann::json& object, const std::string& key,
+                                   std::uint64_t fallback) {
   const auto found = object.find(key);
   return found == object.end() ? fallback : json_count(*found, key);
 }

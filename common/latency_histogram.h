@@ -6,10 +6,9 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <nlohmann/json_fwd.hpp>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 namespace loadlab {
 
@@ -46,7 +45,7 @@ class LatencyHistogram {
   std::uint64_t overflow() const { return overflow_; }
   std::uint64_t min() const { return total_ == 0 ? 0 : min_; }  // exact recorded extremes
   std::uint64_t max() const { return max_; }
-  double mean() const;    // from bucket midpoints, as HdrHistogram does
+  double mean() const;  // from bucket midpoints, as HdrHistogram does
   double stddev() const;
   // The highest equivalent value of the bucket holding the ceil-rounded percentile's value,
   // capped at max(); 0 when empty. percentile in [0, 100].
@@ -83,7 +82,8 @@ class LatencyHistogram {
 
   // HdrHistogram's percentile-distribution text (.hgrm), as outputPercentileDistribution
   // writes it; values divided by unit_scale (1000: microseconds to milliseconds).
-  void write_hgrm(std::ostream& out, double unit_scale = 1000.0, int ticks_per_half_distance = 5) const;
+  void write_hgrm(std::ostream& out, double unit_scale = 1000.0,
+                  int ticks_per_half_distance = 5) const;
 
  private:
   // Calls visit(index, count) for each non-empty slot in ascending order, dense or compact,
@@ -121,9 +121,10 @@ class LatencyHistogram {
   std::uint64_t sub_bucket_mask_;
   int leading_zero_base_;
   std::size_t bucket_count_;
-  std::size_t slots_ = 0;               // the dense layout's size
+  std::size_t slots_ = 0;              // the dense layout's size
   std::vector<std::uint64_t> counts_;  // dense; empty while compact
-  std::vector<std::pair<std::uint32_t, std::uint64_t>> sparse_;  // compact: non-empty slots, ascending
+  std::vector<std::pair<std::uint32_t, std::uint64_t>>
+      sparse_;  // compact: non-empty slots, ascending
   std::uint64_t total_ = 0;
   std::uint64_t overflow_ = 0;
   std::uint64_t min_ = UINT64_MAX;

@@ -32,15 +32,24 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
   const unsigned char lead = byte(i);
   std::size_t length = 0;
   unsigned char low = 0x80, high = 0xBF;  // the range of the second byte
-  if (lead >= 0xC2 && lead <= 0xDF) length = 2;
-  else if (lead == 0xE0) length = 3, low = 0xA0;
-  else if (lead >= 0xE1 && lead <= 0xEC) length = 3;
-  else if (lead == 0xED) length = 3, high = 0x9F;
-  else if (lead >= 0xEE && lead <= 0xEF) length = 3;
-  else if (lead == 0xF0) length = 4, low = 0x90;
-  else if (lead >= 0xF1 && lead <= 0xF3) length = 4;
-  else if (lead == 0xF4) length = 4, high = 0x8F;
-  else return 0;
+  if (lead >= 0xC2 && lead <= 0xDF)
+    length = 2;
+  else if (lead == 0xE0)
+    length = 3, low = 0xA0;
+  else if (lead >= 0xE1 && lead <= 0xEC)
+    length = 3;
+  else if (lead == 0xED)
+    length = 3, high = 0x9F;
+  else if (lead >= 0xEE && lead <= 0xEF)
+    length = 3;
+  else if (lead == 0xF0)
+    length = 4, low = 0x90;
+  else if (lead >= 0xF1 && lead <= 0xF3)
+    length = 4;
+  else if (lead == 0xF4)
+    length = 4, high = 0x8F;
+  else
+    return 0;
   if (i + length > text.size() || byte(i + 1) < low || byte(i + 1) > high) return 0;
   for (std::size_t k = 2; k < length; ++k) {
     if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
@@ -67,11 +76,21 @@ std::string json_escape(std::string_view text) {
       continue;
     }
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           static constexpr char kHex[] = "0123456789abcdef";
@@ -92,8 +111,8 @@ void setup_logging(const std::string& level, LogFormat format, const std::string
     throw std::invalid_argument("unknown log level '" + level +
                                 "' (trace, debug, info, warn, error, critical, off)");
   }
-  auto logger = std::make_shared<spdlog::logger>(
-      program, std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger =
+      std::make_shared<spdlog::logger>(program, std::make_shared<spdlog::sinks::stderr_sink_mt>());
   auto formatter = std::make_unique<spdlog::pattern_formatter>();
   if (format == LogFormat::kJson) {
     formatter->add_flag<EscapedMessageFlag>('j').set_pattern(

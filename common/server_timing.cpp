@@ -41,10 +41,12 @@ std::vector<ServerTimingMetric> parse_server_timing(std::string_view header) {
       params = next == std::string_view::npos ? std::string_view{} : params.substr(next + 1);
       if (!param.starts_with("dur=")) continue;
       std::string_view number = param.substr(4);
-      if (number.size() >= 2 && number.front() == '"' && number.back() == '"') number = number.substr(1, number.size() - 2);
+      if (number.size() >= 2 && number.front() == '"' && number.back() == '"')
+        number = number.substr(1, number.size() - 2);
       double value = 0;
       const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
-      if (ec == std::errc() && end == number.data() + number.size() && std::isfinite(value) && value >= 0) {
+      if (ec == std::errc() && end == number.data() + number.size() && std::isfinite(value) &&
+          value >= 0) {
         metrics.push_back({std::string(name), value});
       }
       break;

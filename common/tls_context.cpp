@@ -16,12 +16,15 @@ namespace loadlab {
 
 namespace {
 
-int protocol_version(TlsVersion version) { return version == TlsVersion::k1_3 ? TLS1_3_VERSION : TLS1_2_VERSION; }
+int protocol_version(TlsVersion version) {
+  return version == TlsVersion::k1_3 ? TLS1_3_VERSION : TLS1_2_VERSION;
+}
 
 std::string alpn_wire_format(const std::vector<std::string>& protocols) {
   std::string wire;
   for (const auto& protocol : protocols) {
-    if (protocol.empty() || protocol.size() > 255) throw TlsSetupError("ALPN protocol names are 1 to 255 bytes");
+    if (protocol.empty() || protocol.size() > 255)
+      throw TlsSetupError("ALPN protocol names are 1 to 255 bytes");
     wire += static_cast<char>(protocol.size());
     wire += protocol;
   }
@@ -52,21 +55,25 @@ void use_key_file(SSL_CTX* context, const std::string& key_file, const std::stri
   if (SSL_CTX_use_PrivateKey_file(context, key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
     const unsigned long code = ERR_peek_last_error();
     if (ERR_GET_LIB(code) == ERR_LIB_X509 && ERR_GET_REASON(code) == X509_R_KEY_VALUES_MISMATCH) {
-      throw_tls_setup_error("the key in '" + key_file + "' does not match the certificate in '" + cert_file + "'");
+      throw_tls_setup_error("the key in '" + key_file + "' does not match the certificate in '" +
+                            cert_file + "'");
     }
-    throw_tls_setup_error("cannot load the private key from '" + key_file + "' (unencrypted PEM expected)");
+    throw_tls_setup_error("cannot load the private key from '" + key_file +
+                          "' (unencrypted PEM expected)");
   }
   if (SSL_CTX_check_private_key(context) != 1) {
-    throw_tls_setup_error("the key in '" + key_file + "' does not match the certificate in '" + cert_file + "'");
+    throw_tls_setup_error("the key in '" + key_file + "' does not match the certificate in '" +
+                          cert_file + "'");
   }
 }
 
 // RFC 7301 §3.2: the server picks from the client's list by its own preference.
-int select_alpn(SSL*, const unsigned char** out, unsigned char* out_length, const unsigned char* offered,
-                unsigned int offered_length, void* argument) {
+int select_alpn(SSL*, const unsigned char** out, unsigned char* out_length,
+                const unsigned char* offered, unsigned int offered_length, void* argument) {
   const auto* ours = static_cast<const std::string*>(argument);
   unsigned char* selected = nullptr;
-  if (SSL_select_next_proto(&selected, out_length, reinterpret_cast<const unsigned char*>(ours->data()),
+  if (SSL_select_next_proto(&selected, out_length,
+                            reinterpret_cast<const unsigned char*>(ours->data()),
                             static_cast<unsigned int>(ours->size()), offered,
                             offered_length) != OPENSSL_NPN_NEGOTIATED) {
     return SSL_TLSEXT_ERR_NOACK;  // no common protocol: go on without ALPN
@@ -106,14 +113,16 @@ TlsContext TlsContext::server(const std::string& cert_file, const std::string& k
   TlsContext context(true, options.alpn);
   SSL_CTX* ctx = context.context_;
   if (SSL_CTX_use_certificate_chain_file(ctx, cert_file.c_str()) != 1) {
-    throw_tls_setup_error("cannot load the certificate chain from '" + cert_file + "' (PEM expected)");
+    throw_tls_setup_error("cannot load the certificate chain from '" + cert_file +
+                          "' (PEM expected)");
   }
   use_key_file(ctx, key_file, cert_file);
   context.configure_server(options);
   return context;
 }
 
-TlsContext TlsContext::server(const SelfSignedCertificate& certificate, const TlsServerOptions& options) {
+TlsContext TlsContext::server(const SelfSignedCertificate& certificate,
+                              const TlsServerOptions& options) {
   TlsContext context(true, options.alpn);
   if (SSL_CTX_use_certificate(context.context_, certificate.certificate()) != 1 ||
       SSL_CTX_use_PrivateKey(context.context_, certificate.private_key()) != 1 ||
@@ -134,7 +143,8 @@ void TlsContext::configure_server(const TlsServerOptions& options) {
   if (!options.client_ca_file.empty()) {
     check_readable(options.client_ca_file, "the client CA file");
     if (SSL_CTX_load_verify_locations(context_, options.client_ca_file.c_str(), nullptr) != 1) {
-      throw_tls_setup_error("cannot load client CA certificates from '" + options.client_ca_file + "'");
+      throw_tls_setup_error("cannot load client CA certificates from '" + options.client_ca_file +
+                            "'");
     }
     STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(options.client_ca_file.c_str());
     if (names == nullptr) throw_tls_setup_error("no CA names in '" + options.client_ca_file + "'");
@@ -150,7 +160,8 @@ TlsContext TlsContext::client(const TlsClientOptions& options) {
   SSL_CTX* ctx = context.context_;
   set_versions(ctx, options.min_version, options.max_version);
   if (!options.alpn.empty() &&
-      SSL_CTX_set_alpn_protos(ctx, reinterpret_cast<const unsigned char*>(context.alpn_wire_->data()),
+      SSL_CTX_set_alpn_protos(ctx,
+                              reinterpret_cast<const unsigned char*>(context.alpn_wire_->data()),
                               static_cast<unsigned int>(context.alpn_wire_->size())) != 0) {
     throw_tls_setup_error("cannot set ALPN");
   }
@@ -158,10 +169,12 @@ TlsContext TlsContext::client(const TlsClientOptions& options) {
     if (!options.ca_file.empty()) {
       check_readable(options.ca_file, "the CA file");
       if (SSL_CTX_load_verify_locations(ctx, options.ca_file.c_str(), nullptr) != 1) {
-        throw_tls_setup_error("cannot load CA certificates from '" + options.ca_file + "' (PEM expected)");
+        throw_tls_setup_error("cannot load CA certificates from '" + options.ca_file +
+                              "' (PEM expected)");
       }
     } else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
-      throw_tls_setup_error("cannot load the system's CA certificates (is ca-certificates installed?)");
+      throw_tls_setup_error(
+          "cannot load the system's CA certificates (is ca-certificates installed?)");
     }
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
   } else {
@@ -173,7 +186,8 @@ TlsContext TlsContext::client(const TlsClientOptions& options) {
     check_readable(options.cert_file, "the client certificate file");
     check_readable(key_file, "the client key file");
     if (SSL_CTX_use_certificate_chain_file(ctx, options.cert_file.c_str()) != 1) {
-      throw_tls_setup_error("cannot load the client certificate from '" + options.cert_file + "' (PEM expected)");
+      throw_tls_setup_error("cannot load the client certificate from '" + options.cert_file +
+                            "' (PEM expected)");
     }
     use_key_file(ctx, key_file, options.cert_file);
   } else if (!options.key_file.empty()) {

@@ -29,10 +29,10 @@ struct TlsServerOptions {
 };
 
 struct TlsClientOptions {
-  bool verify = true;       // false: -k/--insecure, accept any certificate and name
-  std::string ca_file;      // --cacert: trust only this PEM file; empty: the system store
-  std::string cert_file;    // --cert: client certificate chain (PEM)
-  std::string key_file;     // --key: its private key (PEM); defaults to cert_file
+  bool verify = true;     // false: -k/--insecure, accept any certificate and name
+  std::string ca_file;    // --cacert: trust only this PEM file; empty: the system store
+  std::string cert_file;  // --cert: client certificate chain (PEM)
+  std::string key_file;   // --key: its private key (PEM); defaults to cert_file
   TlsVersion min_version = TlsVersion::k1_2;
   std::optional<TlsVersion> max_version;
   std::vector<std::string> alpn = {"http/1.1"};
@@ -47,7 +47,8 @@ class TlsContext {
   static TlsContext server(const std::string& cert_file, const std::string& key_file,
                            const TlsServerOptions& options = {});
   // Server from an in-memory certificate (--tls-self-signed).
-  static TlsContext server(const SelfSignedCertificate& certificate, const TlsServerOptions& options = {});
+  static TlsContext server(const SelfSignedCertificate& certificate,
+                           const TlsServerOptions& options = {});
   static TlsContext client(const TlsClientOptions& options = {});
 
   TlsContext(TlsContext&& other) noexcept;

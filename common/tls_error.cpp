@@ -11,7 +11,8 @@ std::string take_openssl_errors() {
     ERR_error_string_n(code, line, sizeof line);
     // "error:0A000086:SSL routines::certificate verify failed": the reason is the readable part.
     std::string_view view(line);
-    if (const auto colon = view.rfind(':'); colon != std::string_view::npos) view.remove_prefix(colon + 1);
+    if (const auto colon = view.rfind(':'); colon != std::string_view::npos)
+      view.remove_prefix(colon + 1);
     if (!text.empty()) text += "; ";
     text += view;
   }

@@ -39,10 +39,14 @@ FirstBytes classify_first_bytes(std::string_view bytes) {
 
 const char* to_string(FirstBytes kind) {
   switch (kind) {
-    case FirstBytes::kNeedMore: return "need_more";
-    case FirstBytes::kTls: return "tls";
-    case FirstBytes::kPlainHttp: return "plain_http";
-    case FirstBytes::kGarbage: return "garbage";
+    case FirstBytes::kNeedMore:
+      return "need_more";
+    case FirstBytes::kTls:
+      return "tls";
+    case FirstBytes::kPlainHttp:
+      return "plain_http";
+    case FirstBytes::kGarbage:
+      return "garbage";
   }
   return "garbage";
 }

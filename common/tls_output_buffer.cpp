@@ -27,7 +27,8 @@ void TlsOutputBuffer::consume(std::size_t length) {
 
 void TlsOutputBuffer::take(std::vector<char>& into) {
   if (into.empty()) {
-    if (start_ > 0) bytes_.erase(bytes_.begin(), bytes_.begin() + static_cast<std::ptrdiff_t>(start_));
+    if (start_ > 0)
+      bytes_.erase(bytes_.begin(), bytes_.begin() + static_cast<std::ptrdiff_t>(start_));
     into.swap(bytes_);
   } else {
     const auto pending_bytes = pending();
@@ -64,7 +65,8 @@ int output_create(BIO* bio) {
 }  // namespace
 
 BIO_METHOD* make_output_bio_method() {
-  BIO_METHOD* method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "loadlab TLS output");
+  BIO_METHOD* method =
+      BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "loadlab TLS output");
   if (method == nullptr) return nullptr;
   BIO_meth_set_write(method, output_write);
   BIO_meth_set_ctrl(method, output_ctrl);

@@ -19,7 +19,8 @@ namespace {
 
 bool is_ip_literal(const std::string& name) {
   unsigned char address[16];
-  return inet_pton(AF_INET, name.c_str(), address) == 1 || inet_pton(AF_INET6, name.c_str(), address) == 1;
+  return inet_pton(AF_INET, name.c_str(), address) == 1 ||
+         inet_pton(AF_INET6, name.c_str(), address) == 1;
 }
 
 // A host name as RFC 1123 allows it (letters, digits, '-', dots), optionally "*." first.
@@ -27,8 +28,9 @@ bool is_dns_name(const std::string& name) {
   if (name.empty() || name.size() > 253) return false;
   for (std::size_t i = 0; i < name.size(); ++i) {
     const char c = name[i];
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                    c == '.' || (c == '*' && i == 0 && name.size() > 2 && name[1] == '.');
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '.' ||
+                    (c == '*' && i == 0 && name.size() > 2 && name[1] == '.');
     if (!ok) return false;
   }
   return true;
@@ -61,7 +63,8 @@ std::string pem_of(const auto& write) {
 }  // namespace
 
 SelfSignedCertificate::SelfSignedCertificate(const SelfSignedOptions& options) {
-  if (options.names.empty()) throw TlsSetupError("a self-signed certificate needs at least one host name or IP address");
+  if (options.names.empty())
+    throw TlsSetupError("a self-signed certificate needs at least one host name or IP address");
   std::string alt_names;
   for (const auto& name : options.names) {
     if (!alt_names.empty()) alt_names += ',';
@@ -73,7 +76,8 @@ SelfSignedCertificate::SelfSignedCertificate(const SelfSignedOptions& options) {
       throw TlsSetupError("'" + name + "' is neither a host name nor an IP address");
     }
   }
-  if (options.validity.count() <= 0) throw TlsSetupError("a certificate's validity must be positive");
+  if (options.validity.count() <= 0)
+    throw TlsSetupError("a certificate's validity must be positive");
 
   key_.reset(EVP_EC_gen("P-256"));
   if (!key_) throw_tls_setup_error("cannot make a P-256 key");
@@ -84,25 +88,31 @@ SelfSignedCertificate::SelfSignedCertificate(const SelfSignedOptions& options) {
 
   // RFC 5280 §4.1.2.2: positive, unique per issuer, at most 20 octets; 127 random bits.
   unsigned char serial_bytes[16];
-  if (RAND_bytes(serial_bytes, sizeof serial_bytes) != 1) throw_tls_setup_error("no randomness for the serial");
+  if (RAND_bytes(serial_bytes, sizeof serial_bytes) != 1)
+    throw_tls_setup_error("no randomness for the serial");
   serial_bytes[0] &= 0x7f;
   BIGNUM* serial = BN_bin2bn(serial_bytes, sizeof serial_bytes, nullptr);
-  const bool serial_set = serial != nullptr && BN_to_ASN1_INTEGER(serial, X509_get_serialNumber(cert)) != nullptr;
+  const bool serial_set =
+      serial != nullptr && BN_to_ASN1_INTEGER(serial, X509_get_serialNumber(cert)) != nullptr;
   BN_free(serial);
   if (!serial_set) throw_tls_setup_error("cannot set the serial");
 
-  if (X509_gmtime_adj(X509_getm_notBefore(cert), static_cast<long>(options.not_before.count())) == nullptr ||
-      X509_gmtime_adj(X509_getm_notAfter(cert), static_cast<long>((options.not_before + options.validity).count())) ==
+  if (X509_gmtime_adj(X509_getm_notBefore(cert), static_cast<long>(options.not_before.count())) ==
+          nullptr ||
+      X509_gmtime_adj(X509_getm_notAfter(cert),
+                      static_cast<long>((options.not_before + options.validity).count())) ==
           nullptr) {
     throw_tls_setup_error("cannot set the validity period");
   }
 
   X509_NAME* subject = X509_get_subject_name(cert);
   const std::string& common_name = options.names.front();
-  if (X509_NAME_add_entry_by_txt(subject, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("loadlab"), -1,
-                                 -1, 0) != 1 ||
+  if (X509_NAME_add_entry_by_txt(subject, "O", MBSTRING_ASC,
+                                 reinterpret_cast<const unsigned char*>("loadlab"), -1, -1,
+                                 0) != 1 ||
       X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC,
-                                 reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1, 0) != 1 ||
+                                 reinterpret_cast<const unsigned char*>(common_name.c_str()), -1,
+                                 -1, 0) != 1 ||
       X509_set_issuer_name(cert, subject) != 1 || X509_set_pubkey(cert, key_.get()) != 1) {
     throw_tls_setup_error("cannot set the certificate's names");
   }
@@ -115,7 +125,8 @@ SelfSignedCertificate::SelfSignedCertificate(const SelfSignedOptions& options) {
   add_extension(cert, NID_authority_key_identifier, "keyid:always");
   add_extension(cert, NID_subject_alt_name, alt_names);
 
-  if (X509_sign(cert, key_.get(), EVP_sha256()) == 0) throw_tls_setup_error("cannot sign the certificate");
+  if (X509_sign(cert, key_.get(), EVP_sha256()) == 0)
+    throw_tls_setup_error("cannot sign the certificate");
   fingerprint_ = loadlab::fingerprint_sha256(cert);
 }
 
@@ -132,7 +143,8 @@ std::string SelfSignedCertificate::private_key_pem() const {
 std::string fingerprint_sha256(X509* certificate) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  if (X509_digest(certificate, EVP_sha256(), digest, &length) != 1) throw_tls_setup_error("cannot hash the certificate");
+  if (X509_digest(certificate, EVP_sha256(), digest, &length) != 1)
+    throw_tls_setup_error("cannot hash the certificate");
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string text;
   text.reserve(length * 3);

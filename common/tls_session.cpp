@@ -20,7 +20,8 @@ namespace {
 
 bool is_ip_literal(const std::string& host) {
   unsigned char address[16];
-  return inet_pton(AF_INET, host.c_str(), address) == 1 || inet_pton(AF_INET6, host.c_str(), address) == 1;
+  return inet_pton(AF_INET, host.c_str(), address) == 1 ||
+         inet_pton(AF_INET6, host.c_str(), address) == 1;
 }
 
 TlsFailureKind kind_of_verify_error(long error) {
@@ -53,7 +54,8 @@ bool is_not_tls_reason(int reason) {
 std::string drain_errors(bool& not_tls) {
   std::string text;
   while (const unsigned long code = ERR_get_error()) {
-    not_tls = not_tls || (ERR_GET_LIB(code) == ERR_LIB_SSL && is_not_tls_reason(ERR_GET_REASON(code)));
+    not_tls =
+        not_tls || (ERR_GET_LIB(code) == ERR_LIB_SSL && is_not_tls_reason(ERR_GET_REASON(code)));
     const char* reason = ERR_reason_error_string(code);
     if (!text.empty()) text += "; ";
     text += reason != nullptr ? reason : "unknown error";
@@ -65,14 +67,22 @@ std::string drain_errors(bool& not_tls) {
 
 const char* to_string(TlsFailureKind kind) {
   switch (kind) {
-    case TlsFailureKind::kNone: return "none";
-    case TlsFailureKind::kVerifyExpired: return "expired";
-    case TlsFailureKind::kVerifyUnknownIssuer: return "unknown_issuer";
-    case TlsFailureKind::kVerifyNameMismatch: return "name_mismatch";
-    case TlsFailureKind::kVerifyOther: return "verify";
-    case TlsFailureKind::kHandshake: return "handshake";
-    case TlsFailureKind::kNotTls: return "not_tls";
-    case TlsFailureKind::kEof: return "eof";
+    case TlsFailureKind::kNone:
+      return "none";
+    case TlsFailureKind::kVerifyExpired:
+      return "expired";
+    case TlsFailureKind::kVerifyUnknownIssuer:
+      return "unknown_issuer";
+    case TlsFailureKind::kVerifyNameMismatch:
+      return "name_mismatch";
+    case TlsFailureKind::kVerifyOther:
+      return "verify";
+    case TlsFailureKind::kHandshake:
+      return "handshake";
+    case TlsFailureKind::kNotTls:
+      return "not_tls";
+    case TlsFailureKind::kEof:
+      return "eof";
   }
   return "handshake";
 }
@@ -115,7 +125,8 @@ TlsSession::TlsSession(const TlsContext& client_context, std::string_view host, 
                     : X509_VERIFY_PARAM_set1_host(param, host_.c_str(), host_.size()) == 1;
   }
   if (!configured) {
-    fail(TlsFailureKind::kHandshake, "'" + host_ + "' cannot be used as a TLS server name: " + take_openssl_errors());
+    fail(TlsFailureKind::kHandshake,
+         "'" + host_ + "' cannot be used as a TLS server name: " + take_openssl_errors());
     return;
   }
   if (cache != nullptr && client_context.resumes_sessions()) {
@@ -132,7 +143,8 @@ TlsSession::~TlsSession() {
   // guard against truncation). HTTP/1.1 frames its own messages, and servers often close
   // without close_notify: a connection that did not fail keeps its session resumable, on
   // both sides, whether or not shutdown() was called.
-  if (ssl_ != nullptr && handshake_done_ && !failed()) SSL_set_shutdown(ssl_, SSL_get_shutdown(ssl_) | SSL_SENT_SHUTDOWN);
+  if (ssl_ != nullptr && handshake_done_ && !failed())
+    SSL_set_shutdown(ssl_, SSL_get_shutdown(ssl_) | SSL_SENT_SHUTDOWN);
   SSL_free(ssl_);
 }
 
@@ -167,8 +179,10 @@ TlsSession::Handshake TlsSession::handshake() {
   if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
     // A server that has seen enough to know the peer is not speaking TLS need not wait for
     // the 5-byte record header OpenSSL needs to say so.
-    if (server_ && classify_first_bytes({first_bytes_.data(), first_bytes_length_}) == FirstBytes::kGarbage) {
-      fail(TlsFailureKind::kNotTls, "the client does not speak TLS (its first bytes are not a TLS record)");
+    if (server_ &&
+        classify_first_bytes({first_bytes_.data(), first_bytes_length_}) == FirstBytes::kGarbage) {
+      fail(TlsFailureKind::kNotTls,
+           "the client does not speak TLS (its first bytes are not a TLS record)");
       return Handshake::kFailed;
     }
     return Handshake::kNeedMore;
@@ -193,7 +207,8 @@ TlsSession::ReadResult TlsSession::read(std::span<char> plaintext) {
   const int result = SSL_read(ssl_, plaintext.data(), capacity);
   if (result > 0) return {ReadStatus::kData, static_cast<std::size_t>(result)};
   const int error = SSL_get_error(ssl_, result);
-  if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) return {ReadStatus::kNeedMore, 0};
+  if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE)
+    return {ReadStatus::kNeedMore, 0};
   if (error == SSL_ERROR_ZERO_RETURN) return {ReadStatus::kClosed, 0};
   fail_from_openssl();
   return {ReadStatus::kFailed, 0};
@@ -244,13 +259,15 @@ std::string_view TlsSession::alpn() const {
   const unsigned char* data = nullptr;
   unsigned int length = 0;
   SSL_get0_alpn_selected(ssl_, &data, &length);
-  return data == nullptr ? std::string_view() : std::string_view(reinterpret_cast<const char*>(data), length);
+  return data == nullptr ? std::string_view()
+                         : std::string_view(reinterpret_cast<const char*>(data), length);
 }
 
 bool TlsSession::resumed() const { return ssl_ != nullptr && SSL_session_reused(ssl_) == 1; }
 
 std::string_view TlsSession::server_name() const {
-  const char* name = ssl_ != nullptr ? SSL_get_servername(ssl_, TLSEXT_NAMETYPE_host_name) : nullptr;
+  const char* name =
+      ssl_ != nullptr ? SSL_get_servername(ssl_, TLSEXT_NAMETYPE_host_name) : nullptr;
   return name != nullptr ? std::string_view(name) : std::string_view();
 }
 
@@ -279,7 +296,8 @@ void TlsSession::fail_from_openssl() {
         message += "is outside its validity period (renew it, or check the clocks)";
         break;
       case TlsFailureKind::kVerifyUnknownIssuer:
-        message += "is not signed by a trusted CA (trust its issuer with a CA file, or skip verification)";
+        message +=
+            "is not signed by a trusted CA (trust its issuer with a CA file, or skip verification)";
         break;
       case TlsFailureKind::kVerifyNameMismatch:
         message += "is not valid for '" + host_ + "' (connect by a name it lists)";
@@ -295,18 +313,21 @@ void TlsSession::fail_from_openssl() {
   }
   const FirstBytes first = first_bytes();
   if (server_ && (first == FirstBytes::kPlainHttp || first == FirstBytes::kGarbage)) {
-    fail(TlsFailureKind::kNotTls, first == FirstBytes::kPlainHttp
-                                      ? "the client sent plain HTTP to the HTTPS port"
-                                      : "the client does not speak TLS (its first bytes are not a TLS record)");
+    fail(TlsFailureKind::kNotTls,
+         first == FirstBytes::kPlainHttp
+             ? "the client sent plain HTTP to the HTTPS port"
+             : "the client does not speak TLS (its first bytes are not a TLS record)");
     return;
   }
   if (not_tls && !handshake_done_) {
-    fail(TlsFailureKind::kNotTls, server_ ? "the client does not speak TLS: " + reasons
-                                          : "the server does not answer with TLS (a plain HTTP port?): " + reasons);
+    fail(TlsFailureKind::kNotTls,
+         server_ ? "the client does not speak TLS: " + reasons
+                 : "the server does not answer with TLS (a plain HTTP port?): " + reasons);
     return;
   }
-  fail(TlsFailureKind::kHandshake, std::string(handshake_done_ ? "TLS error: " : "TLS handshake failed: ") +
-                                       (reasons.empty() ? "no reason given" : reasons));
+  fail(TlsFailureKind::kHandshake,
+       std::string(handshake_done_ ? "TLS error: " : "TLS handshake failed: ") +
+           (reasons.empty() ? "no reason given" : reasons));
 }
 
 }  // namespace loadlab

@@ -77,7 +77,8 @@ class TlsSession {
   // A client session: `host` (a DNS name or an IP literal, no brackets) is sent as SNI (DNS
   // names only, RFC 6066 §3) and verified against the certificate; "host:port" keys the
   // resumption cache, which may be null (no resumption) and must outlive the session.
-  TlsSession(const TlsContext& client_context, std::string_view host, std::uint16_t port, TlsSessionCache* cache);
+  TlsSession(const TlsContext& client_context, std::string_view host, std::uint16_t port,
+             TlsSessionCache* cache);
   ~TlsSession();
   TlsSession(const TlsSession&) = delete;  // OpenSSL holds our address (callbacks, BIO)
   TlsSession& operator=(const TlsSession&) = delete;

@@ -4,7 +4,9 @@
 
 namespace loadlab {
 
-void TlsSessionCache::SessionFree::operator()(SSL_SESSION* session) const noexcept { SSL_SESSION_free(session); }
+void TlsSessionCache::SessionFree::operator()(SSL_SESSION* session) const noexcept {
+  SSL_SESSION_free(session);
+}
 
 SSL_SESSION* TlsSessionCache::find(std::string_view key) const {
   const auto found = sessions_.find(key);

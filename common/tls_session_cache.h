@@ -28,11 +28,15 @@ class TlsSessionCache {
   };
   struct KeyHash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view key) const noexcept { return std::hash<std::string_view>{}(key); }
+    std::size_t operator()(std::string_view key) const noexcept {
+      return std::hash<std::string_view>{}(key);
+    }
   };
   // A bound, because keys come from user input (URL templates could make many hosts).
   static constexpr std::size_t kMaxTargets = 4096;
-  std::unordered_map<std::string, std::unique_ptr<SSL_SESSION, SessionFree>, KeyHash, std::equal_to<>> sessions_;
+  std::unordered_map<std::string, std::unique_ptr<SSL_SESSION, SessionFree>, KeyHash,
+                     std::equal_to<>>
+      sessions_;
 };
 
 }  // namespace loadlab

@@ -59,7 +59,8 @@ class UvHandle {
     void (*on_closed)(void*) = nullptr;  // set by close<>: the owner that waits for it
     void* closed_owner = nullptr;
   };
-  static_assert(std::is_standard_layout_v<Block>, "the close callback finds the block from the handle");
+  static_assert(std::is_standard_layout_v<Block>,
+                "the close callback finds the block from the handle");
 
  public:
   UvHandle() : block_(new Block{}) {}
@@ -80,7 +81,9 @@ class UvHandle {
   uv_handle_t* base() const { return reinterpret_cast<uv_handle_t*>(get()); }
   Companion& companion() const { return block_->companion; }
   // For a callback, which is given the handle only.
-  static Companion& companion_of(Handle* handle) { return reinterpret_cast<Block*>(handle)->companion; }
+  static Companion& companion_of(Handle* handle) {
+    return reinterpret_cast<Block*>(handle)->companion;
+  }
 
   // Drops the handle: closed if it was ever initialised, freed by its close callback, and no
   // callback reaches the owner any more.
@@ -129,8 +132,8 @@ class Timer {
     handle_.get()->data = owner;
     // Fails only for a closing handle, which this wrapper never lends out: a bug if it does.
     uv_check(uv_timer_start(
-                 handle_.get(), [](uv_timer_t* timer) { (owner_of<Owner>(timer)->*Method)(); }, timeout_ms,
-                 repeat_ms),
+                 handle_.get(), [](uv_timer_t* timer) { (owner_of<Owner>(timer)->*Method)(); },
+                 timeout_ms, repeat_ms),
              "uv_timer_start");
   }
   void stop() { uv_timer_stop(handle_.get()); }  // cannot fail (libuv returns 0)
@@ -174,10 +177,12 @@ class SignalWatcher {
     SignalWatcher watcher;
     uv_check(uv_signal_init(loop, watcher.handle_.get()), "uv_signal_init");
     watcher.handle_.get()->data = owner;
-    uv_check(uv_signal_start(
-                 watcher.handle_.get(),
-                 [](uv_signal_t* handle, int number) { (owner_of<Owner>(handle)->*Method)(number); }, signum),
-             "uv_signal_start");
+    uv_check(
+        uv_signal_start(
+            watcher.handle_.get(),
+            [](uv_signal_t* handle, int number) { (owner_of<Owner>(handle)->*Method)(number); },
+            signum),
+        "uv_signal_start");
     return watcher;
   }
   void close() { handle_.reset(); }
@@ -193,9 +198,12 @@ class EventLoop {
   EventLoop() { uv_check(uv_loop_init(&loop_), "uv_loop_init"); }
   ~EventLoop() {
     // Let every pending close callback run so handle memory is freed, then close.
-    uv_walk(&loop_, [](uv_handle_t* handle, void*) {
-      if (!uv_is_closing(handle)) uv_close(handle, nullptr);
-    }, nullptr);
+    uv_walk(
+        &loop_,
+        [](uv_handle_t* handle, void*) {
+          if (!uv_is_closing(handle)) uv_close(handle, nullptr);
+        },
+        nullptr);
     uv_run(&loop_, UV_RUN_DEFAULT);
     // UV_EBUSY only if a handle were still open, and every one was closed just above.
     uv_loop_close(&loop_);

@@ -25,7 +25,9 @@ class Process {
   }
 
   int pid() const { return handle_.get()->pid; }
-  int kill(int signum) { return handle_.get() != nullptr ? uv_process_kill(handle_.get(), signum) : UV_ESRCH; }
+  int kill(int signum) {
+    return handle_.get() != nullptr ? uv_process_kill(handle_.get(), signum) : UV_ESRCH;
+  }
   void close() { handle_.reset(); }
 
  private:

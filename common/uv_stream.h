@@ -56,14 +56,21 @@ class Stream {
     if (!open()) return UV_EBADF;
     handle_.get()->data = owner;
     return uv_read_start(
-        get(), [](uv_handle_t* handle, std::size_t, uv_buf_t* buf) { *buf = (owner_of<Owner>(handle)->*Alloc)(); },
-        [](uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) { (owner_of<Owner>(stream)->*Read)(nread, buf); });
+        get(),
+        [](uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
+          *buf = (owner_of<Owner>(handle)->*Alloc)();
+        },
+        [](uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
+          (owner_of<Owner>(stream)->*Read)(nread, buf);
+        });
   }
   void read_stop() {
     if (open()) uv_read_stop(get());  // cannot fail (libuv returns 0)
   }
 
-  int try_write(const uv_buf_t* bufs, unsigned count) { return open() ? uv_try_write(get(), bufs, count) : UV_EBADF; }
+  int try_write(const uv_buf_t* bufs, unsigned count) {
+    return open() ? uv_try_write(get(), bufs, count) : UV_EBADF;
+  }
 
   // Method: void Owner::f(int status). `slot` < kWrites: a write request not in flight.
   template <auto Method, typename Owner>
@@ -84,7 +91,7 @@ class Stream {
 
   // Method: void Owner::f(int status), also called (UV_ECANCELED) if the stream closes first.
   template <auto Method, typename Owner>
-    requires std::is_same_v<Handle, uv_tcp_t>
+  requires std::is_same_v<Handle, uv_tcp_t>
   int connect(Owner* owner, const sockaddr* address) {
     if (!open()) return UV_EBADF;
     uv_connect_t* req = &handle_.companion().connect;
@@ -94,9 +101,7 @@ class Stream {
     });
   }
 
-  int nodelay(bool enable)
-    requires std::is_same_v<Handle, uv_tcp_t>
-  {
+  int nodelay(bool enable) requires std::is_same_v<Handle, uv_tcp_t> {
     return open() ? uv_tcp_nodelay(handle_.get(), enable ? 1 : 0) : UV_EBADF;
   }
 

@@ -31,14 +31,16 @@ void ClientConnection::idle(std::uint64_t now_ns) {
   engine_.on_idle(*this);
 }
 
-void ClientConnection::assign(std::uint64_t index, std::uint64_t intended_ns, std::uint64_t now_ns) {
+void ClientConnection::assign(std::uint64_t index, std::uint64_t intended_ns,
+                              std::uint64_t now_ns) {
   parked_ = false;
   intended_ns_ = intended_ns;
   sent_ns_ = now_ns;
   engine_.note_send(intended_ns, sent_ns_);
   in_request_ = true;
   retried_ = false;
-  stale_race_ = state_ == State::kConnected && idle_since_ns_ != 0 && now_ns >= idle_since_ns_ + kMinIdleForRaceNs;
+  stale_race_ = state_ == State::kConnected && idle_since_ns_ != 0 &&
+                now_ns >= idle_since_ns_ + kMinIdleForRaceNs;
   shape_ = engine_.plan().shape_index(index);
   const RequestShape& shape = engine_.plan().shapes()[shape_];
   if (!shape.fixed.empty()) {
@@ -90,7 +92,8 @@ void ClientConnection::set_deadline_at(std::uint64_t deadline_ns, std::uint64_t 
   if (timer_.active() && !waiting_ && timer_due_ns_ <= deadline_ns_) return;
   waiting_ = false;
   timer_due_ns_ = deadline_ns_;
-  timer_.start<&ClientConnection::on_timer>(this, deadline_ns > now_ns ? (deadline_ns - now_ns + 999'999) / 1'000'000 : 0);
+  timer_.start<&ClientConnection::on_timer>(
+      this, deadline_ns > now_ns ? (deadline_ns - now_ns + 999'999) / 1'000'000 : 0);
 }
 
 void ClientConnection::on_connect(int status) {
@@ -103,7 +106,8 @@ void ClientConnection::on_connect(int status) {
   state_ = State::kConnected;
   engine_.stats().connect_us.record((uv_hrtime() - connect_ns_) / 1000);
   tcp_.nodelay(true);
-  const int reading = tcp_.read_start<&ClientConnection::read_buffer, &ClientConnection::on_read>(this);
+  const int reading =
+      tcp_.read_start<&ClientConnection::read_buffer, &ClientConnection::on_read>(this);
   if (reading < 0) {  // as a read error later would be
     fail(ErrorKind::kReset);
     return;
@@ -119,7 +123,8 @@ void ClientConnection::send(bool reused) {
   // --timeout bounds the request from its first send: a resend does not restart it.
   if (!retried_) request_deadline_ns_ = now + engine_.options().timeout_ms * 1'000'000;
   set_deadline_at(request_deadline_ns_, now);
-  uv_buf_t buf = uv_buf_init(const_cast<char*>(bytes_.data()), static_cast<unsigned>(bytes_.size()));
+  uv_buf_t buf =
+      uv_buf_init(const_cast<char*>(bytes_.data()), static_cast<unsigned>(bytes_.size()));
   // A request almost always fits the socket buffer: no write request, no extra loop turn.
   const int written = tcp_.try_write(&buf, 1);
   if (written == static_cast<int>(bytes_.size())) return;
@@ -182,14 +187,18 @@ void ClientConnection::on_read(ssize_t nread, const uv_buf_t* buf) {
 }
 
 void ClientConnection::complete_response() {
-  in_request_ = false;  // the deadline's timer stays armed: it is re-armed for the next request, if need be
+  in_request_ =
+      false;  // the deadline's timer stays armed: it is re-armed for the next request, if need be
   backoff_ = false;
   const std::uint64_t now = uv_hrtime();
-  engine_.record_response(shape_, parser_.status(), (now - intended_ns_) / 1000, (now - sent_ns_) / 1000, now);
-  if (!parser_.server_timing().empty()) engine_.stats().record_server_timing(parser_.server_timing());
+  engine_.record_response(shape_, parser_.status(), (now - intended_ns_) / 1000,
+                          (now - sent_ns_) / 1000, now);
+  if (!parser_.server_timing().empty())
+    engine_.stats().record_server_timing(parser_.server_timing());
   // A server may answer before it has read the whole request (an early 413 to a large body):
   // the rest of the request is still being written, so this connection cannot carry another.
-  if (parser_.keep_alive() && engine_.options().keepalive && state_ == State::kConnected && !writing_) {
+  if (parser_.keep_alive() && engine_.options().keepalive && state_ == State::kConnected &&
+      !writing_) {
     idle(now);
   } else {
     close();  // on_closed() goes on with the next request (after the write is cancelled)
@@ -211,7 +220,8 @@ void ClientConnection::on_timer() {
     return;
   }
   // A resend's connect that runs into the request's deadline is the request timing out.
-  const bool connect_timed_out = state_ == State::kConnecting && !(retried_ && now >= request_deadline_ns_);
+  const bool connect_timed_out =
+      state_ == State::kConnecting && !(retried_ && now >= request_deadline_ns_);
   fail(connect_timed_out ? ErrorKind::kConnect : ErrorKind::kTimeout);
 }
 
@@ -230,7 +240,8 @@ void ClientConnection::lost(ErrorKind kind) {
   // did wrong, and the server never saw the request: like browsers and curl (RFC 9112 §9.3.1),
   // resend it once on a new connection, if resending is harmless, and count it. A fresh
   // connection that breaks, or a second break, is the server's doing: an error.
-  if (!in_request_ || !reused_ || !stale_race_ || answered_ || retried_ || !engine_.plan().idempotent()) {
+  if (!in_request_ || !reused_ || !stale_race_ || answered_ || retried_ ||
+      !engine_.plan().idempotent()) {
     fail(kind);
     return;
   }

@@ -63,25 +63,27 @@ class ClientConnection {
   Timer timer_;
   HttpResponseParser parser_;
   std::string request_;  // a request built for its own path (a URL template with placeholders)
-  std::string_view bytes_;  // the request in flight (request_ or the URL's fixed request), kept until written
+  std::string_view
+      bytes_;  // the request in flight (request_ or the URL's fixed request), kept until written
   State state_ = State::kClosed;
   bool in_request_ = false;
   bool finished_ = false;
-  bool parked_ = false;     // handed to the engine as idle: it assigns the next request
-  bool writing_ = false;    // request_ is in use until on_write
-  bool backoff_ = false;    // the last attempt could not connect: wait before the next one
-  bool waiting_ = false;    // the timer is a backoff, not a timeout
-  bool reused_ = false;     // the request went out on a connection that had carried a response
-  bool answered_ = false;   // some byte of the answer to the request in flight has come in
-  bool retried_ = false;    // the request in flight has been resent once already
-  bool stale_race_ = false; // sent on a connection idle long enough to cross the server's close
-  std::uint64_t idle_since_ns_ = 0;       // when the last response completed (0: never)
-  std::uint64_t request_deadline_ns_ = 0; // the request's own deadline, kept across a resend
-  std::uint64_t intended_ns_ = 0;  // when the request should have started
-  std::uint64_t sent_ns_ = 0;      // when it actually started
-  std::uint64_t connect_ns_ = 0;   // when the connect in progress started
-  std::uint64_t deadline_ns_ = 0;  // when the request or connect in progress times out
-  std::uint64_t timer_due_ns_ = 0; // when timer_, if active and not a backoff, fires (at the latest)
+  bool parked_ = false;      // handed to the engine as idle: it assigns the next request
+  bool writing_ = false;     // request_ is in use until on_write
+  bool backoff_ = false;     // the last attempt could not connect: wait before the next one
+  bool waiting_ = false;     // the timer is a backoff, not a timeout
+  bool reused_ = false;      // the request went out on a connection that had carried a response
+  bool answered_ = false;    // some byte of the answer to the request in flight has come in
+  bool retried_ = false;     // the request in flight has been resent once already
+  bool stale_race_ = false;  // sent on a connection idle long enough to cross the server's close
+  std::uint64_t idle_since_ns_ = 0;        // when the last response completed (0: never)
+  std::uint64_t request_deadline_ns_ = 0;  // the request's own deadline, kept across a resend
+  std::uint64_t intended_ns_ = 0;          // when the request should have started
+  std::uint64_t sent_ns_ = 0;              // when it actually started
+  std::uint64_t connect_ns_ = 0;           // when the connect in progress started
+  std::uint64_t deadline_ns_ = 0;          // when the request or connect in progress times out
+  std::uint64_t timer_due_ns_ =
+      0;  // when timer_, if active and not a backoff, fires (at the latest)
 };
 
 }  // namespace loadlab::loadgen

@@ -48,8 +48,8 @@ std::uint64_t read_counter(int fd) {
   return ::read(fd, &value, sizeof value) == sizeof value ? value : 0;
 }
 
-void print_progress(const std::vector<std::unique_ptr<EngineThread>>& engines, const RunOptions& options,
-                    double elapsed_s, bool final_line) {
+void print_progress(const std::vector<std::unique_ptr<EngineThread>>& engines,
+                    const RunOptions& options, double elapsed_s, bool final_line) {
   std::uint64_t done = 0, errors = 0, p99 = 0;
   for (const auto& engine : engines) {
     done += engine->live_responses();
@@ -57,18 +57,20 @@ void print_progress(const std::vector<std::unique_ptr<EngineThread>>& engines, c
     p99 = std::max(p99, engine->live_p99_us());
   }
   char total[32] = "";
-  if (options.requests) std::snprintf(total, sizeof total, "/%llu", static_cast<unsigned long long>(*options.requests));
-  std::fprintf(stderr, "\r  %6.1fs  %llu%s done  %.0f req/s  %llu errors  p99 so far %.2fms   %s", elapsed_s,
-               static_cast<unsigned long long>(done + errors), total,
+  if (options.requests)
+    std::snprintf(total, sizeof total, "/%llu", static_cast<unsigned long long>(*options.requests));
+  std::fprintf(stderr, "\r  %6.1fs  %llu%s done  %.0f req/s  %llu errors  p99 so far %.2fms   %s",
+               elapsed_s, static_cast<unsigned long long>(done + errors), total,
                elapsed_s > 0 ? static_cast<double>(done + errors) / elapsed_s : 0.0,
-               static_cast<unsigned long long>(errors), static_cast<double>(p99) / 1000.0, final_line ? "\n" : "");
+               static_cast<unsigned long long>(errors), static_cast<double>(p99) / 1000.0,
+               final_line ? "\n" : "");
   std::fflush(stderr);
 }
 
 }  // namespace
 
-EngineThread::EngineThread(LoadPlan& plan, unsigned connections, std::uint64_t seed, double rate_share,
-                           std::uint64_t phase_ns)
+EngineThread::EngineThread(LoadPlan& plan, unsigned connections, std::uint64_t seed,
+                           double rate_share, std::uint64_t phase_ns)
     : plan_(plan),
       random_(seed),
       read_buffer_(kReadBufferBytes),
@@ -80,17 +82,20 @@ EngineThread::EngineThread(LoadPlan& plan, unsigned connections, std::uint64_t s
   cancel_signal_.unref();
   stats_.interval_ms = plan.options().interval_ms;
   stats_.set_urls(plan.url_rows());
-  for (unsigned i = 0; i < connections; ++i) connections_.push_back(std::make_unique<ClientConnection>(*this));
+  for (unsigned i = 0; i < connections; ++i)
+    connections_.push_back(std::make_unique<ClientConnection>(*this));
 }
 
 void EngineThread::start_connections() {
-  while (started_ < connections_.size() && pending_connects_ < kMaxPendingConnects) on_idle(*connections_[started_++]);
+  while (started_ < connections_.size() && pending_connects_ < kMaxPendingConnects)
+    on_idle(*connections_[started_++]);
 }
 
 void EngineThread::connect_ended() {
   --pending_connects_;
   // From the next loop turn: this runs inside a connection's callback.
-  if (started_ < connections_.size() && !start_batch_.active()) start_batch_.start<&EngineThread::start_connections>(this, 0);
+  if (started_ < connections_.size() && !start_batch_.active())
+    start_batch_.start<&EngineThread::start_connections>(this, 0);
 }
 
 void EngineThread::run() {
@@ -158,7 +163,9 @@ void EngineThread::on_tick() {
       ++stats_.unsent;
     }
     ++slot_;
-    next_due_ns_ = plan_.start_ns() + phase_ns_ + static_cast<std::uint64_t>(std::llround(1e9 * static_cast<double>(slot_) / rate_));
+    next_due_ns_ =
+        plan_.start_ns() + phase_ns_ +
+        static_cast<std::uint64_t>(std::llround(1e9 * static_cast<double>(slot_) / rate_));
   }
   if (plan_.budget_spent()) {
     end_of_schedule();
@@ -197,11 +204,12 @@ void EngineThread::note_send(std::uint64_t intended_ns, std::uint64_t sent_ns) {
   const std::uint64_t lag_us = sent_ns > intended_ns ? (sent_ns - intended_ns) / 1000 : 0;
   stats_.max_start_lag_us = std::max(stats_.max_start_lag_us, lag_us);
   if (lag_us > kLateStartUs) ++stats_.late_starts;
-  stats_.last_send_s = std::max(stats_.last_send_s, static_cast<double>(sent_ns - plan_.start_ns()) / 1e9);
+  stats_.last_send_s =
+      std::max(stats_.last_send_s, static_cast<double>(sent_ns - plan_.start_ns()) / 1e9);
 }
 
-void EngineThread::record_response(std::size_t url, int status, std::uint64_t latency_us, std::uint64_t service_us,
-                                   std::uint64_t now_ns) {
+void EngineThread::record_response(std::size_t url, int status, std::uint64_t latency_us,
+                                   std::uint64_t service_us, std::uint64_t now_ns) {
   stats_.record_response(status, latency_us, service_us, now_ns - plan_.start_ns());
   stats_.record_url_response(plan_.url_row(url), status, latency_us);
   last_event_ns_ = std::max(last_event_ns_, now_ns);
@@ -230,11 +238,12 @@ RunStats run_load(const RunOptions& options, const RunHooks& hooks) {
   const unsigned threads = std::max(1u, std::min(options.threads, options.concurrency));
   std::vector<std::unique_ptr<EngineThread>> engines;
   for (unsigned i = 0; i < threads; ++i) {
-    const unsigned share = options.concurrency / threads + (i < options.concurrency % threads ? 1 : 0);
+    const unsigned share =
+        options.concurrency / threads + (i < options.concurrency % threads ? 1 : 0);
     const double rate_share = options.rate ? *options.rate / threads : 0.0;
     const auto phase_ns = options.rate ? static_cast<std::uint64_t>(1e9 * i / *options.rate) : 0;
-    engines.push_back(
-        std::make_unique<EngineThread>(plan, share, options.seed + i * 0x9E3779B97F4A7C15ULL, rate_share, phase_ns));
+    engines.push_back(std::make_unique<EngineThread>(
+        plan, share, options.seed + i * 0x9E3779B97F4A7C15ULL, rate_share, phase_ns));
   }
 
   // Signals are taken synchronously by this thread (a signalfd), never by a handler; the
@@ -262,7 +271,8 @@ RunStats run_load(const RunOptions& options, const RunHooks& hooks) {
     });
   }
   const std::uint64_t grace_ns = options.grace_ms * 1'000'000;
-  const std::uint64_t deadline_ns = options.duration_ms ? start_ns + *options.duration_ms * 1'000'000 : UINT64_MAX;
+  const std::uint64_t deadline_ns =
+      options.duration_ms ? start_ns + *options.duration_ms * 1'000'000 : UINT64_MAX;
   std::optional<std::uint64_t> stopped_ns;  // Ctrl-C
   std::uint64_t last_progress_ns = start_ns;
   bool cancelled = false;
@@ -281,7 +291,10 @@ RunStats run_load(const RunOptions& options, const RunHooks& hooks) {
     }
     std::uint64_t wake_ns = hooks.progress ? last_progress_ns + kProgressEveryNs : UINT64_MAX;
     if (!cancelled) wake_ns = std::min(wake_ns, cancel_ns);
-    const int timeout_ms = wake_ns == UINT64_MAX ? -1 : static_cast<int>(std::min<std::uint64_t>((wake_ns - std::min(wake_ns, now)) / 1'000'000 + 1, 60'000));
+    const int timeout_ms = wake_ns == UINT64_MAX
+                               ? -1
+                               : static_cast<int>(std::min<std::uint64_t>(
+                                     (wake_ns - std::min(wake_ns, now)) / 1'000'000 + 1, 60'000));
     pollfd fds[2] = {{done.get(), POLLIN, 0}, {signals ? signals->get() : -1, POLLIN, 0}};
     if (poll(fds, signals ? 2 : 1, timeout_ms) <= 0) continue;
     if (fds[0].revents & POLLIN) finished += read_counter(done.get());
@@ -292,8 +305,10 @@ RunStats run_load(const RunOptions& options, const RunHooks& hooks) {
         plan.stop();
         stopped_ns = uv_hrtime();
         if (hooks.progress) {
-          std::fprintf(stderr, "\n  stopping: waiting up to %.3g s for requests in flight (Ctrl-C again: now)\n",
-                       static_cast<double>(options.grace_ms) / 1000);
+          std::fprintf(
+              stderr,
+              "\n  stopping: waiting up to %.3g s for requests in flight (Ctrl-C again: now)\n",
+              static_cast<double>(options.grace_ms) / 1000);
         }
       } else if (!cancelled) {
         // A second signal: the user will not wait out the grace (up to 10 min). Cancel now;

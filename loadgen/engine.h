@@ -24,7 +24,8 @@ class EngineThread {
  public:
   // rate_share: this thread's requests per second (0: closed loop); phase_ns: its first slot
   // after the start, so that threads interleave their schedules instead of firing together.
-  EngineThread(LoadPlan& plan, unsigned connections, std::uint64_t seed, double rate_share, std::uint64_t phase_ns);
+  EngineThread(LoadPlan& plan, unsigned connections, std::uint64_t seed, double rate_share,
+               std::uint64_t phase_ns);
   EngineThread(const EngineThread&) = delete;
   EngineThread& operator=(const EngineThread&) = delete;
 
@@ -48,13 +49,16 @@ class EngineThread {
   const RunOptions& options() const { return plan_.options(); }
   bool head_requests() const { return plan_.head_requests(); }
   std::mt19937_64& random() { return random_; }
-  uv_buf_t read_buffer() { return uv_buf_init(read_buffer_.data(), static_cast<unsigned>(read_buffer_.size())); }
+  uv_buf_t read_buffer() {
+    return uv_buf_init(read_buffer_.data(), static_cast<unsigned>(read_buffer_.size()));
+  }
   void on_idle(ClientConnection& connection);
   // A connect started / ended (its callback ran): the first connections start as slots free up.
   void connect_started() { ++pending_connects_; }
   void connect_ended();
   void note_send(std::uint64_t intended_ns, std::uint64_t sent_ns);
-  void record_response(std::size_t url, int status, std::uint64_t latency_us, std::uint64_t service_us, std::uint64_t now_ns);
+  void record_response(std::size_t url, int status, std::uint64_t latency_us,
+                       std::uint64_t service_us, std::uint64_t now_ns);
   void record_error(std::size_t url, ErrorKind kind, std::uint64_t now_ns);
   void record_cancelled(std::size_t url) { stats_.record_cancelled(plan_.url_row(url)); }
 

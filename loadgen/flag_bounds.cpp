@@ -19,19 +19,21 @@ std::string describe_ms(std::uint64_t ms) {
 }
 
 CLI::Validator whole_number_in(std::uint64_t low, std::uint64_t high) {
-  const std::string bounds = "a whole number from " + std::to_string(low) + " to " + std::to_string(high);
+  const std::string bounds =
+      "a whole number from " + std::to_string(low) + " to " + std::to_string(high);
   return CLI::Validator(
       [low, high, bounds](std::string& text) -> std::string {
         const auto value = parse_decimal_u64(text);
-        if (!value || *value < low || *value > high) return "must be " + bounds + ", got '" + text + "'";
+        if (!value || *value < low || *value > high)
+          return "must be " + bounds + ", got '" + text + "'";
         return {};
       },
       "INT in [" + std::to_string(low) + ", " + std::to_string(high) + "]");
 }
 
 CLI::Validator duration_in(std::uint64_t low_ms, std::uint64_t high_ms) {
-  const std::string bounds = "a duration from " + describe_ms(low_ms) + " to " + describe_ms(high_ms) +
-                             " (e.g. 500ms, 10s, 2m, 1h)";
+  const std::string bounds = "a duration from " + describe_ms(low_ms) + " to " +
+                             describe_ms(high_ms) + " (e.g. 500ms, 10s, 2m, 1h)";
   return CLI::Validator(
       [low_ms, high_ms, bounds](std::string& text) -> std::string {
         try {
@@ -54,7 +56,8 @@ CLI::Validator number_in(double low, double high) {
         errno = 0;
         char* end = nullptr;
         const double value = std::strtod(value_text.c_str(), &end);
-        const bool parsed = !value_text.empty() && end == value_text.c_str() + value_text.size() && errno == 0;
+        const bool parsed =
+            !value_text.empty() && end == value_text.c_str() + value_text.size() && errno == 0;
         if (!parsed || !std::isfinite(value) || value < low || value > high) {
           return "must be " + bounds + ", got '" + value_text + "'";
         }

@@ -1,8 +1,8 @@
 #include "loadgen/load_plan.h"
 
-#include <algorithm>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 #include <unordered_map>
@@ -38,19 +38,23 @@ std::vector<std::uint32_t> interleave(const std::vector<unsigned>& weights) {
 }  // namespace
 
 LoadPlan::LoadPlan(const RunOptions& options) : options_(options) {
-  for (const char* method : {"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"}) idempotent_ |= options_.method == method;
+  for (const char* method : {"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+    idempotent_ |= options_.method == method;
   for (const auto& url : options_.urls) {
     Target target = parse_target(url);
     UrlTemplate path(target.path_template);
-    std::string tail = " HTTP/1.1\r\nHost: " + target.host_header + "\r\nUser-Agent: loadlab-loadgen/" LOADLAB_VERSION "\r\n";
+    std::string tail = " HTTP/1.1\r\nHost: " + target.host_header +
+                       "\r\nUser-Agent: loadlab-loadgen/" LOADLAB_VERSION "\r\n";
     for (const auto& header : options_.headers) tail += header + "\r\n";
-    if (!options_.body.empty()) tail += "Content-Length: " + std::to_string(options_.body.size()) + "\r\n";
+    if (!options_.body.empty())
+      tail += "Content-Length: " + std::to_string(options_.body.size()) + "\r\n";
     if (!options_.keepalive) tail += "Connection: close\r\n";
     tail += "\r\n" + options_.body;
     if (!shapes_.empty() && !same_address(target.address, shapes_.front().target.address)) {
-      throw std::invalid_argument("every URL must be on one host:port (one pool of connections carries the mix): '" + url +
-                                  "' is not on " + shapes_.front().target.host_header +
-                                  "; run one loadgen per host and merge their --json reports");
+      throw std::invalid_argument(
+          "every URL must be on one host:port (one pool of connections carries the mix): '" + url +
+          "' is not on " + shapes_.front().target.host_header +
+          "; run one loadgen per host and merge their --json reports");
     }
     std::string head = options_.method + " ";
     std::string fixed;
@@ -60,14 +64,16 @@ LoadPlan::LoadPlan(const RunOptions& options) : options_(options) {
       path.render(fixed, unused, 0);
       fixed += tail;
     }
-    shapes_.push_back(RequestShape{std::move(target), std::move(path), std::move(head), std::move(tail), std::move(fixed)});
+    shapes_.push_back(RequestShape{std::move(target), std::move(path), std::move(head),
+                                   std::move(tail), std::move(fixed)});
   }
   std::vector<unsigned> weights = options_.weights;
   weights.resize(shapes_.size(), 1);
   // The table is one round of the mix; its size is the sum of the weights.
   std::uint64_t total = 0;
   for (auto w : weights) total += w;
-  if (total > 1'000'000) throw std::invalid_argument("the URLs' weights add up to more than 1000000");
+  if (total > 1'000'000)
+    throw std::invalid_argument("the URLs' weights add up to more than 1000000");
   mix_ = interleave(weights);
   std::unordered_map<std::string_view, std::uint32_t> rows;
   std::uint32_t other = UINT32_MAX;

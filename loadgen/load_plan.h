@@ -16,8 +16,8 @@ namespace loadlab::loadgen {
 struct RequestShape {
   Target target;
   UrlTemplate path;
-  std::string head;  // "METHOD " before the path
-  std::string tail;  // " HTTP/1.1\r\nHost: ...\r\n...\r\n\r\n<body>" after it
+  std::string head;   // "METHOD " before the path
+  std::string tail;   // " HTTP/1.1\r\nHost: ...\r\n...\r\n\r\n<body>" after it
   std::string fixed;  // head + path + tail, when the path has no placeholder: sent as it is
 };
 
@@ -56,7 +56,8 @@ class LoadPlan {
   void stop() { stopped_.store(true, std::memory_order_relaxed); }
   // The run ended before its budget of requests did: stopped, or its duration is over.
   bool cut_short(std::uint64_t now_ns) const {
-    return stopped_.load(std::memory_order_relaxed) || (options_.duration_ms && now_ns >= deadline_ns_);
+    return stopped_.load(std::memory_order_relaxed) ||
+           (options_.duration_ms && now_ns >= deadline_ns_);
   }
 
  private:

@@ -1,8 +1,7 @@
 // loadlab-loadgen: semaphore-throttled HTTP load with HDR latency histograms.
-#include <CLI/CLI.hpp>
-
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -25,7 +24,9 @@ constexpr int kExitSloBreached = 3;
 
 // No connect ever succeeded: every request failed to connect, or was still connecting when
 // the run was cancelled (a cancel is not a connect error, but it reached nothing either).
-bool nothing_reachable(const RunStats& stats) { return stats.responses == 0 && stats.connect_us.count() == 0; }
+bool nothing_reachable(const RunStats& stats) {
+  return stats.responses == 0 && stats.connect_us.count() == 0;
+}
 
 std::vector<Slo> parse_slos(const std::vector<std::string>& texts) {
   std::vector<Slo> slos;
@@ -34,8 +35,9 @@ std::vector<Slo> parse_slos(const std::vector<std::string>& texts) {
 }
 
 // Prints and writes everything a run (or a merge) produced; returns the SLO verdicts.
-std::vector<SloResult> report(const RunStats& stats, const nlohmann::json& config, const std::vector<Slo>& slos,
-                              const OutputTargets& outputs, const std::string& title) {
+std::vector<SloResult> report(const RunStats& stats, const nlohmann::json& config,
+                              const std::vector<Slo>& slos, const OutputTargets& outputs,
+                              const std::string& title) {
   const auto results = evaluate_slos(slos, stats);
   write_run_outputs(outputs, RunReport{stats, config, results, title});
   return results;
@@ -49,10 +51,11 @@ int run_command(RunOptions& options) {
   hooks.stop_on_signals = true;
   hooks.progress = !options.outputs.quiet && isatty(STDERR_FILENO) && isatty(STDOUT_FILENO);
   const RunStats stats = run_load(options, hooks);
-  const auto results = report(stats, options_to_json(options), slos,
-                              options.outputs,
-                              "loadlab-loadgen: " + options.urls.front() +
-                                  (options.urls.size() > 1 ? " (+" + std::to_string(options.urls.size() - 1) + " more)" : ""));
+  const auto results = report(
+      stats, options_to_json(options), slos, options.outputs,
+      "loadlab-loadgen: " + options.urls.front() +
+          (options.urls.size() > 1 ? " (+" + std::to_string(options.urls.size() - 1) + " more)"
+                                   : ""));
   if (nothing_reachable(stats)) {
     std::cerr << "loadlab-loadgen: no connection could be made to " << options.urls.front() << "\n";
     return kExitUnreachable;
@@ -60,7 +63,8 @@ int run_command(RunOptions& options) {
   return all_passed(results) ? kExitRan : kExitSloBreached;
 }
 
-int merge_command(const std::vector<std::string>& inputs, const OutputTargets& outputs, const std::vector<std::string>& slo_texts) {
+int merge_command(const std::vector<std::string>& inputs, const OutputTargets& outputs,
+                  const std::vector<std::string>& slo_texts) {
   const std::vector<Slo> slos = parse_slos(slo_texts);
   RunStats merged;
   bool first = true;
@@ -83,7 +87,8 @@ int merge_command(const std::vector<std::string>& inputs, const OutputTargets& o
       merged.merge(stats);
     }
   }
-  const auto results = report(merged, config, slos, outputs, "merged " + std::to_string(inputs.size()) + " reports");
+  const auto results =
+      report(merged, config, slos, outputs, "merged " + std::to_string(inputs.size()) + " reports");
   return all_passed(results) ? kExitRan : kExitSloBreached;
 }
 
@@ -108,28 +113,37 @@ int probe_command(const std::string& url) {
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
-  CLI::App app{"loadlab-loadgen: fires HTTP requests with at most C in flight (the talk's semaphore) and reports "
-               "latency percentiles from an HDR histogram.",
-               "loadlab-loadgen"};
+  CLI::App app{
+      "loadlab-loadgen: fires HTTP requests with at most C in flight (the talk's semaphore) and "
+      "reports "
+      "latency percentiles from an HDR histogram.",
+      "loadlab-loadgen"};
   app.set_version_flag("--version", std::string("loadlab-loadgen ") + LOADLAB_VERSION);
   RunOptions options;
   add_run_options(app, options);
 
-  CLI::App* talk = app.add_subcommand("talk", "Replay the talk's demo: unbounded bursts, then a semaphore of 100");
+  CLI::App* talk = app.add_subcommand(
+      "talk", "Replay the talk's demo: unbounded bursts, then a semaphore of 100");
   TalkOptions talk_options;
   add_talk_options(*talk, talk_options);
 
-  CLI::App* merge = app.add_subcommand("merge", "Merge JSON reports (from several processes or machines) losslessly");
+  CLI::App* merge = app.add_subcommand(
+      "merge", "Merge JSON reports (from several processes or machines) losslessly");
   std::vector<std::string> merge_inputs;
   OutputTargets merge_outputs;
   std::vector<std::string> merge_slos;
-  merge->add_option("reports", merge_inputs, "JSON reports written with --json")->required()->check(CLI::ExistingFile);
+  merge->add_option("reports", merge_inputs, "JSON reports written with --json")
+      ->required()
+      ->check(CLI::ExistingFile);
   add_output_options(*merge, OutputCommand::kMerge, merge_outputs);
-  merge->add_option("--slo", merge_slos, "Objective checked on the merged run (exit 3 when breached); repeatable")
+  merge
+      ->add_option("--slo", merge_slos,
+                   "Objective checked on the merged run (exit 3 when breached); repeatable")
       ->allow_extra_args(false);
   merge->add_flag("-q,--quiet", merge_outputs.quiet, "No human summary");
 
-  CLI::App* probe = app.add_subcommand("probe", "One GET; exit 0 on a 2xx (a health check that needs no curl)");
+  CLI::App* probe =
+      app.add_subcommand("probe", "One GET; exit 0 on a 2xx (a health check that needs no curl)");
   std::string probe_url;
   probe->add_option("url", probe_url, "URL to probe")->required();
   app.require_subcommand(0, 1);

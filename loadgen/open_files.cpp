@@ -31,9 +31,12 @@ void check_open_file_budget(std::uint64_t connections, unsigned threads, const c
   const std::uint64_t reserved = kFixedFds + kFdsPerThread * threads;
   if (limit > reserved && connections <= limit - reserved) return;
   const std::uint64_t most = limit > reserved ? limit - reserved : 0;
-  throw std::invalid_argument(std::string(flag) + " " + std::to_string(connections) + " needs a socket per connection, but the "
-                              "open-file limit is " + std::to_string(limit) + " (ulimit -n; hard limit included), enough for " +
-                              flag + " " + std::to_string(most) + " at most: raise the limit or lower " + flag);
+  throw std::invalid_argument(std::string(flag) + " " + std::to_string(connections) +
+                              " needs a socket per connection, but the "
+                              "open-file limit is " +
+                              std::to_string(limit) +
+                              " (ulimit -n; hard limit included), enough for " + flag + " " +
+                              std::to_string(most) + " at most: raise the limit or lower " + flag);
 }
 
 }  // namespace loadlab::loadgen

@@ -37,11 +37,15 @@ void read_url_line(const std::string& line, std::size_t number, RunOptions& o) {
   }
   const auto weight = parse_decimal_u64(std::string_view(line).substr(0, space));
   if (!weight || *weight < 1 || *weight > kMaxUrlWeight) {
-    throw std::invalid_argument("--urls-file line " + std::to_string(number) + ": the weight must be a whole number from 1 to " +
-                                std::to_string(kMaxUrlWeight) + ", got '" + line.substr(0, space) + "'");
+    throw std::invalid_argument("--urls-file line " + std::to_string(number) +
+                                ": the weight must be a whole number from 1 to " +
+                                std::to_string(kMaxUrlWeight) + ", got '" + line.substr(0, space) +
+                                "'");
   }
   const auto url = line.find_first_not_of(" \t", space);
-  if (url == std::string::npos) throw std::invalid_argument("--urls-file line " + std::to_string(number) + ": a weight without a URL");
+  if (url == std::string::npos)
+    throw std::invalid_argument("--urls-file line " + std::to_string(number) +
+                                ": a weight without a URL");
   o.urls.push_back(line.substr(url));
   o.weights.push_back(static_cast<unsigned>(*weight));
 }
@@ -54,10 +58,14 @@ std::uint64_t parse_duration_ms(const std::string& text) {
   const auto number = parse_decimal_u64(std::string_view(text).substr(0, digits));
   const std::string unit = text.substr(digits);
   std::uint64_t scale = 0;
-  if (unit.empty() || unit == "s") scale = 1000;
-  else if (unit == "ms") scale = 1;
-  else if (unit == "m") scale = 60'000;
-  else if (unit == "h") scale = 3'600'000;
+  if (unit.empty() || unit == "s")
+    scale = 1000;
+  else if (unit == "ms")
+    scale = 1;
+  else if (unit == "m")
+    scale = 60'000;
+  else if (unit == "h")
+    scale = 3'600'000;
   if (!number || scale == 0 || *number > UINT64_MAX / scale) {
     throw std::invalid_argument("bad duration '" + text + "' (examples: 500ms, 10s, 2m, 1h)");
   }
@@ -65,52 +73,83 @@ std::uint64_t parse_duration_ms(const std::string& text) {
 }
 
 void add_run_options(CLI::App& app, RunOptions& o) {
-  app.add_option("url", o.urls, "Target URL(s), http:// only, one host:port; {rand:A:B} and {seq} vary each request; "
-                 "requests take the URLs in turn")
+  app.add_option(
+         "url", o.urls,
+         "Target URL(s), http:// only, one host:port; {rand:A:B} and {seq} vary each request; "
+         "requests take the URLs in turn")
       ->envname("LOADLAB_URL");
-  app.add_option("--urls-file", o.urls_file, "File with one URL (template) per line, optionally after an integer "
+  app.add_option("--urls-file", o.urls_file,
+                 "File with one URL (template) per line, optionally after an integer "
                  "weight ('3 http://host/a' gets three turns for one of a weight-1 line)")
       ->envname("LOADLAB_URLS_FILE");
   app.add_option("-n,--requests", o.requests, "Total requests (default 1000 unless -d is given)")
-      ->envname("LOADLAB_REQUESTS")->check(whole_number_in(1, kMaxRequests));
-  app.add_option_function<std::string>("-d,--duration", [&o](const std::string& text) { o.duration_ms = parse_duration_ms(text); },
-                                       "Run for this long instead (e.g. 30s, 2m)")
-      ->envname("LOADLAB_DURATION")->check(duration_in(1, kMaxDurationMs));
-  app.add_option_function<std::string>("--grace", [&o](const std::string& text) { o.grace_ms = parse_duration_ms(text); },
-                                       "At the end of -d (or after Ctrl-C), requests in flight get this long to finish; "
-                                       "then they are cancelled and counted as such (default 1s)")
-      ->envname("LOADLAB_GRACE")->check(duration_in(0, kMaxGraceMs));
-  app.add_option("-c,--concurrency", o.concurrency, "At most this many requests in flight (connections)")
-      ->envname("LOADLAB_CONCURRENCY")->check(whole_number_in(1, kMaxConcurrency))->capture_default_str();
-  app.add_option("-r,--rate", o.rate, "Open loop: start this many requests per second on schedule, whether or not "
-                 "earlier ones finished (-c caps the connections); latency counts from the scheduled start")
-      ->envname("LOADLAB_RATE")->check(number_in(kMinRate, kMaxRate));
-  app.add_option_function<std::string>("--interval", [&o](const std::string& t) { o.interval_ms = parse_duration_ms(t); },
-                                       "Time-series resolution in the reports (default 1s)")
-      ->envname("LOADLAB_INTERVAL")->check(duration_in(10, 3'600'000));
-  app.add_option("-t,--threads", o.threads, "Event-loop threads, each with its share of the connections")
-      ->envname("LOADLAB_THREADS")->check(whole_number_in(1, 256))->capture_default_str();
-  app.add_option("-m,--method", o.method, "HTTP method")->envname("LOADLAB_METHOD")->capture_default_str();
+      ->envname("LOADLAB_REQUESTS")
+      ->check(whole_number_in(1, kMaxRequests));
+  app.add_option_function<std::string>(
+         "-d,--duration",
+         [&o](const std::string& text) { o.duration_ms = parse_duration_ms(text); },
+         "Run for this long instead (e.g. 30s, 2m)")
+      ->envname("LOADLAB_DURATION")
+      ->check(duration_in(1, kMaxDurationMs));
+  app.add_option_function<std::string>(
+         "--grace", [&o](const std::string& text) { o.grace_ms = parse_duration_ms(text); },
+         "At the end of -d (or after Ctrl-C), requests in flight get this long to finish; "
+         "then they are cancelled and counted as such (default 1s)")
+      ->envname("LOADLAB_GRACE")
+      ->check(duration_in(0, kMaxGraceMs));
+  app.add_option("-c,--concurrency", o.concurrency,
+                 "At most this many requests in flight (connections)")
+      ->envname("LOADLAB_CONCURRENCY")
+      ->check(whole_number_in(1, kMaxConcurrency))
+      ->capture_default_str();
+  app.add_option(
+         "-r,--rate", o.rate,
+         "Open loop: start this many requests per second on schedule, whether or not "
+         "earlier ones finished (-c caps the connections); latency counts from the scheduled start")
+      ->envname("LOADLAB_RATE")
+      ->check(number_in(kMinRate, kMaxRate));
+  app.add_option_function<std::string>(
+         "--interval", [&o](const std::string& t) { o.interval_ms = parse_duration_ms(t); },
+         "Time-series resolution in the reports (default 1s)")
+      ->envname("LOADLAB_INTERVAL")
+      ->check(duration_in(10, 3'600'000));
+  app.add_option("-t,--threads", o.threads,
+                 "Event-loop threads, each with its share of the connections")
+      ->envname("LOADLAB_THREADS")
+      ->check(whole_number_in(1, 256))
+      ->capture_default_str();
+  app.add_option("-m,--method", o.method, "HTTP method")
+      ->envname("LOADLAB_METHOD")
+      ->capture_default_str();
   // One value per occurrence, so a URL after "-H 'A: b'" stays a URL.
-  app.add_option("-H,--header", o.headers, "Extra request header 'Name: value' (repeatable)")->allow_extra_args(false);
+  app.add_option("-H,--header", o.headers, "Extra request header 'Name: value' (repeatable)")
+      ->allow_extra_args(false);
   app.add_option("--body", o.body, "Request body")->envname("LOADLAB_BODY");
-  app.add_option("--body-file", o.body_file, "Request body from a file")->envname("LOADLAB_BODY_FILE");
-  app.add_option_function<std::string>("--timeout", [&o](const std::string& t) { o.timeout_ms = parse_duration_ms(t); },
-                                       "Per-request timeout (default 30s)")
-      ->envname("LOADLAB_TIMEOUT")->check(duration_in(1, kMaxTimeoutMs));
-  app.add_option_function<std::string>("--connect-timeout",
-                                       [&o](const std::string& t) { o.connect_timeout_ms = parse_duration_ms(t); },
-                                       "Connect timeout, counted from each connection's own start (default 5s)")
-      ->envname("LOADLAB_CONNECT_TIMEOUT")->check(duration_in(1, kMaxTimeoutMs));
+  app.add_option("--body-file", o.body_file, "Request body from a file")
+      ->envname("LOADLAB_BODY_FILE");
+  app.add_option_function<std::string>(
+         "--timeout", [&o](const std::string& t) { o.timeout_ms = parse_duration_ms(t); },
+         "Per-request timeout (default 30s)")
+      ->envname("LOADLAB_TIMEOUT")
+      ->check(duration_in(1, kMaxTimeoutMs));
+  app.add_option_function<std::string>(
+         "--connect-timeout",
+         [&o](const std::string& t) { o.connect_timeout_ms = parse_duration_ms(t); },
+         "Connect timeout, counted from each connection's own start (default 5s)")
+      ->envname("LOADLAB_CONNECT_TIMEOUT")
+      ->check(duration_in(1, kMaxTimeoutMs));
   app.add_flag("--no-keepalive{false}", o.keepalive, "A new connection for every request")
       ->envname("LOADLAB_NO_KEEPALIVE");
   app.add_option("--seed", o.seed, "Seed for {rand} templates: the same seed replays the same URLs")
-      ->envname("LOADLAB_SEED")->check(whole_number_in(0, UINT64_MAX));
+      ->envname("LOADLAB_SEED")
+      ->check(whole_number_in(0, UINT64_MAX));
   add_output_options(app, OutputCommand::kRun, o.outputs);
-  app.add_option("--slo", o.slos, "Threshold that sets exit code 3 when breached, e.g. 'p99<250ms', 'errors<1%', "
+  app.add_option("--slo", o.slos,
+                 "Threshold that sets exit code 3 when breached, e.g. 'p99<250ms', 'errors<1%', "
                  "'rps>1000' (repeatable)")
       ->allow_extra_args(false);
-  app.add_flag("-q,--quiet", o.outputs.quiet, "No human summary, no progress line")->envname("LOADLAB_QUIET");
+  app.add_flag("-q,--quiet", o.outputs.quiet, "No human summary, no progress line")
+      ->envname("LOADLAB_QUIET");
 }
 
 void finalize_options(RunOptions& o) {
@@ -143,13 +182,16 @@ void finalize_options(RunOptions& o) {
   if (o.requests && *o.requests == 0) throw std::invalid_argument("-n must be at least 1");
   if (o.duration_ms && *o.duration_ms == 0) throw std::invalid_argument("-d must be longer than 0");
   if (o.threads > o.concurrency) o.threads = o.concurrency;
-  if (o.timeout_ms == 0 || o.connect_timeout_ms == 0) throw std::invalid_argument("--timeout and --connect-timeout must be at least 1ms");
+  if (o.timeout_ms == 0 || o.connect_timeout_ms == 0)
+    throw std::invalid_argument("--timeout and --connect-timeout must be at least 1ms");
   if (o.interval_ms < 10 || o.interval_ms > 3'600'000) {
     throw std::invalid_argument("--interval must be between 10ms and 1h");
   }
-  if (o.duration_ms && *o.duration_ms > kMaxDurationMs) throw std::invalid_argument("-d must be at most 30 days");
+  if (o.duration_ms && *o.duration_ms > kMaxDurationMs)
+    throw std::invalid_argument("-d must be at most 30 days");
   if (o.rate && !(std::isfinite(*o.rate) && *o.rate >= kMinRate && *o.rate <= kMaxRate)) {
-    throw std::invalid_argument("--rate must be a number of requests per second from 0.001 to 10000000");
+    throw std::invalid_argument(
+        "--rate must be a number of requests per second from 0.001 to 10000000");
   }
   // How long the run is planned to take, where it is known: -d, or -n on a --rate schedule.
   double span_ms = o.duration_ms ? static_cast<double>(*o.duration_ms) : 0;
@@ -160,17 +202,22 @@ void finalize_options(RunOptions& o) {
     span_ms = static_cast<double>(*o.requests) / *o.rate * 1000.0;
     span_flags = "-n " + std::to_string(*o.requests) + " at --rate " + rate;
     if (span_ms > static_cast<double>(kMaxDurationMs)) {
-      throw std::invalid_argument(span_flags + " would take " + std::to_string(static_cast<std::uint64_t>(span_ms / 86'400'000)) +
-                                  " days; a schedule may span at most 30 days (raise --rate or lower -n)");
+      throw std::invalid_argument(
+          span_flags + " would take " +
+          std::to_string(static_cast<std::uint64_t>(span_ms / 86'400'000)) +
+          " days; a schedule may span at most 30 days (raise --rate or lower -n)");
     }
   }
-  if (const double intervals = span_ms / static_cast<double>(o.interval_ms); intervals > static_cast<double>(kMaxIntervals)) {
-    throw std::invalid_argument(span_flags + " with --interval " + describe_ms(o.interval_ms) + " makes " +
-                                std::to_string(static_cast<std::uint64_t>(intervals)) + " intervals; at most " +
-                                std::to_string(kMaxIntervals) + " (raise --interval or shorten the run)");
+  if (const double intervals = span_ms / static_cast<double>(o.interval_ms);
+      intervals > static_cast<double>(kMaxIntervals)) {
+    throw std::invalid_argument(span_flags + " with --interval " + describe_ms(o.interval_ms) +
+                                " makes " + std::to_string(static_cast<std::uint64_t>(intervals)) +
+                                " intervals; at most " + std::to_string(kMaxIntervals) +
+                                " (raise --interval or shorten the run)");
   }
   for (const auto& header : o.headers) {
-    if (header.find(':') == std::string::npos || header.find_first_of("\r\n") != std::string::npos) {
+    if (header.find(':') == std::string::npos ||
+        header.find_first_of("\r\n") != std::string::npos) {
       throw std::invalid_argument("bad header '" + header + "' (expected 'Name: value')");
     }
   }

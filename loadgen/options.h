@@ -2,7 +2,6 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,7 +18,8 @@ inline constexpr unsigned kMaxUrlWeight = 1000;
 
 struct RunOptions {
   std::vector<std::string> urls;
-  std::vector<unsigned> weights;  // per URL, turns in each round of the mix (1 unless the urls file says)
+  std::vector<unsigned>
+      weights;  // per URL, turns in each round of the mix (1 unless the urls file says)
   std::string urls_file;
   std::optional<std::uint64_t> requests;     // -n
   std::optional<std::uint64_t> duration_ms;  // -d
@@ -33,10 +33,11 @@ struct RunOptions {
   std::string body_file;
   std::uint64_t timeout_ms = 30000;
   std::uint64_t connect_timeout_ms = 5000;
-  std::uint64_t grace_ms = 1000;  // -d over or Ctrl-C: in-flight requests get this long, then are cancelled
+  std::uint64_t grace_ms =
+      1000;  // -d over or Ctrl-C: in-flight requests get this long, then are cancelled
   bool keepalive = true;
   std::uint64_t seed = 0;  // 0: random
-  OutputTargets outputs;  // the report files; outputs.quiet (-q) also hides the progress line
+  OutputTargets outputs;   // the report files; outputs.quiet (-q) also hides the progress line
   std::vector<std::string> slos;
 };
 

@@ -38,7 +38,9 @@ void PreciseTimer::arm(std::uint64_t deadline_ns) {
 
 bool PreciseTimer::expired(uv_poll_t* poll, int status) {
   std::uint64_t expirations = 0;
-  if (read(UvHandle<uv_poll_t, TimerFd>::companion_of(poll).fd, &expirations, sizeof expirations) < 0 && status == 0) {
+  if (read(UvHandle<uv_poll_t, TimerFd>::companion_of(poll).fd, &expirations, sizeof expirations) <
+          0 &&
+      status == 0) {
     return false;  // spurious
   }
   uv_poll_stop(poll);

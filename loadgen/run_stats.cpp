@@ -32,7 +32,8 @@ void UrlStats::merge(const UrlStats& other) {
 void RunStats::set_urls(const std::vector<std::string>& urls) {
   by_url.clear();
   by_url.reserve(urls.size());
-  for (const auto& url : urls) by_url.push_back(UrlStats{url, 0, {}, {}, 0, {1, 3'600'000'000ULL, 2}});
+  for (const auto& url : urls)
+    by_url.push_back(UrlStats{url, 0, {}, {}, 0, {1, 3'600'000'000ULL, 2}});
 }
 
 void RunStats::record_url_response(std::size_t url, int status, std::uint64_t latency_us_value) {
@@ -66,8 +67,8 @@ IntervalStats& RunStats::interval_at(std::uint64_t since_start_ns) {
   return intervals[index];
 }
 
-void RunStats::record_response(int status, std::uint64_t latency_us_value, std::uint64_t service_us_value,
-                               std::uint64_t since_start_ns) {
+void RunStats::record_response(int status, std::uint64_t latency_us_value,
+                               std::uint64_t service_us_value, std::uint64_t since_start_ns) {
   latency_us.record(latency_us_value);
   service_us.record(service_us_value);
   ++status_codes[status];
@@ -113,7 +114,8 @@ void RunStats::record_server_timing(std::string_view header) {
       it = server_timing_us.emplace(metric.name, LatencyHistogram()).first;
     }
     // Clamped before the conversion: a duration of 1e300 ms is the histogram's overflow, not UB.
-    it->second.record(static_cast<std::uint64_t>(std::llround(std::min(metric.duration_ms * 1000.0, 1e15))));
+    it->second.record(
+        static_cast<std::uint64_t>(std::llround(std::min(metric.duration_ms * 1000.0, 1e15))));
   }
 }
 
@@ -121,18 +123,21 @@ void RunStats::merge_intervals(const RunStats& other) {
   if (other.intervals.empty()) return;
   if (intervals.empty()) interval_ms = other.interval_ms;
   if (other.interval_ms != interval_ms) {
-    throw std::invalid_argument("cannot merge time series of " + std::to_string(interval_ms) + " ms and " +
-                                std::to_string(other.interval_ms) + " ms intervals (--interval must match)");
+    throw std::invalid_argument("cannot merge time series of " + std::to_string(interval_ms) +
+                                " ms and " + std::to_string(other.interval_ms) +
+                                " ms intervals (--interval must match)");
   }
   // Interval i of a run covers [start + i * interval, ...): runs that overlap in time (processes
   // or machines started a few seconds apart) line up on the wall clock into one timeline. Runs
   // that did not overlap (yesterday's and today's) are laid over each other from their starts:
   // a gap between them would be nothing but empty intervals.
-  const bool overlap = start_unix > 0 && other.start_unix > 0 && (end_unix == 0 || other.start_unix <= end_unix) &&
+  const bool overlap = start_unix > 0 && other.start_unix > 0 &&
+                       (end_unix == 0 || other.start_unix <= end_unix) &&
                        (other.end_unix == 0 || start_unix <= other.end_unix);
   std::ptrdiff_t shift = 0;
   if (overlap) {
-    shift = static_cast<std::ptrdiff_t>(std::llround((other.start_unix - start_unix) * 1000.0 / static_cast<double>(interval_ms)));
+    shift = static_cast<std::ptrdiff_t>(
+        std::llround((other.start_unix - start_unix) * 1000.0 / static_cast<double>(interval_ms)));
   }
   if (shift < 0) {
     intervals.insert(intervals.begin(), static_cast<std::size_t>(-shift), IntervalStats{});
@@ -151,9 +156,10 @@ void RunStats::merge_intervals(const RunStats& other) {
 
 void RunStats::merge_urls(const RunStats& other) {
   // The engine threads of one run have the same rows in the same order: row by row.
-  const bool same_rows = by_url.size() == other.by_url.size() &&
-                         std::equal(by_url.begin(), by_url.end(), other.by_url.begin(),
-                                    [](const UrlStats& a, const UrlStats& b) { return a.url == b.url; });
+  const bool same_rows =
+      by_url.size() == other.by_url.size() &&
+      std::equal(by_url.begin(), by_url.end(), other.by_url.begin(),
+                 [](const UrlStats& a, const UrlStats& b) { return a.url == b.url; });
   if (same_rows) {
     for (std::size_t i = 0; i < by_url.size(); ++i) by_url[i].merge(other.by_url[i]);
     return;
@@ -179,7 +185,8 @@ void RunStats::merge_urls(const RunStats& other) {
     }
   }
   if (to_other.empty()) return;
-  auto other_row = std::find_if(by_url.begin(), by_url.end(), [](const UrlStats& u) { return u.url == kOtherUrls; });
+  auto other_row = std::find_if(by_url.begin(), by_url.end(),
+                                [](const UrlStats& u) { return u.url == kOtherUrls; });
   if (other_row == by_url.end()) {
     by_url.push_back(UrlStats{kOtherUrls, 0, {}, {}, 0, {1, 3'600'000'000ULL, 2}});
     other_row = by_url.end() - 1;
@@ -220,7 +227,8 @@ void RunStats::merge(const RunStats& other) {
   bytes_read += other.bytes_read;
   connections_opened += other.connections_opened;
   retried_stale += other.retried_stale;
-  if (other.start_unix > 0) start_unix = start_unix > 0 ? std::min(start_unix, other.start_unix) : other.start_unix;
+  if (other.start_unix > 0)
+    start_unix = start_unix > 0 ? std::min(start_unix, other.start_unix) : other.start_unix;
   end_unix = std::max(end_unix, other.end_unix);
   runs_merged += other.runs_merged;
 }
@@ -230,7 +238,8 @@ std::optional<RunStats::RateCheck> RunStats::rate_check() const {
   // The load offered: requests over the time it took to send them (the last slot's share of
   // the schedule included), not over the run, whose end waits for the slowest response.
   const double sending_s = last_send_s > 0 ? last_send_s + 1.0 / *target_rate : duration_s();
-  RateCheck check{*target_rate, sending_s > 0 ? static_cast<double>(total()) / sending_s : 0.0, true};
+  RateCheck check{*target_rate, sending_s > 0 ? static_cast<double>(total()) / sending_s : 0.0,
+                  true};
   // 2% is the accuracy the schedule holds on a target that keeps up (tests check it).
   check.kept_up = check.achieved >= 0.98 * check.requested && unsent == 0;
   return check;

@@ -55,12 +55,13 @@ struct UrlStats {
 };
 
 struct RunStats {
-  LatencyHistogram latency_us;  // every response, from its intended start (= service time in a closed loop)
+  LatencyHistogram
+      latency_us;  // every response, from its intended start (= service time in a closed loop)
   LatencyHistogram service_us;  // every response, from when it was actually sent
   std::map<int, std::uint64_t> status_codes;
   std::array<std::uint64_t, kErrorKinds> errors{};
   std::map<std::string, LatencyHistogram, std::less<>> server_timing_us;  // by metric name
-  LatencyHistogram connect_us;  // every successful connect, from its start to established
+  LatencyHistogram connect_us;   // every successful connect, from its start to established
   std::vector<UrlStats> by_url;  // in the order of the run's URLs
   std::uint64_t responses = 0;
   // Still in flight when the grace ran out, and cancelled by the loadgen: neither a response
@@ -78,14 +79,17 @@ struct RunStats {
   std::vector<IntervalStats> intervals;
   std::optional<double> target_rate;   // --rate, if it was an open-loop run
   std::uint64_t max_start_lag_us = 0;  // open loop: how late a request started at worst
-  std::uint64_t late_starts = 0;       // open loop: requests that started > kLateStartUs after their slot
-  double last_send_s = 0;              // open loop: when the last request went out, since the start
-  std::uint64_t unsent = 0;            // open loop: due, still waiting for a connection when the run ended
+  std::uint64_t late_starts =
+      0;                     // open loop: requests that started > kLateStartUs after their slot
+  double last_send_s = 0;    // open loop: when the last request went out, since the start
+  std::uint64_t unsent = 0;  // open loop: due, still waiting for a connection when the run ended
 
   std::uint64_t error_count() const;
   std::uint64_t total() const { return responses + error_count(); }
   double duration_s() const { return end_unix > start_unix ? end_unix - start_unix : 0.0; }
-  double throughput() const { return duration_s() > 0 ? static_cast<double>(total()) / duration_s() : 0.0; }
+  double throughput() const {
+    return duration_s() > 0 ? static_cast<double>(total()) / duration_s() : 0.0;
+  }
 
   void record_response(int status, std::uint64_t latency_us_value);
   void record_response(int status, std::uint64_t latency_us_value, std::uint64_t service_us_value,
@@ -102,7 +106,9 @@ struct RunStats {
   // The per-URL breakdown: `url` indexes by_url (set up with set_urls, one row per name).
   void set_urls(const std::vector<std::string>& urls);
   void record_url_response(std::size_t url, int status, std::uint64_t latency_us_value);
-  void record_url_error(std::size_t url, ErrorKind kind) { ++by_url[url].errors[static_cast<std::size_t>(kind)]; }
+  void record_url_error(std::size_t url, ErrorKind kind) {
+    ++by_url[url].errors[static_cast<std::size_t>(kind)];
+  }
   void record_cancelled(std::size_t url) {
     ++cancelled;
     ++by_url[url].cancelled;

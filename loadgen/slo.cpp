@@ -19,7 +19,8 @@ std::string_view trim(std::string_view s) {
 double parse_number(std::string_view text, std::string_view whole) {
   double value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || text.empty() || !std::isfinite(value) || value < 0) {
+  if (error != std::errc() || end != text.data() + text.size() || text.empty() ||
+      !std::isfinite(value) || value < 0) {
     throw std::invalid_argument("bad --slo '" + std::string(whole) + "': '" + std::string(text) +
                                 "' is not a non-negative number");
   }
@@ -27,24 +28,32 @@ double parse_number(std::string_view text, std::string_view whole) {
 }
 
 bool is_latency(Slo::Metric metric) {
-  return metric == Slo::Metric::kPercentile || metric == Slo::Metric::kMean || metric == Slo::Metric::kMax;
+  return metric == Slo::Metric::kPercentile || metric == Slo::Metric::kMean ||
+         metric == Slo::Metric::kMax;
 }
 
 const char* op_text(Slo::Op op) {
   switch (op) {
-    case Slo::Op::kLess: return "<";
-    case Slo::Op::kLessEqual: return "<=";
-    case Slo::Op::kGreater: return ">";
-    case Slo::Op::kGreaterEqual: return ">=";
+    case Slo::Op::kLess:
+      return "<";
+    case Slo::Op::kLessEqual:
+      return "<=";
+    case Slo::Op::kGreater:
+      return ">";
+    case Slo::Op::kGreaterEqual:
+      return ">=";
   }
   return "?";
 }
 
 std::string format_value(const Slo& slo, double value) {
   char text[48];
-  if (slo.metric == Slo::Metric::kErrorPercent) std::snprintf(text, sizeof text, "%.3g%%", value);
-  else if (slo.metric == Slo::Metric::kRps) std::snprintf(text, sizeof text, "%.1f req/s", value);
-  else return format_duration_us(value);
+  if (slo.metric == Slo::Metric::kErrorPercent)
+    std::snprintf(text, sizeof text, "%.3g%%", value);
+  else if (slo.metric == Slo::Metric::kRps)
+    std::snprintf(text, sizeof text, "%.1f req/s", value);
+  else
+    return format_duration_us(value);
   return text;
 }
 
@@ -55,7 +64,8 @@ Slo parse_slo(std::string_view text) {
   text = trim(text);
   const auto op_at = text.find_first_of("<>");
   if (op_at == std::string_view::npos) {
-    throw std::invalid_argument("bad --slo '" + std::string(whole) + "': expected e.g. 'p99<250ms', 'errors<1%', 'rps>1000'");
+    throw std::invalid_argument("bad --slo '" + std::string(whole) +
+                                "': expected e.g. 'p99<250ms', 'errors<1%', 'rps>1000'");
   }
   Slo slo;
   slo.text = std::string(whole);
@@ -78,11 +88,12 @@ Slo parse_slo(std::string_view text) {
     slo.metric = Slo::Metric::kPercentile;
     slo.percentile = parse_number(name.substr(1), whole);
     if (slo.percentile <= 0 || slo.percentile > 100) {
-      throw std::invalid_argument("bad --slo '" + std::string(whole) + "': percentile must be in (0, 100]");
+      throw std::invalid_argument("bad --slo '" + std::string(whole) +
+                                  "': percentile must be in (0, 100]");
     }
   } else {
-    throw std::invalid_argument("bad --slo '" + std::string(whole) + "': unknown metric '" + std::string(name) +
-                                "' (p50..p99.99, mean, max, errors, rps)");
+    throw std::invalid_argument("bad --slo '" + std::string(whole) + "': unknown metric '" +
+                                std::string(name) + "' (p50..p99.99, mean, max, errors, rps)");
   }
 
   std::string_view value = trim(text.substr(value_at));
@@ -95,10 +106,14 @@ Slo parse_slo(std::string_view text) {
     return false;
   };
   if (is_latency(slo.metric)) {
-    if (strip("us")) scale = 1;
-    else if (strip("ms")) scale = 1e3;
-    else if (strip("s")) scale = 1e6;
-    else scale = 1e3;
+    if (strip("us"))
+      scale = 1;
+    else if (strip("ms"))
+      scale = 1e3;
+    else if (strip("s"))
+      scale = 1e6;
+    else
+      scale = 1e3;
   } else if (slo.metric == Slo::Metric::kErrorPercent) {
     strip("%");
   }
@@ -112,24 +127,40 @@ SloResult evaluate_slo(const Slo& slo, const RunStats& stats) {
     case Slo::Metric::kPercentile:
       result.actual = static_cast<double>(stats.latency_us.value_at_percentile(slo.percentile));
       break;
-    case Slo::Metric::kMean: result.actual = stats.latency_us.mean(); break;
-    case Slo::Metric::kMax: result.actual = static_cast<double>(stats.latency_us.max()); break;
+    case Slo::Metric::kMean:
+      result.actual = stats.latency_us.mean();
+      break;
+    case Slo::Metric::kMax:
+      result.actual = static_cast<double>(stats.latency_us.max());
+      break;
     case Slo::Metric::kErrorPercent: {
       // Responses with a 5xx status count as errors here: the server failed them.
       std::uint64_t failed = stats.error_count();
       for (const auto& [status, count] : stats.status_codes) {
         if (status >= 500) failed += count;
       }
-      result.actual = stats.total() == 0 ? 100.0 : 100.0 * static_cast<double>(failed) / static_cast<double>(stats.total());
+      result.actual = stats.total() == 0 ? 100.0
+                                         : 100.0 * static_cast<double>(failed) /
+                                               static_cast<double>(stats.total());
       break;
     }
-    case Slo::Metric::kRps: result.actual = stats.throughput(); break;
+    case Slo::Metric::kRps:
+      result.actual = stats.throughput();
+      break;
   }
   switch (slo.op) {
-    case Slo::Op::kLess: result.passed = result.actual < slo.threshold; break;
-    case Slo::Op::kLessEqual: result.passed = result.actual <= slo.threshold; break;
-    case Slo::Op::kGreater: result.passed = result.actual > slo.threshold; break;
-    case Slo::Op::kGreaterEqual: result.passed = result.actual >= slo.threshold; break;
+    case Slo::Op::kLess:
+      result.passed = result.actual < slo.threshold;
+      break;
+    case Slo::Op::kLessEqual:
+      result.passed = result.actual <= slo.threshold;
+      break;
+    case Slo::Op::kGreater:
+      result.passed = result.actual > slo.threshold;
+      break;
+    case Slo::Op::kGreaterEqual:
+      result.passed = result.actual >= slo.threshold;
+      break;
   }
   // An empty run has no latency to speak of: a latency objective cannot pass on nothing.
   if (is_latency(slo.metric) && stats.latency_us.count() == 0) result.passed = false;
@@ -159,12 +190,21 @@ std::string describe(const SloResult& r, bool with_verdict) {
       name = text;
       break;
     }
-    case Slo::Metric::kMean: name = "mean"; break;
-    case Slo::Metric::kMax: name = "max"; break;
-    case Slo::Metric::kErrorPercent: name = "errors"; break;
-    case Slo::Metric::kRps: name = "rps"; break;
+    case Slo::Metric::kMean:
+      name = "mean";
+      break;
+    case Slo::Metric::kMax:
+      name = "max";
+      break;
+    case Slo::Metric::kErrorPercent:
+      name = "errors";
+      break;
+    case Slo::Metric::kRps:
+      name = "rps";
+      break;
   }
-  return name + " " + format_value(r.slo, r.actual) + " " + op_text(r.slo.op) + " " + format_value(r.slo, r.slo.threshold) +
+  return name + " " + format_value(r.slo, r.actual) + " " + op_text(r.slo.op) + " " +
+         format_value(r.slo, r.slo.threshold) +
          (with_verdict ? (r.passed ? "  pass" : "  FAIL") : "");
 }
 

@@ -29,7 +29,9 @@ double ideal_seconds(const TalkRun& run, std::uint64_t max_delay_ms) {
   const double requests = static_cast<double>(run.stats.total());
   if (it == run.stats.server_timing_us.end() || it->second.count() == 0) {
     const double mean_ms = (1.0 + static_cast<double>(max_delay_ms)) / 2;
-    return std::max(static_cast<double>(max_delay_ms), requests * mean_ms / run.options.concurrency) / 1000.0;
+    return std::max(static_cast<double>(max_delay_ms),
+                    requests * mean_ms / run.options.concurrency) /
+           1000.0;
   }
   const LatencyHistogram& delays = it->second;
   const double total_us = delays.mean() * static_cast<double>(delays.count());
@@ -39,15 +41,22 @@ double ideal_seconds(const TalkRun& run, std::uint64_t max_delay_ms) {
 }  // namespace
 
 void add_talk_options(CLI::App& talk, TalkOptions& o) {
-  talk.add_option("base_url", o.base_url, "The server, e.g. http://127.0.0.1:8080")->required()->envname("LOADLAB_URL");
+  talk.add_option("base_url", o.base_url, "The server, e.g. http://127.0.0.1:8080")
+      ->required()
+      ->envname("LOADLAB_URL");
   // Each unbounded burst is its own concurrency: bounded like -c.
   talk.add_option("--unbounded", o.unbounded, "Request counts fired all at once, no semaphore")
-      ->delimiter(',')->check(whole_number_in(1, kMaxTalkConcurrency))->capture_default_str();
+      ->delimiter(',')
+      ->check(whole_number_in(1, kMaxTalkConcurrency))
+      ->capture_default_str();
   talk.add_option("-n,--requests", o.requests, "Requests of the semaphore run")
-      ->check(whole_number_in(1, 1'000'000'000))->capture_default_str();
+      ->check(whole_number_in(1, 1'000'000'000))
+      ->capture_default_str();
   talk.add_option("-c,--concurrency", o.concurrency, "The semaphore")
-      ->check(whole_number_in(1, kMaxTalkConcurrency))->capture_default_str();
-  talk.add_option("--max-delay-ms", o.max_delay_ms, "Delays are {rand:1:MAX} ms")->check(whole_number_in(1, 60000))
+      ->check(whole_number_in(1, kMaxTalkConcurrency))
+      ->capture_default_str();
+  talk.add_option("--max-delay-ms", o.max_delay_ms, "Delays are {rand:1:MAX} ms")
+      ->check(whole_number_in(1, 60000))
       ->capture_default_str();
   add_output_options(talk, OutputCommand::kTalk, o.outputs);
 }
@@ -79,8 +88,8 @@ int run_talk(const TalkOptions& o) {
   std::ostream& out = console(o.outputs);
   out << "The talk's demo against " << base << ": GET /{rand:1:" << o.max_delay_ms << "}/\n\n";
   char line[256];
-  std::snprintf(line, sizeof line, "%-16s %8s %9s %9s %9s %8s %9s %9s %7s\n", "run", "requests", "in flight", "elapsed",
-                "ideal", "ratio", "p50", "p99", "errors");
+  std::snprintf(line, sizeof line, "%-16s %8s %9s %9s %9s %8s %9s %9s %7s\n", "run", "requests",
+                "in flight", "elapsed", "ideal", "ratio", "p50", "p99", "errors");
   out << line;
   bool reachable = false;
   std::vector<TalkRow> rows;
@@ -90,21 +99,28 @@ int run_talk(const TalkOptions& o) {
     run.stats = run_load(run.options);
     reachable = reachable || run.stats.responses > 0;
     const double ideal = ideal_seconds(run, o.max_delay_ms);
-    std::snprintf(line, sizeof line, "%-16s %8llu %9u %8.2fs %8.2fs %8.2f %7.0fms %7.0fms %7llu\n", run.name.c_str(),
-                  static_cast<unsigned long long>(run.stats.total()), run.options.concurrency, run.stats.duration_s(), ideal,
+    std::snprintf(line, sizeof line, "%-16s %8llu %9u %8.2fs %8.2fs %8.2f %7.0fms %7.0fms %7llu\n",
+                  run.name.c_str(), static_cast<unsigned long long>(run.stats.total()),
+                  run.options.concurrency, run.stats.duration_s(), ideal,
                   ideal > 0 ? run.stats.duration_s() / ideal : 0.0,
                   static_cast<double>(run.stats.latency_us.value_at_percentile(50)) / 1000,
                   static_cast<double>(run.stats.latency_us.value_at_percentile(99)) / 1000,
                   static_cast<unsigned long long>(run.stats.error_count()));
     out << line;
     out.flush();
-    rows.push_back({run.name, &run.stats, run.options.concurrency, ideal, options_to_json(run.options)});
+    rows.push_back(
+        {run.name, &run.stats, run.options.concurrency, ideal, options_to_json(run.options)});
   }
-  out << "\nUnbounded, every request is in flight at once: the whole burst takes about as long as its\n"
+  out << "\nUnbounded, every request is in flight at once: the whole burst takes about as long as "
+         "its\n"
          "slowest delay, because an event loop waits on all of them together; what grows with the\n"
-         "burst is the work of juggling that many connections at once (watch p99 and errors). With a\n"
-         "semaphore of " << o.concurrency << ", at most " << o.concurrency << " wait at the same time: the run takes about\n"
-         "requests x mean delay / " << o.concurrency << ", and no request waits on the client's own overload.\n";
+         "burst is the work of juggling that many connections at once (watch p99 and errors). With "
+         "a\n"
+         "semaphore of "
+      << o.concurrency << ", at most " << o.concurrency
+      << " wait at the same time: the run takes about\n"
+         "requests x mean delay / "
+      << o.concurrency << ", and no request waits on the client's own overload.\n";
   write_talk_outputs(o.outputs, TalkReport{rows, base, url});
   return reachable ? 0 : 1;
 }

@@ -2,11 +2,10 @@
 // requests through a semaphore of 100, all on BASE/{rand:1:1000}/, with elapsed vs ideal.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "loadgen/outputs/output_table.h"
 

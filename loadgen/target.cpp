@@ -13,8 +13,10 @@ namespace loadlab::loadgen {
 Target parse_target(const std::string& url) {
   constexpr std::string_view kScheme = "http://";
   std::string_view rest(url);
-  if (rest.starts_with("https://")) throw std::invalid_argument("https is not supported: '" + url + "'");
-  if (!rest.starts_with(kScheme)) throw std::invalid_argument("URL must start with http://: '" + url + "'");
+  if (rest.starts_with("https://"))
+    throw std::invalid_argument("https is not supported: '" + url + "'");
+  if (!rest.starts_with(kScheme))
+    throw std::invalid_argument("URL must start with http://: '" + url + "'");
   // It goes into the request line as it is: a space or a control character would split or
   // corrupt the request (encode a space as %20).
   for (const char c : url) {
@@ -29,7 +31,8 @@ Target parse_target(const std::string& url) {
           shown += d;
         }
       }
-      throw std::invalid_argument("URL contains a space or control character (encode a space as %20): '" + shown + "'");
+      throw std::invalid_argument(
+          "URL contains a space or control character (encode a space as %20): '" + shown + "'");
     }
   }
   rest.remove_prefix(kScheme.size());
@@ -41,10 +44,12 @@ Target parse_target(const std::string& url) {
   std::string_view port_text;
   if (authority.starts_with('[')) {
     const auto close = authority.find(']');
-    if (close == std::string_view::npos) throw std::invalid_argument("unterminated IPv6 address in '" + url + "'");
+    if (close == std::string_view::npos)
+      throw std::invalid_argument("unterminated IPv6 address in '" + url + "'");
     target.host = std::string(authority.substr(1, close - 1));
     if (close + 1 < authority.size()) {
-      if (authority[close + 1] != ':') throw std::invalid_argument("bad authority in '" + url + "'");
+      if (authority[close + 1] != ':')
+        throw std::invalid_argument("bad authority in '" + url + "'");
       port_text = authority.substr(close + 2);
     }
   } else {
@@ -55,7 +60,8 @@ Target parse_target(const std::string& url) {
   if (target.host.empty()) throw std::invalid_argument("URL has no host: '" + url + "'");
   if (!port_text.empty()) {
     const auto port = parse_decimal_u64(port_text);
-    if (!port || *port == 0 || *port > 65535) throw std::invalid_argument("bad port in '" + url + "'");
+    if (!port || *port == 0 || *port > 65535)
+      throw std::invalid_argument("bad port in '" + url + "'");
     target.port = static_cast<std::uint16_t>(*port);
   }
 

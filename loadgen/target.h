@@ -9,10 +9,10 @@
 namespace loadlab::loadgen {
 
 struct Target {
-  std::string host;          // as written (IPv6 without brackets)
+  std::string host;  // as written (IPv6 without brackets)
   std::uint16_t port = 80;
-  std::string path_template; // path and query, still holding {rand:A:B} / {seq} placeholders
-  std::string host_header;   // "host[:port]" for the Host header
+  std::string path_template;  // path and query, still holding {rand:A:B} / {seq} placeholders
+  std::string host_header;    // "host[:port]" for the Host header
   sockaddr_storage address{};
 };
 

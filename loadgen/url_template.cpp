@@ -24,9 +24,11 @@ UrlTemplate::UrlTemplate(const std::string& text) {
       parts_.push_back({Part::Kind::kLiteral, text.substr(position)});
       break;
     }
-    if (open > position) parts_.push_back({Part::Kind::kLiteral, text.substr(position, open - position)});
+    if (open > position)
+      parts_.push_back({Part::Kind::kLiteral, text.substr(position, open - position)});
     const auto close = text.find('}', open);
-    if (close == std::string::npos) throw std::invalid_argument("unterminated '{' in URL template '" + text + "'");
+    if (close == std::string::npos)
+      throw std::invalid_argument("unterminated '{' in URL template '" + text + "'");
     const std::string_view placeholder(text.data() + open + 1, close - open - 1);
     if (placeholder == "seq") {
       parts_.push_back({Part::Kind::kSequence, {}});
@@ -34,14 +36,17 @@ UrlTemplate::UrlTemplate(const std::string& text) {
       const std::string_view range = placeholder.substr(5);
       const auto colon = range.find(':');
       const auto low = parse_decimal_u64(range.substr(0, colon));
-      const auto high = colon == std::string_view::npos ? std::nullopt : parse_decimal_u64(range.substr(colon + 1));
+      const auto high = colon == std::string_view::npos
+                            ? std::nullopt
+                            : parse_decimal_u64(range.substr(colon + 1));
       if (!low || !high || *low > *high) {
-        throw std::invalid_argument("bad {rand:A:B} in '" + text + "': A and B are decimal with A <= B");
+        throw std::invalid_argument("bad {rand:A:B} in '" + text +
+                                    "': A and B are decimal with A <= B");
       }
       parts_.push_back({Part::Kind::kRandom, {}, *low, *high});
     } else {
-      throw std::invalid_argument("unknown placeholder {" + std::string(placeholder) + "} in '" + text +
-                                  "' (known: {rand:A:B}, {seq})");
+      throw std::invalid_argument("unknown placeholder {" + std::string(placeholder) + "} in '" +
+                                  text + "' (known: {rand:A:B}, {seq})");
     }
     fixed_ = false;
     position = close + 1;
@@ -51,9 +56,15 @@ UrlTemplate::UrlTemplate(const std::string& text) {
 void UrlTemplate::render(std::string& out, std::mt19937_64& random, std::uint64_t seq) const {
   for (const auto& part : parts_) {
     switch (part.kind) {
-      case Part::Kind::kLiteral: out.append(part.text); break;
-      case Part::Kind::kRandom: append_uint(out, std::uniform_int_distribution<std::uint64_t>(part.low, part.high)(random)); break;
-      case Part::Kind::kSequence: append_uint(out, seq); break;
+      case Part::Kind::kLiteral:
+        out.append(part.text);
+        break;
+      case Part::Kind::kRandom:
+        append_uint(out, std::uniform_int_distribution<std::uint64_t>(part.low, part.high)(random));
+        break;
+      case Part::Kind::kSequence:
+        append_uint(out, seq);
+        break;
     }
   }
 }

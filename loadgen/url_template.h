@@ -21,8 +21,8 @@ class UrlTemplate {
  private:
   struct Part {
     enum class Kind : std::uint8_t { kLiteral, kRandom, kSequence } kind;
-    std::string text;        // kLiteral
-    std::uint64_t low = 0;   // kRandom: uniform in [low, high]
+    std::string text;       // kLiteral
+    std::uint64_t low = 0;  // kRandom: uniform in [low, high]
     std::uint64_t high = 0;
   };
   std::vector<Part> parts_;

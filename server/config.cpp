@@ -3,7 +3,6 @@
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
-
 #include <map>
 #include <thread>
 
@@ -30,63 +29,99 @@ constexpr std::uint64_t kMaxMillis = 86'400'000;  // a day
 
 void add_server_options(CLI::App& app, ServerConfig& c) {
   app.add_option("--host", c.host, "Address to listen on (IPv4 or IPv6)")
-      ->envname("LOADLAB_HOST")->capture_default_str();
-  app.add_option("-p,--port", c.port, "TCP port; 0 picks a free one (printed on stdout)")
-      ->envname("LOADLAB_PORT")->capture_default_str();
-  app.add_option("--threads", c.threads, "Event-loop threads, each with its own listener (0: CPU count)")
-      ->envname("LOADLAB_THREADS")->check(CLI::Range(0u, kMaxThreads))->capture_default_str();
-  app.add_option("--backlog", c.backlog, "listen(2) backlog per listener")
-      ->envname("LOADLAB_BACKLOG")->check(CLI::Range(1u, 65535u))->capture_default_str();
-  app.add_option("--max-delay-ms", c.max_delay_ms, "Largest N accepted by GET /N (at most a day)")
-      ->envname("LOADLAB_MAX_DELAY_MS")->check(CLI::Range(std::uint64_t{0}, kMaxMillis))
+      ->envname("LOADLAB_HOST")
       ->capture_default_str();
-  app.add_option("--max-header-bytes", c.max_header_bytes, "Request line + headers limit (431 beyond)")
-      ->envname("LOADLAB_MAX_HEADER_BYTES")->check(CLI::Range(std::uint64_t{256}, std::uint64_t{1} << 24))
+  app.add_option("-p,--port", c.port, "TCP port; 0 picks a free one (printed on stdout)")
+      ->envname("LOADLAB_PORT")
+      ->capture_default_str();
+  app.add_option("--threads", c.threads,
+                 "Event-loop threads, each with its own listener (0: CPU count)")
+      ->envname("LOADLAB_THREADS")
+      ->check(CLI::Range(0u, kMaxThreads))
+      ->capture_default_str();
+  app.add_option("--backlog", c.backlog, "listen(2) backlog per listener")
+      ->envname("LOADLAB_BACKLOG")
+      ->check(CLI::Range(1u, 65535u))
+      ->capture_default_str();
+  app.add_option("--max-delay-ms", c.max_delay_ms, "Largest N accepted by GET /N (at most a day)")
+      ->envname("LOADLAB_MAX_DELAY_MS")
+      ->check(CLI::Range(std::uint64_t{0}, kMaxMillis))
+      ->capture_default_str();
+  app.add_option("--max-header-bytes", c.max_header_bytes,
+                 "Request line + headers limit (431 beyond)")
+      ->envname("LOADLAB_MAX_HEADER_BYTES")
+      ->check(CLI::Range(std::uint64_t{256}, std::uint64_t{1} << 24))
       ->capture_default_str();
   app.add_option("--max-url-bytes", c.max_url_bytes, "Request-target limit (414 beyond)")
-      ->envname("LOADLAB_MAX_URL_BYTES")->check(CLI::Range(std::uint64_t{16}, std::uint64_t{1} << 24))
+      ->envname("LOADLAB_MAX_URL_BYTES")
+      ->check(CLI::Range(std::uint64_t{16}, std::uint64_t{1} << 24))
       ->capture_default_str();
-  app.add_option("--max-body-bytes", c.max_body_bytes, "Request body limit; bodies are read and discarded (413 beyond)")
-      ->envname("LOADLAB_MAX_BODY_BYTES")->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 40))
+  app.add_option("--max-body-bytes", c.max_body_bytes,
+                 "Request body limit; bodies are read and discarded (413 beyond)")
+      ->envname("LOADLAB_MAX_BODY_BYTES")
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 40))
       ->capture_default_str();
   // Bounded like the other sizes: a body the client asks for is produced as it is sent, but a
   // gigabyte at most keeps one request from tying a connection up for minutes.
-  app.add_option("--max-response-bytes", c.max_response_bytes, "Largest body a client may ask for by size (/bytes/N; 400 beyond)")
-      ->envname("LOADLAB_MAX_RESPONSE_BYTES")->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 30))
+  app.add_option("--max-response-bytes", c.max_response_bytes,
+                 "Largest body a client may ask for by size (/bytes/N; 400 beyond)")
+      ->envname("LOADLAB_MAX_RESPONSE_BYTES")
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 30))
       ->capture_default_str();
-  app.add_option("--header-timeout-ms", c.header_timeout_ms, "Time a client has to send a request's headers and body (408 beyond)")
-      ->envname("LOADLAB_HEADER_TIMEOUT_MS")->check(CLI::Range(std::uint64_t{1}, kMaxMillis))
+  app.add_option("--header-timeout-ms", c.header_timeout_ms,
+                 "Time a client has to send a request's headers and body (408 beyond)")
+      ->envname("LOADLAB_HEADER_TIMEOUT_MS")
+      ->check(CLI::Range(std::uint64_t{1}, kMaxMillis))
       ->capture_default_str();
-  app.add_option("--keepalive-timeout-ms", c.keepalive_timeout_ms, "Idle keep-alive connections are closed after this")
-      ->envname("LOADLAB_KEEPALIVE_TIMEOUT_MS")->check(CLI::Range(std::uint64_t{1}, kMaxMillis))
+  app.add_option("--keepalive-timeout-ms", c.keepalive_timeout_ms,
+                 "Idle keep-alive connections are closed after this")
+      ->envname("LOADLAB_KEEPALIVE_TIMEOUT_MS")
+      ->check(CLI::Range(std::uint64_t{1}, kMaxMillis))
       ->capture_default_str();
-  app.add_option("--max-connections", c.max_connections, "Open connections across all threads (0: from RLIMIT_NOFILE)")
-      ->envname("LOADLAB_MAX_CONNECTIONS")->check(CLI::Range(std::uint64_t{0}, std::uint64_t{10'000'000}))
+  app.add_option("--max-connections", c.max_connections,
+                 "Open connections across all threads (0: from RLIMIT_NOFILE)")
+      ->envname("LOADLAB_MAX_CONNECTIONS")
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{10'000'000}))
       ->capture_default_str();
-  app.add_option("--max-pipeline", c.max_pipeline, "Requests queued per connection before reading pauses")
-      ->envname("LOADLAB_MAX_PIPELINE")->check(CLI::Range(1u, 4096u))->capture_default_str();
-  app.add_option("--max-queued-response-bytes", c.max_queued_response_bytes,
-                 "Response bytes queued per connection before reading pauses (a client that does not read)")
+  app.add_option("--max-pipeline", c.max_pipeline,
+                 "Requests queued per connection before reading pauses")
+      ->envname("LOADLAB_MAX_PIPELINE")
+      ->check(CLI::Range(1u, 4096u))
+      ->capture_default_str();
+  app.add_option(
+         "--max-queued-response-bytes", c.max_queued_response_bytes,
+         "Response bytes queued per connection before reading pauses (a client that does not read)")
       ->envname("LOADLAB_MAX_QUEUED_RESPONSE_BYTES")
-      ->check(CLI::Range(std::uint64_t{4096}, std::uint64_t{1} << 30))->capture_default_str();
-  app.add_option("--drain-timeout-ms", c.drain_timeout_ms, "On SIGINT/SIGTERM, time in-flight requests get to finish")
-      ->envname("LOADLAB_DRAIN_TIMEOUT_MS")->check(CLI::Range(std::uint64_t{0}, kMaxMillis))->capture_default_str();
-  app.add_option("--workers", c.workers, "Forked /prime worker processes (0: CPU count)")
-      ->envname("LOADLAB_WORKERS")->check(CLI::Range(0u, kMaxWorkers))->capture_default_str();
-  app.add_option("--max-queue", c.max_queue, "/prime jobs waiting for a worker before 503")
-      ->envname("LOADLAB_MAX_QUEUE")->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1'000'000}))
+      ->check(CLI::Range(std::uint64_t{4096}, std::uint64_t{1} << 30))
       ->capture_default_str();
-  app.add_option("--job-timeout-ms", c.job_timeout_ms, "A /prime job running longer gets 504 and its worker is replaced")
-      ->envname("LOADLAB_JOB_TIMEOUT_MS")->check(CLI::Range(std::uint64_t{1}, kMaxMillis))
+  app.add_option("--drain-timeout-ms", c.drain_timeout_ms,
+                 "On SIGINT/SIGTERM, time in-flight requests get to finish")
+      ->envname("LOADLAB_DRAIN_TIMEOUT_MS")
+      ->check(CLI::Range(std::uint64_t{0}, kMaxMillis))
+      ->capture_default_str();
+  app.add_option("--workers", c.workers, "Forked /prime worker processes (0: CPU count)")
+      ->envname("LOADLAB_WORKERS")
+      ->check(CLI::Range(0u, kMaxWorkers))
+      ->capture_default_str();
+  app.add_option("--max-queue", c.max_queue, "/prime jobs waiting for a worker before 503")
+      ->envname("LOADLAB_MAX_QUEUE")
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1'000'000}))
+      ->capture_default_str();
+  app.add_option("--job-timeout-ms", c.job_timeout_ms,
+                 "A /prime job running longer gets 504 and its worker is replaced")
+      ->envname("LOADLAB_JOB_TIMEOUT_MS")
+      ->check(CLI::Range(std::uint64_t{1}, kMaxMillis))
       ->capture_default_str();
   app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error, critical, off")
-      ->envname("LOADLAB_LOG_LEVEL")->capture_default_str();
+      ->envname("LOADLAB_LOG_LEVEL")
+      ->capture_default_str();
   app.add_option("--log-format", c.log_format, "text or json")
       ->envname("LOADLAB_LOG_FORMAT")
-      ->transform(CLI::CheckedTransformer(
-                      std::map<std::string, LogFormat>{{"text", LogFormat::kText}, {"json", LogFormat::kJson}},
-                      CLI::ignore_case)
-                      .description(""))
+      ->transform(
+          CLI::CheckedTransformer(std::map<std::string, LogFormat>{{"text", LogFormat::kText},
+                                                                   {"json", LogFormat::kJson}},
+                                  CLI::ignore_case)
+              .description(""))
       ->type_name("FORMAT")
       ->default_str("text");
   app.add_flag("--access-log", c.access_log, "Log one line per request (off: it costs throughput)")
@@ -100,8 +135,10 @@ void resolve_defaults(ServerConfig& c) {
   if (c.max_connections == 0) {
     rlimit limit{};
     std::uint64_t fds = 1024;
-    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) fds = limit.rlim_cur;
-    const std::uint64_t reserved = kReservedFds + kReservedFdsPerLoop * c.threads + kReservedFdsPerWorker * c.workers;
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
+      fds = limit.rlim_cur;
+    const std::uint64_t reserved =
+        kReservedFds + kReservedFdsPerLoop * c.threads + kReservedFdsPerWorker * c.workers;
     c.max_connections = fds > 2 * reserved ? fds - reserved : fds / 2;
   }
 }

@@ -229,7 +229,8 @@ int Connection::on_message_begin() {
   header_bytes_ = 0;
   body_bytes_ = 0;
   header_lines_.clear();
-  if (header_lines_.capacity() > kPooledResponseBytes) std::string().swap(header_lines_);  // a rare /anything's
+  if (header_lines_.capacity() > kPooledResponseBytes)
+    std::string().swap(header_lines_);  // a rare /anything's
   headers_routed_ = false;
   collect_headers_ = false;
   expect_continue_ = false;
@@ -238,7 +239,8 @@ int Connection::on_message_begin() {
   // Headers and body must arrive within the header timeout: slow-loris clients are cut off.
   // The clock may already run since the read that brought this message's first byte (or the
   // empty lines before it); more bytes never extend it.
-  if (deadline_ != Deadline::kHeaders) set_deadline(Deadline::kHeaders, loop_.config().header_timeout_ms);
+  if (deadline_ != Deadline::kHeaders)
+    set_deadline(Deadline::kHeaders, loop_.config().header_timeout_ms);
   return 0;
 }
 
@@ -251,7 +253,8 @@ int Connection::reject(int status, std::string message) {
 int Connection::on_url(const char* at, std::size_t length) {
   header_bytes_ += length;
   if (target_.size() + length > loop_.config().max_url_bytes) {
-    return reject(414, "request-target longer than " + std::to_string(loop_.config().max_url_bytes) + " bytes");
+    return reject(414, "request-target longer than " +
+                           std::to_string(loop_.config().max_url_bytes) + " bytes");
   }
   target_.append(at, length);
   return 0;
@@ -270,7 +273,8 @@ int Connection::on_version_complete() {
 int Connection::on_header_field(const char* at, std::size_t length) {
   header_bytes_ += length;
   if (header_bytes_ > loop_.config().max_header_bytes) {
-    return reject(431, "request headers larger than " + std::to_string(loop_.config().max_header_bytes) + " bytes");
+    return reject(431, "request headers larger than " +
+                           std::to_string(loop_.config().max_header_bytes) + " bytes");
   }
   append_bounded(header_field_, at, length, kHeaderCompareBytes);
   validator_.on_field_name({at, length});
@@ -290,7 +294,8 @@ int Connection::on_header_field_complete() {
 int Connection::on_header_value(const char* at, std::size_t length) {
   header_bytes_ += length;
   if (header_bytes_ > loop_.config().max_header_bytes) {
-    return reject(431, "request headers larger than " + std::to_string(loop_.config().max_header_bytes) + " bytes");
+    return reject(431, "request headers larger than " +
+                           std::to_string(loop_.config().max_header_bytes) + " bytes");
   }
   append_bounded(header_value_, at, length, kHeaderCompareBytes);
   validator_.on_field_value({at, length});
@@ -299,7 +304,8 @@ int Connection::on_header_value(const char* at, std::size_t length) {
 }
 
 int Connection::on_header_value_complete() {
-  if (auto rejection = validator_.on_field_complete()) return reject(rejection->status, std::move(rejection->message));
+  if (auto rejection = validator_.on_field_complete())
+    return reject(rejection->status, std::move(rejection->message));
   // RFC 9110 §6.5: trailer fields are not header fields; an Expect among them asks nothing.
   if (!framing_.past_header_section() && equals_ignore_case(header_field_, "expect")) {
     if (!equals_ignore_case(trim_ows(header_value_), "100-continue")) {
@@ -328,10 +334,11 @@ int Connection::check_headers() {
   const std::uint64_t max_body = loop_.config().max_body_bytes;
   const bool has_length = (parser_.flags & F_CONTENT_LENGTH) != 0;
   if (has_length && parser_.content_length > max_body) {
-    return reject(413, "request body of " + std::to_string(parser_.content_length) + " bytes exceeds the limit of " +
-                           std::to_string(max_body) + " bytes");
+    return reject(413, "request body of " + std::to_string(parser_.content_length) +
+                           " bytes exceeds the limit of " + std::to_string(max_body) + " bytes");
   }
-  const bool body_expected = (parser_.flags & F_CHUNKED) != 0 || (has_length && parser_.content_length > 0);
+  const bool body_expected =
+      (parser_.flags & F_CHUNKED) != 0 || (has_length && parser_.content_length > 0);
   // 100-continue only when this request is next to be answered, so it cannot overtake the
   // responses of earlier pipelined requests (RFC 9110 §10.1.1 lets a server omit it).
   // An HTTP/1.0 client cannot ask for it (RFC 9110 §10.1.1: the expectation is ignored).
@@ -364,7 +371,8 @@ int Connection::on_body(const char* at, std::size_t length) {
   scan_from_ = at + length;
   body_bytes_ += length;  // read and discarded: handlers see only its length (Request::body_bytes)
   if (body_bytes_ > loop_.config().max_body_bytes) {
-    return reject(413, "request body exceeds the limit of " + std::to_string(loop_.config().max_body_bytes) + " bytes");
+    return reject(413, "request body exceeds the limit of " +
+                           std::to_string(loop_.config().max_body_bytes) + " bytes");
   }
   return 0;
 }
@@ -396,7 +404,8 @@ int Connection::finish_message() {
 }
 
 bool Connection::backlogged() const {
-  return exchanges_.size() >= loop_.config().max_pipeline || queued_bytes_ >= loop_.config().max_queued_response_bytes;
+  return exchanges_.size() >= loop_.config().max_pipeline ||
+         queued_bytes_ >= loop_.config().max_queued_response_bytes;
 }
 
 Exchange& Connection::begin_exchange(std::uint64_t now_ns) {
@@ -425,15 +434,17 @@ void Connection::dispatch() {
 
   const std::string_view method = llhttp_method_name(static_cast<llhttp_method_t>(parser_.method));
   const RouteResult result =
-      route_request(method, target_, RouterLimits{loop_.config().max_delay_ms, loop_.config().max_response_bytes});
+      route_request(method, target_,
+                    RouterLimits{loop_.config().max_delay_ms, loop_.config().max_response_bytes});
   if (const auto* error = std::get_if<HttpError>(&result)) {
     respond_error(exchange, error->status, error->message, error->allow);
     return;
   }
   const Route& route = std::get<Route>(result);
   exchange.route = route.kind;
-  const Reply reply = loop_.handler(route.kind).handle(
-      Request{ExchangeRef{id_, exchange.seq}, route, method, target_, now, body_bytes_, header_lines_});
+  const Reply reply = loop_.handler(route.kind)
+                          .handle(Request{ExchangeRef{id_, exchange.seq}, route, method, target_,
+                                          now, body_bytes_, header_lines_});
   if (reply.now) {
     respond(exchange, *reply.now);
   } else {
@@ -467,11 +478,13 @@ void Connection::respond(Exchange& exchange, const Response& response) {
   loop_.metrics().queued_response_bytes.add(static_cast<std::int64_t>(exchange.out.size()));
 }
 
-void Connection::respond_error(Exchange& exchange, int status, std::string_view message, std::string_view allow) {
+void Connection::respond_error(Exchange& exchange, int status, std::string_view message,
+                               std::string_view allow) {
   respond(exchange, error_response(loop_, status, message, allow));
 }
 
-void Connection::complete(std::uint64_t seq, int status, std::string_view body, std::string_view extra_headers) {
+void Connection::complete(std::uint64_t seq, int status, std::string_view body,
+                          std::string_view extra_headers) {
   if (closing_) return;
   for (std::size_t i = 0; i < exchanges_.size(); ++i) {
     Exchange& exchange = exchanges_.at(i);
@@ -533,8 +546,8 @@ void Connection::flush() {
     while (skip >= bufs[first].len) skip -= bufs[first++].len;
     bufs[first].base += skip;
     bufs[first].len -= skip;
-    const int status =
-        tcp_.write<&Connection::on_write>(this, bufs + first, static_cast<unsigned>(count - first), kResponseWrite);
+    const int status = tcp_.write<&Connection::on_write>(
+        this, bufs + first, static_cast<unsigned>(count - first), kResponseWrite);
     if (status < 0) {
       close();
       return;
@@ -564,7 +577,8 @@ bool Connection::finish_writes() {
     const std::uint64_t duration = now - exchange.start_ns;
     loop_.metrics().record_response(exchange.route, exchange.status, duration);
     if (loop_.config().access_log) {
-      spdlog::info("{} {} {} {:.3f}ms conn={}", llhttp_method_name(static_cast<llhttp_method_t>(exchange.method)),
+      spdlog::info("{} {} {} {:.3f}ms conn={}",
+                   llhttp_method_name(static_cast<llhttp_method_t>(exchange.method)),
                    exchange.target, exchange.status, static_cast<double>(duration) / 1e6, id_);
     }
     close_after = close_after || exchange.close_after;
@@ -623,16 +637,24 @@ void Connection::on_deadline_timer() {
   }
   const Deadline expired = std::exchange(deadline_, Deadline::kNone);
   switch (expired) {
-    case Deadline::kHeaders: on_header_timeout(); break;
-    case Deadline::kIdle: on_idle_timeout(); break;
-    case Deadline::kLinger: close(); break;
-    case Deadline::kNone: break;
+    case Deadline::kHeaders:
+      on_header_timeout();
+      break;
+    case Deadline::kIdle:
+      on_idle_timeout();
+      break;
+    case Deadline::kLinger:
+      close();
+      break;
+    case Deadline::kNone:
+      break;
   }
 }
 
 void Connection::on_header_timeout() {
   loop_.metrics().header_timeouts.add();
-  fail_request(408, "request not received within " + std::to_string(loop_.config().header_timeout_ms) + " ms");
+  fail_request(408, "request not received within " +
+                        std::to_string(loop_.config().header_timeout_ms) + " ms");
   flush();
 }
 

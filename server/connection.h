@@ -1,7 +1,7 @@
 // One client connection: it owns its socket, its llhttp parser, its timers and the queue of
 // requests whose responses are pending. It speaks HTTP/1.1 and knows no endpoint: each request
-// goes to the handler the route table names (server/handlers/). It frees itself from the socket's close callback,
-// never earlier, so no libuv callback can reach freed memory.
+// goes to the handler the route table names (server/handlers/). It frees itself from the socket's
+// close callback, never earlier, so no libuv callback can reach freed memory.
 #pragma once
 
 #include <llhttp.h>
@@ -37,7 +37,8 @@ class Connection {
   // Closes now; in-flight requests are dropped. Idempotent.
   void close();
   // A handler's later answer (Reply::later) to request `seq`.
-  void complete(std::uint64_t seq, int status, std::string_view body, std::string_view extra_headers);
+  void complete(std::uint64_t seq, int status, std::string_view body,
+                std::string_view extra_headers);
 
   // llhttp callbacks (public only for the settings table in connection.cpp).
   int on_message_begin();
@@ -80,7 +81,8 @@ class Connection {
   Exchange& begin_exchange(std::uint64_t now_ns);
   void dispatch();
   void respond(Exchange& exchange, const Response& response);
-  void respond_error(Exchange& exchange, int status, std::string_view message, std::string_view allow = {});
+  void respond_error(Exchange& exchange, int status, std::string_view message,
+                     std::string_view allow = {});
   void fail_request(int status, std::string_view message);
   void flush();
   // Retires the exchanges just written; true if the connection is now closing.
@@ -134,7 +136,7 @@ class Connection {
 
   std::string pending_input_;  // bytes not yet parsed while paused
   std::uint64_t next_seq_ = 0;
-  std::size_t writing_ = 0;    // exchanges in the uv_write in progress
+  std::size_t writing_ = 0;         // exchanges in the uv_write in progress
   std::uint64_t queued_bytes_ = 0;  // bytes of the responses in exchanges_, until written
   ReadState read_state_ = ReadState::kReading;
   bool reading_ = false;

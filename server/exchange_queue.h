@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "server/route_table.h"
 #include "server/response.h"
+#include "server/route_table.h"
 
 namespace loadlab::server {
 
@@ -19,7 +19,7 @@ struct Exchange {
   std::uint64_t seq = 0;
   State state = State::kWaiting;
   RouteKind route = RouteKind::kOther;  // its handler while kWaiting; its metrics label
-  std::uint8_t method = 0;  // llhttp_method_t
+  std::uint8_t method = 0;              // llhttp_method_t
   bool head_only = false;
   bool close_after = false;
   bool http10 = false;

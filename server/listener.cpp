@@ -2,9 +2,8 @@
 
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <unistd.h>
-
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -37,8 +36,17 @@ bool out_of_descriptors(int error) {
 // fine (Linux: "treat them like EAGAIN by retrying").
 bool connection_error(int error) {
   switch (error) {
-    case ECONNABORTED: case EPROTO: case EPERM: case ENETDOWN: case ENOPROTOOPT: case EHOSTDOWN:
-    case ENONET: case EHOSTUNREACH: case EOPNOTSUPP: case ENETUNREACH: case ETIMEDOUT:
+    case ECONNABORTED:
+    case EPROTO:
+    case EPERM:
+    case ENETDOWN:
+    case ENOPROTOOPT:
+    case EHOSTDOWN:
+    case ENONET:
+    case EHOSTUNREACH:
+    case EOPNOTSUPP:
+    case ENETUNREACH:
+    case ETIMEDOUT:
       return true;
     default:
       return false;
@@ -47,7 +55,8 @@ bool connection_error(int error) {
 
 }  // namespace
 
-Listener::Listener(uv_loop_t* loop, const sockaddr* address, unsigned loop_index, LocalCounter& dropped)
+Listener::Listener(uv_loop_t* loop, const sockaddr* address, unsigned loop_index,
+                   LocalCounter& dropped)
     : loop_(loop), index_(loop_index), dropped_(dropped), resume_timer_(loop), report_timer_(loop) {
   // The report timer may not keep a draining loop alive. The resume timer must: while paused
   // it may be all that is left to wake the loop (a loop without connections would otherwise
@@ -64,7 +73,8 @@ Listener::Listener(uv_loop_t* loop, const sockaddr* address, unsigned loop_index
     ::close(fd_);
     throw sys_error("setsockopt(SO_REUSEPORT)", error);
   }
-  const socklen_t length = address->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+  const socklen_t length =
+      address->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
   if (::bind(fd_, address, length) != 0) {
     const int error = errno;
     ::close(fd_);
@@ -82,8 +92,10 @@ Listener::~Listener() {
 std::uint16_t Listener::port() const {
   sockaddr_storage storage{};
   socklen_t length = sizeof storage;
-  if (getsockname(fd_, reinterpret_cast<sockaddr*>(&storage), &length) != 0) throw sys_error("getsockname", errno);
-  if (storage.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&storage)->sin6_port);
+  if (getsockname(fd_, reinterpret_cast<sockaddr*>(&storage), &length) != 0)
+    throw sys_error("getsockname", errno);
+  if (storage.ss_family == AF_INET6)
+    return ntohs(reinterpret_cast<sockaddr_in6*>(&storage)->sin6_port);
   return ntohs(reinterpret_cast<sockaddr_in*>(&storage)->sin_port);
 }
 
@@ -93,9 +105,10 @@ void Listener::listen(int backlog, std::function<void(int fd)> on_accepted) {
   uv_check(uv_poll_init(loop_, poll_.get(), fd_), "uv_poll_init");
   poll_.get()->data = this;
   listening_ = true;
-  uv_check(uv_poll_start(poll_.get(), UV_READABLE,
-                         [](uv_poll_t* poll, int, int) { owner_of<Listener>(poll)->on_readable(); }),
-           "uv_poll_start");
+  uv_check(
+      uv_poll_start(poll_.get(), UV_READABLE,
+                    [](uv_poll_t* poll, int, int) { owner_of<Listener>(poll)->on_readable(); }),
+      "uv_poll_start");
 }
 
 void Listener::on_readable() {
@@ -166,8 +179,9 @@ void Listener::resume() {
   // reserve in shed() and pauses again, so this is a retry every kRetryMs, never a spin.
   resume_timer_.stop();
   paused_ = false;
-  const int status = uv_poll_start(poll_.get(), UV_READABLE,
-                                   [](uv_poll_t* poll, int, int) { owner_of<Listener>(poll)->on_readable(); });
+  const int status = uv_poll_start(poll_.get(), UV_READABLE, [](uv_poll_t* poll, int, int) {
+    owner_of<Listener>(poll)->on_readable();
+  });
   if (status < 0) {
     note(-status, 0);
     pause();
@@ -191,9 +205,10 @@ void Listener::note(int error, std::uint64_t dropped) {
 
 void Listener::report() {
   if (unreported_error_ == 0) return;
-  spdlog::warn("loop {}: accept failed: {}; {} connection(s) closed unanswered since the last report{}", index_,
-               std::strerror(unreported_error_), unreported_drops_,
-               paused_ ? "; accepting paused until a descriptor is free" : "");
+  spdlog::warn(
+      "loop {}: accept failed: {}; {} connection(s) closed unanswered since the last report{}",
+      index_, std::strerror(unreported_error_), unreported_drops_,
+      paused_ ? "; accepting paused until a descriptor is free" : "");
   unreported_error_ = 0;
   unreported_drops_ = 0;
   next_report_ms_ = uv_now(loop_) + kReportIntervalMs;

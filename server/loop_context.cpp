@@ -2,9 +2,8 @@
 
 #include <malloc.h>
 #include <netinet/in.h>
-#include <unistd.h>
-
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include "server/connection.h"
 
@@ -28,7 +27,8 @@ LoopContext::LoopContext(SharedState& shared, unsigned index, const sockaddr* ad
       index_(index),
       metrics_(shared.metrics.loop(index)),
       drain_signal_(AsyncSignal::create<&LoopContext::on_drain_requested>(loop_.get(), this)),
-      close_all_signal_(AsyncSignal::create<&LoopContext::on_close_all_requested>(loop_.get(), this)),
+      close_all_signal_(
+          AsyncSignal::create<&LoopContext::on_close_all_requested>(loop_.get(), this)),
       mailbox_signal_(AsyncSignal::create<&LoopContext::on_mailbox>(loop_.get(), this)),
       trim_timer_(loop_.get()),
       read_buffer_(kReadBufferBytes) {
@@ -95,7 +95,8 @@ void LoopContext::on_trim_timer() {
   malloc_trim(0);
 }
 
-void LoopContext::complete(ExchangeRef ref, int status, std::string_view body, std::string_view extra_headers) {
+void LoopContext::complete(ExchangeRef ref, int status, std::string_view body,
+                           std::string_view extra_headers) {
   const auto it = connections_.find(ref.connection_id);
   if (it == connections_.end()) return;  // the client left; nobody to answer
   it->second->complete(ref.seq, status, body, extra_headers);

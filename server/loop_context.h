@@ -54,7 +54,9 @@ class LoopContext {
   HttpDate& date() { return date_; }
   std::string& body_scratch() { return body_scratch_; }
   std::string& header_scratch() { return header_scratch_; }
-  uv_buf_t read_buffer() { return uv_buf_init(read_buffer_.data(), static_cast<unsigned>(read_buffer_.size())); }
+  uv_buf_t read_buffer() {
+    return uv_buf_init(read_buffer_.data(), static_cast<unsigned>(read_buffer_.size()));
+  }
   bool draining() const { return draining_; }
   // The handler of a route (not kOther), one per loop.
   Handler& handler(RouteKind kind) { return *handlers_[static_cast<std::size_t>(kind)]; }

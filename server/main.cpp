@@ -1,11 +1,11 @@
 // loadlab-server: the talk's /N delay server and /prime process pool, on libuv + llhttp.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
 #include <exception>
 #include <string_view>
-
-#include <CLI/CLI.hpp>
-#include <spdlog/spdlog.h>
 
 #include "common/logging.h"
 #include "server/config.h"
@@ -18,12 +18,15 @@ constexpr int kExitUsage = 2;  // a bad flag or value, as the loadgen and most t
 
 int main(int argc, char** argv) {
   using namespace loadlab;
-  // A /prime worker: the pool starts this same binary as `--prime-worker SERVER_PID` (see worker_pool.h).
-  if (argc == 3 && std::string_view(argv[1]) == server::kPrimeWorkerFlag) return server::run_prime_worker(argv[2]);
+  // A /prime worker: the pool starts this same binary as `--prime-worker SERVER_PID` (see
+  // worker_pool.h).
+  if (argc == 3 && std::string_view(argv[1]) == server::kPrimeWorkerFlag)
+    return server::run_prime_worker(argv[2]);
   server::ServerConfig config;
-  CLI::App app{"loadlab-server: GET /N answers after N ms without blocking; GET /prime/N runs on a pool "
-               "of worker processes. Every option can also be set through the environment variable shown.",
-               "loadlab-server"};
+  CLI::App app{
+      "loadlab-server: GET /N answers after N ms without blocking; GET /prime/N runs on a pool "
+      "of worker processes. Every option can also be set through the environment variable shown.",
+      "loadlab-server"};
   app.set_version_flag("--version", std::string("loadlab-server ") + LOADLAB_VERSION);
   server::add_server_options(app, config);
   try {

@@ -26,8 +26,15 @@ void append_double(std::string& out, double value) {
 }
 
 void append_help(std::string& out, const char* name, const char* type, const char* help) {
-  out.append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ").append(name)
-      .append(" ").append(type).append("\n");
+  out.append("# HELP ")
+      .append(name)
+      .append(" ")
+      .append(help)
+      .append("\n# TYPE ")
+      .append(name)
+      .append(" ")
+      .append(type)
+      .append("\n");
 }
 
 void append_sample(std::string& out, const char* name, std::uint64_t value) {
@@ -52,12 +59,15 @@ MetricsRegistry::MetricsRegistry(unsigned loops) {
 }
 
 void MetricsRegistry::render(std::string& out) const {
-  append_help(out, "loadlab_http_requests_total", "counter", "Responses sent, by route and status code.");
+  append_help(out, "loadlab_http_requests_total", "counter",
+              "Responses sent, by route and status code.");
   for (std::size_t r = 0; r < kRouteKinds; ++r) {
     for (std::size_t s = 0; s < kStatusSlots; ++s) {
-      const auto count = sum_loops(loops_, [&](const LoopMetrics& m) { return m.requests[r][s].get(); });
+      const auto count =
+          sum_loops(loops_, [&](const LoopMetrics& m) { return m.requests[r][s].get(); });
       if (count == 0) continue;
-      out.append("loadlab_http_requests_total{route=\"").append(route_name(static_cast<RouteKind>(r)))
+      out.append("loadlab_http_requests_total{route=\"")
+          .append(route_name(static_cast<RouteKind>(r)))
           .append("\",code=\"");
       if (s < kTrackedStatuses.size()) {
         append_uint(out, static_cast<std::uint64_t>(kTrackedStatuses[s]));
@@ -76,8 +86,11 @@ void MetricsRegistry::render(std::string& out) const {
     const std::string_view route = route_name(static_cast<RouteKind>(r));
     std::uint64_t cumulative = 0;
     for (std::size_t b = 0; b <= kDurationBuckets.size(); ++b) {
-      cumulative += sum_loops(loops_, [&](const LoopMetrics& m) { return m.duration_buckets[r][b].get(); });
-      out.append("loadlab_http_request_duration_seconds_bucket{route=\"").append(route).append("\",le=\"");
+      cumulative +=
+          sum_loops(loops_, [&](const LoopMetrics& m) { return m.duration_buckets[r][b].get(); });
+      out.append("loadlab_http_request_duration_seconds_bucket{route=\"")
+          .append(route)
+          .append("\",le=\"");
       if (b < kDurationBuckets.size()) {
         append_double(out, kDurationBuckets[b]);
       } else {
@@ -87,24 +100,30 @@ void MetricsRegistry::render(std::string& out) const {
       append_uint(out, cumulative);
       out.append("\n");
     }
-    const auto sum_us = sum_loops(loops_, [&](const LoopMetrics& m) { return m.duration_sum_us[r].get(); });
+    const auto sum_us =
+        sum_loops(loops_, [&](const LoopMetrics& m) { return m.duration_sum_us[r].get(); });
     out.append("loadlab_http_request_duration_seconds_sum{route=\"").append(route).append("\"} ");
     append_double(out, static_cast<double>(sum_us) / 1e6);
-    out.append("\nloadlab_http_request_duration_seconds_count{route=\"").append(route).append("\"} ");
+    out.append("\nloadlab_http_request_duration_seconds_count{route=\"")
+        .append(route)
+        .append("\"} ");
     append_uint(out, cumulative);
     out.append("\n");
   }
 
-  append_help(out, "loadlab_http_requests_in_flight", "gauge", "Requests received and not yet answered.");
+  append_help(out, "loadlab_http_requests_in_flight", "gauge",
+              "Requests received and not yet answered.");
   append_sample(out, "loadlab_http_requests_in_flight",
                 sum_loops(loops_, [](const LoopMetrics& m) { return m.in_flight.get(); }));
   append_help(out, "loadlab_open_connections", "gauge", "Client connections currently open.");
   append_sample(out, "loadlab_open_connections",
                 sum_loops(loops_, [](const LoopMetrics& m) { return m.open_connections.get(); }));
   append_help(out, "loadlab_queued_response_bytes", "gauge",
-              "Bytes of responses queued in the server, not yet taken by the kernel (--max-queued-response-bytes per connection).");
-  append_sample(out, "loadlab_queued_response_bytes",
-                sum_loops(loops_, [](const LoopMetrics& m) { return m.queued_response_bytes.get(); }));
+              "Bytes of responses queued in the server, not yet taken by the kernel "
+              "(--max-queued-response-bytes per connection).");
+  append_sample(out, "loadlab_queued_response_bytes", sum_loops(loops_, [](const LoopMetrics& m) {
+                  return m.queued_response_bytes.get();
+                }));
   append_help(out, "loadlab_connections_accepted_total", "counter", "Client connections accepted.");
   append_sample(out, "loadlab_connections_accepted_total",
                 sum_loops(loops_, [](const LoopMetrics& m) { return m.accepted.get(); }));
@@ -112,13 +131,17 @@ void MetricsRegistry::render(std::string& out) const {
               "Connections closed at once: over --max-connections or accept() failed.");
   append_sample(out, "loadlab_connections_refused_total",
                 sum_loops(loops_, [](const LoopMetrics& m) { return m.refused.get(); }));
-  append_help(out, "loadlab_header_timeouts_total", "counter", "Connections cut off by --header-timeout-ms (408).");
+  append_help(out, "loadlab_header_timeouts_total", "counter",
+              "Connections cut off by --header-timeout-ms (408).");
   append_sample(out, "loadlab_header_timeouts_total",
                 sum_loops(loops_, [](const LoopMetrics& m) { return m.header_timeouts.get(); }));
-  append_help(out, "loadlab_idle_timeouts_total", "counter", "Connections closed by --keepalive-timeout-ms: idle, or not reading their responses.");
+  append_help(
+      out, "loadlab_idle_timeouts_total", "counter",
+      "Connections closed by --keepalive-timeout-ms: idle, or not reading their responses.");
   append_sample(out, "loadlab_idle_timeouts_total",
                 sum_loops(loops_, [](const LoopMetrics& m) { return m.idle_timeouts.get(); }));
-  append_help(out, "loadlab_parse_errors_total", "counter", "Requests rejected as malformed or over a limit.");
+  append_help(out, "loadlab_parse_errors_total", "counter",
+              "Requests rejected as malformed or over a limit.");
   append_sample(out, "loadlab_parse_errors_total",
                 sum_loops(loops_, [](const LoopMetrics& m) { return m.parse_errors.get(); }));
 

@@ -28,7 +28,9 @@ inline constexpr std::array<double, 16> kDurationBuckets = {
 // A counter with one writing thread: a plain load+store instead of a locked read-modify-write.
 class LocalCounter {
  public:
-  void add(std::uint64_t n = 1) { value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  void add(std::uint64_t n = 1) {
+    value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
   std::uint64_t get() const { return value_.load(std::memory_order_relaxed); }
 
  private:
@@ -37,7 +39,9 @@ class LocalCounter {
 
 class LocalGauge {
  public:
-  void add(std::int64_t n) { value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  void add(std::int64_t n) {
+    value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
   std::int64_t get() const { return value_.load(std::memory_order_relaxed); }
 
  private:
@@ -52,7 +56,7 @@ struct LoopMetrics {
   LocalGauge open_connections;
   LocalGauge queued_response_bytes;  // serialised responses not yet handed to the kernel
   LocalCounter accepted;
-  LocalCounter refused;        // over --max-connections, or accept() failed (EMFILE, ...)
+  LocalCounter refused;  // over --max-connections, or accept() failed (EMFILE, ...)
   LocalCounter header_timeouts;
   LocalCounter idle_timeouts;
   LocalCounter parse_errors;

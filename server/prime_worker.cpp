@@ -36,7 +36,8 @@ bool write_full(int fd, const void* data, std::size_t length) {
 std::uint64_t now_ns() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<std::uint64_t>(ts.tv_nsec);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ULL +
+         static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
 }  // namespace
@@ -78,11 +79,13 @@ int run_prime_worker(std::string_view server_pid) {
       const std::uint64_t start = now_ns();
       const PrimalityResult result = job.method == 1 ? miller_rabin(job.n) : trial_division(job.n);
       const std::uint64_t end = now_ns();
-      results[i] = ResultFrame{job.job_id, result.prime ? 1u : 0u, result.divisor, start, end - start};
+      results[i] =
+          ResultFrame{job.job_id, result.prime ? 1u : 0u, result.divisor, start, end - start};
       // Batching saves system calls, not latency: a result is never held back for more than
       // a millisecond (the pool times each job from when the previous one was answered).
       if (end - last_write > kMaxResultHoldNs || i + 1 == count) {
-        if (!write_full(STDOUT_FILENO, results + written, (i + 1 - written) * sizeof(ResultFrame))) return 1;
+        if (!write_full(STDOUT_FILENO, results + written, (i + 1 - written) * sizeof(ResultFrame)))
+          return 1;
         written = i + 1;
         last_write = end;
       }

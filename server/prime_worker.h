@@ -1,5 +1,6 @@
 // The worker side of the /prime pool and the frames both sides exchange over the worker's
-// stdin/stdout pipes (server/worker_frames.h). Workers are the server's own executable started with --prime-worker.
+// stdin/stdout pipes (server/worker_frames.h). Workers are the server's own executable started with
+// --prime-worker.
 #pragma once
 
 #include <string_view>

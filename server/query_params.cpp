@@ -1,8 +1,8 @@
 #include "server/query_params.h"
 
-#include "common/decimal.h"
-
 #include <algorithm>
+
+#include "common/decimal.h"
 
 namespace loadlab::server {
 namespace {
@@ -61,10 +61,12 @@ ParamResult<QueryParams> QueryParams::parse(std::string_view query,
   for (std::size_t i = 0; i < pairs.size(); ++i) {
     const std::string& name = pairs[i].first;
     if (std::find(accepted.begin(), accepted.end(), name) == accepted.end()) {
-      return ParamError{"unknown query parameter " + quoted(name) + " (" + accepted_list(accepted) + ")"};
+      return ParamError{"unknown query parameter " + quoted(name) + " (" + accepted_list(accepted) +
+                        ")"};
     }
     for (std::size_t j = 0; j < i; ++j) {
-      if (pairs[j].first == name) return ParamError{"query parameter " + quoted(name) + " given twice"};
+      if (pairs[j].first == name)
+        return ParamError{"query parameter " + quoted(name) + " given twice"};
     }
   }
   return parsed;

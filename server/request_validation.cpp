@@ -14,18 +14,22 @@ constexpr std::size_t kNameCompareBytes = 32;
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
 
 bool equals_ignore_case(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return lower(x) == lower(y);
-         });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [](char x, char y) { return lower(x) == lower(y); });
 }
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_hex(char c) { return is_digit(c) || (lower(c) >= 'a' && lower(c) <= 'f'); }
 bool is_alpha(char c) { return lower(c) >= 'a' && lower(c) <= 'z'; }
-bool is_unreserved(char c) { return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' || c == '~'; }
-bool is_sub_delim(char c) { return std::string_view("!$&'()*+,;=").find(c) != std::string_view::npos; }
+bool is_unreserved(char c) {
+  return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+bool is_sub_delim(char c) {
+  return std::string_view("!$&'()*+,;=").find(c) != std::string_view::npos;
+}
 
-// reg-name = *( unreserved / pct-encoded / sub-delims ), which covers IPv4address (RFC 3986 §3.2.2).
+// reg-name = *( unreserved / pct-encoded / sub-delims ), which covers IPv4address (RFC 3986
+// §3.2.2).
 bool is_reg_name(std::string_view s) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '%') {
@@ -65,7 +69,8 @@ bool is_valid_authority(std::string_view value, bool require_host) {
   std::string_view port;
   if (!value.empty() && value[0] == '[') {
     const auto close = value.find(']');
-    if (close == std::string_view::npos || !is_ip_literal_body(value.substr(1, close - 1))) return false;
+    if (close == std::string_view::npos || !is_ip_literal_body(value.substr(1, close - 1)))
+      return false;
     host = value.substr(0, close + 1);
     const std::string_view rest = value.substr(close + 1);
     if (!rest.empty()) {
@@ -143,7 +148,8 @@ std::optional<std::string> FramingScanner::scan(const char* from, const char* to
 
 std::optional<std::string> FramingScanner::on_line_end() {
   if (section_ != Section::kRequestLine) return std::nullopt;
-  if (spaces_ != 2 || after_space_) return "the request-line must be: method SP request-target SP HTTP-version";
+  if (spaces_ != 2 || after_space_)
+    return "the request-line must be: method SP request-target SP HTTP-version";
   section_ = Section::kFields;
   return std::nullopt;
 }
@@ -214,25 +220,29 @@ std::optional<Rejection> RequestValidator::on_field_complete() {
 }
 
 int RequestValidator::invalid_version_status() const {
-  const bool well_formed = version_.size() == 3 && is_digit(version_[0]) && version_[1] == '.' && is_digit(version_[2]);
+  const bool well_formed =
+      version_.size() == 3 && is_digit(version_[0]) && version_[1] == '.' && is_digit(version_[2]);
   return well_formed && !version_complete_ ? 505 : 400;
 }
 
-std::optional<Rejection> RequestValidator::on_headers_complete(const llhttp_t& parser, std::string_view target) {
+std::optional<Rejection> RequestValidator::on_headers_complete(const llhttp_t& parser,
+                                                               std::string_view target) {
   const auto method = static_cast<llhttp_method_t>(parser.method);
   const bool http11 = parser.http_major == 1 && parser.http_minor == 1;
 
   // RFC 9112 §3.2: 400 for an HTTP/1.1 request without Host, for any request with more than
   // one Host line, and for an invalid Host value.
   if (host_lines_ > 1) return Rejection{400, "more than one Host header field"};
-  if (host_lines_ == 0 && http11) return Rejection{400, "an HTTP/1.1 request must have a Host header field"};
+  if (host_lines_ == 0 && http11)
+    return Rejection{400, "an HTTP/1.1 request must have a Host header field"};
   if (host_lines_ == 1 && !is_valid_authority(trim_ows(host_), false)) {
     return Rejection{400, "the Host header field is not a valid host[:port]"};
   }
 
   // RFC 9112 §3.2.1-§3.2.4: which request-target form goes with which method.
   if (target == "*") {
-    if (method != HTTP_OPTIONS) return Rejection{400, "the asterisk-form request-target is only for OPTIONS"};
+    if (method != HTTP_OPTIONS)
+      return Rejection{400, "the asterisk-form request-target is only for OPTIONS"};
   } else if (method == HTTP_CONNECT) {
     if (target.find('/') != std::string_view::npos || !is_valid_authority(target, true) ||
         target.find(':') == std::string_view::npos) {
@@ -241,17 +251,22 @@ std::optional<Rejection> RequestValidator::on_headers_complete(const llhttp_t& p
   } else if (target.empty() || target[0] != '/') {
     const auto scheme_end = target.find("://");
     const std::string_view scheme = target.substr(0, scheme_end);
-    if (scheme_end == std::string_view::npos || !(equals_ignore_case(scheme, "http") || equals_ignore_case(scheme, "https"))) {
-      return Rejection{400, "the request-target must be origin-form (/path) or an http(s) absolute-form URI"};
+    if (scheme_end == std::string_view::npos ||
+        !(equals_ignore_case(scheme, "http") || equals_ignore_case(scheme, "https"))) {
+      return Rejection{
+          400, "the request-target must be origin-form (/path) or an http(s) absolute-form URI"};
     }
     const std::size_t authority_start = scheme_end + 3;
-    const std::size_t authority_end = std::min(target.find_first_of("/?#", authority_start), target.size());
-    const std::string_view authority = target.substr(authority_start, authority_end - authority_start);
+    const std::size_t authority_end =
+        std::min(target.find_first_of("/?#", authority_start), target.size());
+    const std::string_view authority =
+        target.substr(authority_start, authority_end - authority_start);
     // RFC 9110 §4.2.4: userinfo in an http(s) URI is treated as an error.
     if (authority.find('@') != std::string_view::npos) {
       return Rejection{400, "userinfo (user@) is not allowed in an http(s) request-target"};
     }
-    if (!is_valid_authority(authority, true)) return Rejection{400, "the request-target's authority is not a valid host[:port]"};
+    if (!is_valid_authority(authority, true))
+      return Rejection{400, "the request-target's authority is not a valid host[:port]"};
     // RFC 9112 §3.2.2 / §3.3: the target's authority replaces Host (which is still checked
     // above); nothing here depends on either.
   }
@@ -276,7 +291,8 @@ std::optional<Rejection> RequestValidator::on_headers_complete(const llhttp_t& p
     }
     if (codings == 0) return Rejection{400, "the Transfer-Encoding header field is empty"};
     // RFC 9112 §6.3: chunked not last leaves the body length unknown (llhttp refuses it too).
-    if (!last_chunked) return Rejection{400, "chunked must be the final transfer coding of a request"};
+    if (!last_chunked)
+      return Rejection{400, "chunked must be the final transfer coding of a request"};
     // RFC 9112 §6.1: a coding this server does not implement before it.
     if (codings > 1) return Rejection{501, "the only transfer coding supported is chunked"};
   }

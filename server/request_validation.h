@@ -40,10 +40,10 @@ class FramingScanner {
   std::optional<std::string> on_line_end();
 
   Section section_ = Section::kLeading;
-  bool after_cr_ = false;       // the previous octet was a CR: an LF must follow
-  bool at_line_start_ = true;   // the previous octet ended a line
-  bool after_space_ = false;    // the previous request-line octet was SP
-  std::uint8_t spaces_ = 0;     // SPs in the request-line so far
+  bool after_cr_ = false;      // the previous octet was a CR: an LF must follow
+  bool at_line_start_ = true;  // the previous octet ended a line
+  bool after_space_ = false;   // the previous request-line octet was SP
+  std::uint8_t spaces_ = 0;    // SPs in the request-line so far
 };
 
 // The per-request checks on fields, version and request-target. Reset at each message.
@@ -68,10 +68,10 @@ class RequestValidator {
 
   std::string version_;
   bool version_complete_ = false;
-  std::string name_;           // the current field's name (bounded: only a few names matter)
+  std::string name_;  // the current field's name (bounded: only a few names matter)
   std::size_t name_length_ = 0;
   Field field_ = Field::kOther;
-  std::string host_;           // the Host value (bounded by the header limit)
+  std::string host_;               // the Host value (bounded by the header limit)
   std::string transfer_encoding_;  // every Transfer-Encoding line, joined with ","
   unsigned host_lines_ = 0;
   unsigned transfer_encoding_lines_ = 0;

@@ -16,14 +16,16 @@ namespace {
 
 // Tried in this order; the 404 message lists them in it too.
 constexpr std::array kRoutePaths = {
-    RoutePath{RouteKind::kDelay, PathMatch::kNumber, "", "/N (delay N ms)", parse_delay_route, RouteMethods::kWithBody},
+    RoutePath{RouteKind::kDelay, PathMatch::kNumber, "", "/N (delay N ms)", parse_delay_route,
+              RouteMethods::kWithBody},
     RoutePath{RouteKind::kPrime, PathMatch::kPrefix, "/prime/", "/prime/N", parse_prime_route},
     RoutePath{RouteKind::kHealthz, PathMatch::kExact, "/healthz", "/healthz", nullptr},
     RoutePath{RouteKind::kReadyz, PathMatch::kExact, "/readyz", "/readyz", nullptr},
     RoutePath{RouteKind::kMetrics, PathMatch::kExact, "/metrics", "/metrics", nullptr},
-    RoutePath{RouteKind::kStatus, PathMatch::kPrefix, "/status/", "/status/C[:W,...]", parse_status_route},
-    RoutePath{RouteKind::kAnything, PathMatch::kSubtree, "/anything", "/anything[/...]", parse_anything_route,
-              RouteMethods::kAny, /*wants_headers=*/true},
+    RoutePath{RouteKind::kStatus, PathMatch::kPrefix, "/status/", "/status/C[:W,...]",
+              parse_status_route},
+    RoutePath{RouteKind::kAnything, PathMatch::kSubtree, "/anything", "/anything[/...]",
+              parse_anything_route, RouteMethods::kAny, /*wants_headers=*/true},
 };
 
 }  // namespace
@@ -32,15 +34,23 @@ std::span<const RoutePath> route_paths() { return kRoutePaths; }
 
 std::unique_ptr<Handler> make_handler(RouteKind kind, LoopContext& loop) {
   switch (kind) {
-    case RouteKind::kDelay: return std::make_unique<DelayHandler>(loop);
-    case RouteKind::kPrime: return std::make_unique<PrimeHandler>(loop);
-    case RouteKind::kHealthz: return std::make_unique<LivenessHandler>();
-    case RouteKind::kReadyz: return std::make_unique<ReadinessHandler>(loop);
-    case RouteKind::kMetrics: return std::make_unique<MetricsHandler>(loop);
-    case RouteKind::kStatus: return std::make_unique<StatusHandler>(loop);
-    case RouteKind::kAnything: return std::make_unique<AnythingHandler>(loop);
+    case RouteKind::kDelay:
+      return std::make_unique<DelayHandler>(loop);
+    case RouteKind::kPrime:
+      return std::make_unique<PrimeHandler>(loop);
+    case RouteKind::kHealthz:
+      return std::make_unique<LivenessHandler>();
+    case RouteKind::kReadyz:
+      return std::make_unique<ReadinessHandler>(loop);
+    case RouteKind::kMetrics:
+      return std::make_unique<MetricsHandler>(loop);
+    case RouteKind::kStatus:
+      return std::make_unique<StatusHandler>(loop);
+    case RouteKind::kAnything:
+      return std::make_unique<AnythingHandler>(loop);
     case RouteKind::kOther:
-    case RouteKind::kCount: break;
+    case RouteKind::kCount:
+      break;
   }
   return nullptr;
 }

@@ -13,14 +13,14 @@
 namespace loadlab::server {
 
 enum class RouteKind : std::uint8_t {
-  kDelay,    // /N (GET, HEAD, POST, PUT, PATCH, DELETE), ?jitter, ?status
-  kPrime,    // GET /prime/N
-  kHealthz,  // GET /healthz
-  kReadyz,   // GET /readyz
-  kMetrics,  // GET /metrics
+  kDelay,     // /N (GET, HEAD, POST, PUT, PATCH, DELETE), ?jitter, ?status
+  kPrime,     // GET /prime/N
+  kHealthz,   // GET /healthz
+  kReadyz,    // GET /readyz
+  kMetrics,   // GET /metrics
   kStatus,    // GET /status/C or /status/C1:W1,C2:W2,...
   kAnything,  // /anything[/...], any method: an echo
-  kOther,    // no route took the request (400, 404, 405, 408, ...): answered by the connection
+  kOther,     // no route took the request (400, 404, 405, 408, ...): answered by the connection
   kCount,
 };
 inline constexpr std::size_t kRouteKinds = static_cast<std::size_t>(RouteKind::kCount);
@@ -49,7 +49,9 @@ constexpr bool names_are_valid() {
 static_assert(route_table_detail::names_are_valid(),
               "every RouteKind needs a distinct, non-empty, lower-case name in kRouteNames");
 
-constexpr std::string_view route_name(RouteKind kind) { return kRouteNames[static_cast<std::size_t>(kind)]; }
+constexpr std::string_view route_name(RouteKind kind) {
+  return kRouteNames[static_cast<std::size_t>(kind)];
+}
 
 class Handler;
 class LoopContext;

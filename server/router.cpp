@@ -14,7 +14,8 @@ struct Target {
 };
 
 Target split_target(std::string_view target) {
-  if (const auto hash = target.find('#'); hash != std::string_view::npos) target = target.substr(0, hash);
+  if (const auto hash = target.find('#'); hash != std::string_view::npos)
+    target = target.substr(0, hash);
   const auto question = target.find('?');
   if (question == std::string_view::npos) return {target, {}};
   return {target.substr(0, question), target.substr(question + 1)};
@@ -83,10 +84,12 @@ HttpError not_found(std::string_view path) {
 bool allows(RouteMethods methods, std::string_view method) {
   if (method == "GET" || method == "HEAD") return true;
   switch (methods) {
-    case RouteMethods::kGetHead: return false;
+    case RouteMethods::kGetHead:
+      return false;
     case RouteMethods::kWithBody:
       return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
-    case RouteMethods::kAny: return method != "CONNECT";
+    case RouteMethods::kAny:
+      return method != "CONNECT";
   }
   return false;
 }
@@ -99,7 +102,8 @@ std::string_view allow_header(RouteMethods methods) {
 RouteResult without_parameters(RouteKind kind, std::string_view query) {
   if (query.empty()) return Route{kind};
   auto parsed = QueryParams::parse(query, {});
-  if (auto* error = std::get_if<ParamError>(&parsed)) return HttpError{400, std::move(error->message)};
+  if (auto* error = std::get_if<ParamError>(&parsed))
+    return HttpError{400, std::move(error->message)};
   return Route{kind};  // only empty pairs ("?&")
 }
 
@@ -120,7 +124,8 @@ std::optional<std::string_view> query_value(std::string_view query, std::string_
     const auto amp = query.find('&');
     const std::string_view pair = query.substr(0, amp);
     const auto eq = pair.find('=');
-    if (pair.substr(0, eq) == key) return eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+    if (pair.substr(0, eq) == key)
+      return eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);
   }
@@ -131,22 +136,26 @@ std::string_view prime_method_name(PrimeMethod method) {
   return method == PrimeMethod::kTrial ? "trial" : "mr";
 }
 
-RouteResult route_request(std::string_view method, std::string_view target, const RouterLimits& limits) {
+RouteResult route_request(std::string_view method, std::string_view target,
+                          const RouterLimits& limits) {
   // The connection lets "*" through only for OPTIONS and an authority-form target only for
   // CONNECT (RFC 9112 §3.2.3, §3.2.4): valid requests for a method no resource here allows.
   if ((target == "*" && method == "OPTIONS") || method == "CONNECT") {
-    return HttpError{405, "method " + std::string(method) + " not allowed; use GET or HEAD", kAllowed};
+    return HttpError{405, "method " + std::string(method) + " not allowed; use GET or HEAD",
+                     kAllowed};
   }
   const auto origin = origin_form(target);
   if (!origin) return HttpError{400, "request-target must be a path starting with '/'"};
   const Target parts = split_target(*origin);
   const PathMatchResult found = find_route(parts.path);
   if (found.route == nullptr) return not_found(parts.path);
-  RouteResult result = found.route->parse != nullptr ? found.route->parse(found.parameter, parts.query, limits)
-                                                     : without_parameters(found.route->kind, parts.query);
+  RouteResult result = found.route->parse != nullptr
+                           ? found.route->parse(found.parameter, parts.query, limits)
+                           : without_parameters(found.route->kind, parts.query);
   if (std::holds_alternative<Route>(result) && !allows(found.route->methods, method)) {
     const std::string_view allow = allow_header(found.route->methods);
-    return HttpError{405, "method " + std::string(method) + " not allowed; use " + std::string(allow), allow};
+    return HttpError{
+        405, "method " + std::string(method) + " not allowed; use " + std::string(allow), allow};
   }
   return result;
 }

@@ -1,9 +1,8 @@
 #include "server/server.h"
 
 #include <netdb.h>
-#include <unistd.h>
-
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -40,19 +39,22 @@ void set_port(sockaddr_storage& address, std::uint16_t port) {
 // Our listeners set SO_REUSEPORT, so the kernel would let them join the listeners of another
 // process of the same user on the same port and quietly split its connections with it. A
 // plain bind first (SO_REUSEADDR, as libuv's, so TIME_WAIT does not count) fails instead.
-void ensure_port_is_free(const sockaddr_storage& address, const std::string& host, std::uint16_t port) {
+void ensure_port_is_free(const sockaddr_storage& address, const std::string& host,
+                         std::uint16_t port) {
   if (port == 0) return;  // the kernel picks a free one
   const int fd = ::socket(address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
   const int on = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-  const socklen_t length = address.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+  const socklen_t length =
+      address.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
   const int status = ::bind(fd, reinterpret_cast<const sockaddr*>(&address), length);
   const int error = errno;
   ::close(fd);
   if (status == 0) return;
-  throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port) + ": " + std::strerror(error) +
-                           (error == EADDRINUSE ? " (another process is listening there; pick another --port)" : ""));
+  throw std::runtime_error(
+      "cannot listen on " + host + ":" + std::to_string(port) + ": " + std::strerror(error) +
+      (error == EADDRINUSE ? " (another process is listening there; pick another --port)" : ""));
 }
 
 std::string url_host(const std::string& host, const sockaddr_storage& address) {
@@ -75,7 +77,8 @@ Server::Server(const ServerConfig& config)
   shared_.prime = pool_.get();
   shared_.metrics.add_source(pool_.get());
   for (unsigned i = 0; i < config.threads; ++i) {
-    loops_.push_back(std::make_unique<LoopContext>(shared_, i, reinterpret_cast<const sockaddr*>(&address)));
+    loops_.push_back(
+        std::make_unique<LoopContext>(shared_, i, reinterpret_cast<const sockaddr*>(&address)));
     // With --port 0 the first bind picks the port; every other loop joins it.
     if (i == 0) set_port(address, loops_[0]->bound_port());
   }
@@ -85,8 +88,10 @@ Server::Server(const ServerConfig& config)
   std::printf("{\"event\":\"listening\",\"host\":\"%s\",\"port\":%u,\"url\":\"http://%s:%u\"}\n",
               config.host.c_str(), port, url_host(config.host, address).c_str(), port);
   std::fflush(stdout);
-  spdlog::info("loadlab-server {} listening on {}:{} with {} event-loop thread(s), {} /prime worker(s), max {} connections",
-               LOADLAB_VERSION, config.host, port, config.threads, config.workers, config.max_connections);
+  spdlog::info(
+      "loadlab-server {} listening on {}:{} with {} event-loop thread(s), {} /prime worker(s), max "
+      "{} connections",
+      LOADLAB_VERSION, config.host, port, config.threads, config.workers, config.max_connections);
 }
 
 Server::~Server() {

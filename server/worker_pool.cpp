@@ -30,7 +30,8 @@ bool is_cheap(const PrimeRequest& request) {
   return request.method == PrimeMethod::kMillerRabin || request.n < (std::uint64_t{1} << 32);
 }
 
-constexpr const char* kNoWorkers = "no /prime worker is running and none could be started; retry later";
+constexpr const char* kNoWorkers =
+    "no /prime worker is running and none could be started; retry later";
 
 // ESRCH: it has exited already, and its exit callback is on its way; nothing else can fail
 // for a child we spawned, but say so if it does.
@@ -52,12 +53,17 @@ std::string millis(std::uint64_t ns) {
 // Dropped as soon as it is of no more use (its exit seen, or its start failed): its handles
 // outlive it as long as libuv needs them (uv_handle.h), a write to it in flight included.
 struct WorkerPool::Worker {
-  Worker(WorkerPool& owner, std::size_t index) : pool(owner), slot(index), timer(owner.loop_.get()) {}
+  Worker(WorkerPool& owner, std::size_t index)
+      : pool(owner), slot(index), timer(owner.loop_.get()) {}
 
   void on_timeout() { pool.on_job_timeout(*this); }
-  void on_exit(std::int64_t exit_status, int term_signal) { pool.on_worker_exit(*this, exit_status, term_signal); }
+  void on_exit(std::int64_t exit_status, int term_signal) {
+    pool.on_worker_exit(*this, exit_status, term_signal);
+  }
   void on_written(int status) { pool.on_jobs_written(*this, status); }
-  uv_buf_t read_buffer() { return uv_buf_init(results.space(), static_cast<unsigned>(results.space_size())); }
+  uv_buf_t read_buffer() {
+    return uv_buf_init(results.space(), static_cast<unsigned>(results.space_size()));
+  }
   void on_read(ssize_t nread, const uv_buf_t*) {
     if (nread <= 0) return;  // EOF: the exit callback tells what happened
     results.commit(static_cast<std::size_t>(nread));
@@ -131,11 +137,14 @@ void WorkerPool::spawn(std::size_t slot) {
     return;  // dropping it closes what was opened
   }
 
-  char* args[] = {executable_.data(), const_cast<char*>(kPrimeWorkerFlag), server_pid_.data(), nullptr};
+  char* args[] = {executable_.data(), const_cast<char*>(kPrimeWorkerFlag), server_pid_.data(),
+                  nullptr};
   uv_stdio_container_t stdio[3];
-  stdio[0].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_READABLE_PIPE);  // the worker reads jobs
+  stdio[0].flags =
+      static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_READABLE_PIPE);  // the worker reads jobs
   stdio[0].data.stream = w->to_worker.get();
-  stdio[1].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_WRITABLE_PIPE);  // and writes results
+  stdio[1].flags =
+      static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_WRITABLE_PIPE);  // and writes results
   stdio[1].data.stream = w->from_worker.get();
   stdio[2].flags = UV_INHERIT_FD;
   stdio[2].data.fd = 2;
@@ -197,7 +206,8 @@ void WorkerPool::submit(LoopContext& loop, ExchangeRef ref, const PrimeRequest& 
   // A queued job would wait for ever: no worker runs and none can be started.
   if (no_worker_can_run()) return reject(kNoWorkers);
   if (queued_.load() >= config_.max_queue) {
-    return reject("the /prime queue is full (" + std::to_string(config_.max_queue) + " jobs waiting); retry later");
+    return reject("the /prime queue is full (" + std::to_string(config_.max_queue) +
+                  " jobs waiting); retry later");
   }
   queued_.fetch_add(1);
   {
@@ -221,7 +231,8 @@ void WorkerPool::on_inbox() {
   {
     std::lock_guard lock(inbox_mutex_);
     arrived.swap(inbox_);
-    cancels.swap(cancels_);  // every job a cancel concerns was submitted before it: in `arrived` or earlier
+    cancels.swap(
+        cancels_);  // every job a cancel concerns was submitted before it: in `arrived` or earlier
   }
   for (Job& job : arrived) {
     job.id = next_job_id_++;
@@ -256,7 +267,8 @@ WorkerPool::Worker* WorkerPool::pick_worker(const Job& job) {
     if (worker.jobs.empty()) return &worker;
     // A costly job only ever runs alone, so the first job tells whether all are cheap.
     if (!is_cheap(job.request) || !is_cheap(worker.jobs.front().request)) continue;
-    if (least_loaded == nullptr || worker.jobs.size() < least_loaded->jobs.size()) least_loaded = &worker;
+    if (least_loaded == nullptr || worker.jobs.size() < least_loaded->jobs.size())
+      least_loaded = &worker;
   }
   return least_loaded;
 }
@@ -318,7 +330,8 @@ void WorkerPool::on_spawn_failed(Worker& worker, int status) {
   const std::size_t slot = worker.slot;
   cannot_spawn_.store(true);
   fail_queue_without_workers();
-  respawn_backoff_ms_[slot] = std::min(kMaxBackoffMs, std::max(kFirstBackoffMs, respawn_backoff_ms_[slot] * 2));
+  respawn_backoff_ms_[slot] =
+      std::min(kMaxBackoffMs, std::max(kFirstBackoffMs, respawn_backoff_ms_[slot] * 2));
   respawn_due_ms_[slot] = uv_now(loop_.get()) + respawn_backoff_ms_[slot];
   respawn_timer_.start<&WorkerPool::on_respawn_timer>(this, respawn_backoff_ms_[slot]);
 }
@@ -333,16 +346,21 @@ void WorkerPool::on_result(Worker& worker, const ResultFrame& result) {
     worker.timer.stop();
     busy_.fetch_sub(1);
   } else {
-    worker.timer.start<&Worker::on_timeout>(&worker, config_.job_timeout_ms);  // the next one's turn
+    worker.timer.start<&Worker::on_timeout>(&worker,
+                                            config_.job_timeout_ms);  // the next one's turn
   }
   jobs_ok_.fetch_add(1);
-  const std::uint64_t queue_ns = result.started_ns > job.submitted_ns ? result.started_ns - job.submitted_ns : 0;
-  std::string body = "{\"n\":" + std::to_string(job.request.n) + ",\"prime\":" + (result.prime != 0 ? "true" : "false") +
-                     ",\"divisor\":" + (result.divisor != 0 ? std::to_string(result.divisor) : "null") + ",\"method\":\"" +
-                     std::string(prime_method_name(job.request.method)) + "\",\"worker_pid\":" + std::to_string(worker.pid) +
-                     ",\"queue_ms\":" + millis(queue_ns) + ",\"compute_ms\":" + millis(result.compute_ns) + "}\n";
-  std::string headers =
-      "Server-Timing: queue;dur=" + millis(queue_ns) + ", compute;dur=" + millis(result.compute_ns) + "\r\n";
+  const std::uint64_t queue_ns =
+      result.started_ns > job.submitted_ns ? result.started_ns - job.submitted_ns : 0;
+  std::string body =
+      "{\"n\":" + std::to_string(job.request.n) +
+      ",\"prime\":" + (result.prime != 0 ? "true" : "false") +
+      ",\"divisor\":" + (result.divisor != 0 ? std::to_string(result.divisor) : "null") +
+      ",\"method\":\"" + std::string(prime_method_name(job.request.method)) +
+      "\",\"worker_pid\":" + std::to_string(worker.pid) + ",\"queue_ms\":" + millis(queue_ns) +
+      ",\"compute_ms\":" + millis(result.compute_ns) + "}\n";
+  std::string headers = "Server-Timing: queue;dur=" + millis(queue_ns) +
+                        ", compute;dur=" + millis(result.compute_ns) + "\r\n";
   answer(job, 200, std::move(body), std::move(headers));
 }
 
@@ -371,9 +389,10 @@ void WorkerPool::on_job_timeout(Worker& worker) {
   const Job job = take_computing(worker);
   worker.killed = true;
   jobs_timeout_.fetch_add(1);
-  answer_error(job, 504, "n=" + std::to_string(job.request.n) + " took longer than --job-timeout-ms=" +
-                             std::to_string(config_.job_timeout_ms) + "; its worker (pid " + std::to_string(worker.pid) +
-                             ") was killed and is being replaced");
+  answer_error(job, 504,
+               "n=" + std::to_string(job.request.n) + " took longer than --job-timeout-ms=" +
+                   std::to_string(config_.job_timeout_ms) + "; its worker (pid " +
+                   std::to_string(worker.pid) + ") was killed and is being replaced");
   spdlog::warn("/prime job n={} timed out; killing worker pid {}", job.request.n, worker.pid);
   worker.kill();
   dispatch();
@@ -385,10 +404,12 @@ void WorkerPool::on_worker_exit(Worker& worker, std::int64_t exit_status, int te
   if (!worker.jobs.empty()) {
     jobs_worker_died_.fetch_add(1);
     const Job job = take_computing(worker);
-    const std::string how = term_signal != 0 ? std::string("killed by signal ") + strsignal(term_signal)
-                                             : "exited with status " + std::to_string(exit_status);
-    answer_error(job, 502, "the worker testing n=" + std::to_string(job.request.n) + " (pid " +
-                               std::to_string(worker.pid) + ") " + how + "; it is being replaced");
+    const std::string how = term_signal != 0
+                                ? std::string("killed by signal ") + strsignal(term_signal)
+                                : "exited with status " + std::to_string(exit_status);
+    answer_error(job, 502,
+                 "the worker testing n=" + std::to_string(job.request.n) + " (pid " +
+                     std::to_string(worker.pid) + ") " + how + "; it is being replaced");
   }
   if (!worker.killed && !stopping_) {
     spdlog::warn("/prime worker pid {} {} unexpectedly", worker.pid,
@@ -403,7 +424,8 @@ void WorkerPool::on_worker_exit(Worker& worker, std::int64_t exit_status, int te
     respawn_backoff_ms_[slot] = 0;
     spawn(slot);
   } else {
-    respawn_backoff_ms_[slot] = std::min(kMaxBackoffMs, std::max(kFirstBackoffMs, respawn_backoff_ms_[slot] * 2));
+    respawn_backoff_ms_[slot] =
+        std::min(kMaxBackoffMs, std::max(kFirstBackoffMs, respawn_backoff_ms_[slot] * 2));
     respawn_due_ms_[slot] = uv_now(loop_.get()) + respawn_backoff_ms_[slot];
     respawn_timer_.start<&WorkerPool::on_respawn_timer>(this, respawn_backoff_ms_[slot]);
   }
@@ -450,31 +472,47 @@ void WorkerPool::answer_error(const Job& job, int status, const std::string& mes
 }
 
 void WorkerPool::append_prometheus(std::string& out) const {
-  const auto sample = [&out](const char* name, const char* type, const char* help, std::uint64_t value) {
-    out.append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ").append(name).append(" ")
-        .append(type).append("\n").append(name).append(" ");
+  const auto sample = [&out](const char* name, const char* type, const char* help,
+                             std::uint64_t value) {
+    out.append("# HELP ")
+        .append(name)
+        .append(" ")
+        .append(help)
+        .append("\n# TYPE ")
+        .append(name)
+        .append(" ")
+        .append(type)
+        .append("\n")
+        .append(name)
+        .append(" ");
     append_uint(out, value);
     out.append("\n");
   };
   sample("loadlab_prime_workers", "gauge", "Worker processes alive.", alive_.load());
   sample("loadlab_prime_workers_busy", "gauge", "Workers computing a job.", busy_.load());
   sample("loadlab_prime_queue_depth", "gauge", "Jobs waiting for a worker.", queued_.load());
-  sample("loadlab_prime_jobs_in_flight", "gauge", "Jobs handed to a worker, not answered yet.", in_flight_.load());
-  out.append("# HELP loadlab_prime_jobs_total /prime jobs by outcome.\n# TYPE loadlab_prime_jobs_total counter\n");
-  for (const auto& [outcome, value] : {std::pair{"ok", jobs_ok_.load()}, std::pair{"timeout", jobs_timeout_.load()},
-                                       std::pair{"worker_died", jobs_worker_died_.load()},
-                                       std::pair{"rejected", jobs_rejected_.load()},
-                                       std::pair{"cancelled", jobs_cancelled_.load()}}) {
+  sample("loadlab_prime_jobs_in_flight", "gauge", "Jobs handed to a worker, not answered yet.",
+         in_flight_.load());
+  out.append(
+      "# HELP loadlab_prime_jobs_total /prime jobs by outcome.\n# TYPE loadlab_prime_jobs_total "
+      "counter\n");
+  for (const auto& [outcome, value] :
+       {std::pair{"ok", jobs_ok_.load()}, std::pair{"timeout", jobs_timeout_.load()},
+        std::pair{"worker_died", jobs_worker_died_.load()},
+        std::pair{"rejected", jobs_rejected_.load()},
+        std::pair{"cancelled", jobs_cancelled_.load()}}) {
     out.append("loadlab_prime_jobs_total{outcome=\"").append(outcome).append("\"} ");
     append_uint(out, value);
     out.append("\n");
   }
   sample("loadlab_prime_worker_restarts_total", "counter",
-         "Workers replaced after dying or being killed (one per replacement started, not per attempt).",
+         "Workers replaced after dying or being killed (one per replacement started, not per "
+         "attempt).",
          restarts_.load());
-  sample("loadlab_prime_worker_spawn_failures_total", "counter", "Attempts to start a worker that failed (retried with back-off).",
-         spawn_failures_.load());
-  sample("loadlab_prime_job_timeouts_total", "counter", "Jobs over --job-timeout-ms (504).", jobs_timeout_.load());
+  sample("loadlab_prime_worker_spawn_failures_total", "counter",
+         "Attempts to start a worker that failed (retried with back-off).", spawn_failures_.load());
+  sample("loadlab_prime_job_timeouts_total", "counter", "Jobs over --job-timeout-ms (504).",
+         jobs_timeout_.load());
 }
 
 }  // namespace loadlab::server

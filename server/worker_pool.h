@@ -88,19 +88,19 @@ class WorkerPool final : public PrimeService, public MetricsSource {
   const ServerConfig& config_;
   std::string executable_;
   std::string server_pid_;  // passed to each worker, which dies with this process
-  EventLoop loop_;  // first: outlives every handle below
+  EventLoop loop_;          // first: outlives every handle below
   AsyncSignal inbox_signal_;
   AsyncSignal stop_signal_;
   Timer respawn_timer_;
 
   std::mutex inbox_mutex_;
-  std::deque<Job> inbox_;  // submitted by loops, not yet taken by the pool thread
+  std::deque<Job> inbox_;        // submitted by loops, not yet taken by the pool thread
   std::vector<Cancel> cancels_;  // connections gone, after the jobs they submitted
 
   // Pool thread only.
-  std::deque<Job> queue_;                          // FIFO, waiting for an idle worker
+  std::deque<Job> queue_;                         // FIFO, waiting for an idle worker
   std::vector<std::unique_ptr<Worker>> workers_;  // one slot per --workers; null while respawning
-  std::vector<std::uint64_t> respawn_due_ms_;      // per slot: loop time of the next start, 0 if none
+  std::vector<std::uint64_t> respawn_due_ms_;  // per slot: loop time of the next start, 0 if none
   std::vector<std::uint64_t> respawn_backoff_ms_;  // per slot: grows while a worker keeps crashing
   std::vector<bool> ever_started_;                 // per slot: a new worker there is a replacement
   bool stopping_ = false;

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 
@@ -15,8 +14,8 @@ namespace loadlab::loadgen {
 struct RunReport;
 struct TalkReport;
 
-std::string render_html_report(const RunStats& stats, const nlohmann::json& config, const std::vector<SloResult>& slos,
-                               const std::string& title);
+std::string render_html_report(const RunStats& stats, const nlohmann::json& config,
+                               const std::vector<SloResult>& slos, const std::string& title);
 
 // The writers in output_table.cpp: a run's page, and the talk preset's page (each run's
 // elapsed vs ideal time and its latency spectrum).

@@ -12,8 +12,11 @@ namespace loadlab::loadgen {
 namespace {
 
 nlohmann::json summary_json(const LatencyHistogram& h) {
-  nlohmann::json summary = {{"count", h.count()}, {"min", h.min()}, {"max", h.max()},
-                            {"mean", h.mean()},   {"stddev", h.stddev()}};
+  nlohmann::json summary = {{"count", h.count()},
+                            {"min", h.min()},
+                            {"max", h.max()},
+                            {"mean", h.mean()},
+                            {"stddev", h.stddev()}};
   for (const auto& [name, p] : kReportPercentiles) summary[name] = h.value_at_percentile(p);
   return summary;
 }
@@ -30,10 +33,11 @@ nlohmann::json intervals_json(const RunStats& s) {
                       {"responses", in.responses},
                       {"errors", in.errors},
                       {"rps", static_cast<double>(in.responses + in.errors) / length},
-                      {"latency_us", {{"p50", h.value_at_percentile(50)},
-                                      {"p90", h.value_at_percentile(90)},
-                                      {"p99", h.value_at_percentile(99)},
-                                      {"max", h.max()}}},
+                      {"latency_us",
+                       {{"p50", h.value_at_percentile(50)},
+                        {"p90", h.value_at_percentile(90)},
+                        {"p99", h.value_at_percentile(99)},
+                        {"max", h.max()}}},
                       {"histogram", h.to_json()}});
   }
   return series;
@@ -41,7 +45,8 @@ nlohmann::json intervals_json(const RunStats& s) {
 
 nlohmann::json errors_json(const std::array<std::uint64_t, kErrorKinds>& errors) {
   nlohmann::json out = nlohmann::json::object();
-  for (std::size_t i = 0; i < kErrorKinds; ++i) out[error_kind_name(static_cast<ErrorKind>(i))] = errors[i];
+  for (std::size_t i = 0; i < kErrorKinds; ++i)
+    out[error_kind_name(static_cast<ErrorKind>(i))] = errors[i];
   return out;
 }
 
@@ -55,8 +60,11 @@ nlohmann::json by_url_json(const RunStats& s) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& u : s.by_url) {
     list.push_back({{"url", u.url},
-                    {"requests", {{"total", u.total()}, {"responses", u.responses}, {"errors", u.error_count()},
-                                  {"cancelled", u.cancelled}}},
+                    {"requests",
+                     {{"total", u.total()},
+                      {"responses", u.responses},
+                      {"errors", u.error_count()},
+                      {"cancelled", u.cancelled}}},
                     {"status_codes", statuses_json(u.status_codes)},
                     {"errors", errors_json(u.errors)},
                     {"latency_us", summary_json(u.latency_us)},
@@ -65,14 +73,15 @@ nlohmann::json by_url_json(const RunStats& s) {
   return list;
 }
 
-void read_counts(const nlohmann::json& requests, const nlohmann::json& statuses, const nlohmann::json& errors,
-                 std::map<int, std::uint64_t>& status_codes, std::array<std::uint64_t, kErrorKinds>& error_counts,
-                 std::uint64_t& cancelled) {
+void read_counts(const nlohmann::json& requests, const nlohmann::json& statuses,
+                 const nlohmann::json& errors, std::map<int, std::uint64_t>& status_codes,
+                 std::array<std::uint64_t, kErrorKinds>& error_counts, std::uint64_t& cancelled) {
   for (const auto& [status, count] : statuses.items()) {
     // A status code is three digits (RFC 9110 §15); std::stoi took "2x", "-5" and threw
     // std::out_of_range, which no caller expects, for "99999999999".
     const auto code = parse_decimal_u64(status);
-    if (!code || *code < 100 || *code > 999) throw std::invalid_argument("malformed report: status code '" + status + "'");
+    if (!code || *code < 100 || *code > 999)
+      throw std::invalid_argument("malformed report: status code '" + status + "'");
     status_codes[static_cast<int>(*code)] = json_count(count, "status " + status);
   }
   for (std::size_t i = 0; i < kErrorKinds; ++i) {
@@ -97,7 +106,10 @@ nlohmann::json rate_json(const RunStats& s) {
 nlohmann::json slo_json(const std::vector<SloResult>& results) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& r : results) {
-    list.push_back({{"slo", r.slo.text}, {"actual", r.actual}, {"threshold", r.slo.threshold}, {"passed", r.passed}});
+    list.push_back({{"slo", r.slo.text},
+                    {"actual", r.actual},
+                    {"threshold", r.slo.threshold},
+                    {"passed", r.passed}});
   }
   return {{"passed", all_passed(results)}, {"results", list}};
 }
@@ -121,7 +133,8 @@ nlohmann::json options_to_json(const RunOptions& o) {
           {"slo", o.slos}};
 }
 
-nlohmann::json report_to_json(const RunStats& s, const nlohmann::json& config, const std::vector<SloResult>& slos) {
+nlohmann::json report_to_json(const RunStats& s, const nlohmann::json& config,
+                              const std::vector<SloResult>& slos) {
   const nlohmann::json statuses = statuses_json(s.status_codes);
   const nlohmann::json errors = errors_json(s.errors);
   nlohmann::json timing = nlohmann::json::object();
@@ -136,7 +149,11 @@ nlohmann::json report_to_json(const RunStats& s, const nlohmann::json& config, c
           {"end_unix", s.end_unix},
           {"duration_s", s.duration_s()},
           {"runs_merged", s.runs_merged},
-          {"requests", {{"total", s.total()}, {"responses", s.responses}, {"errors", s.error_count()}, {"cancelled", s.cancelled}}},
+          {"requests",
+           {{"total", s.total()},
+            {"responses", s.responses},
+            {"errors", s.error_count()},
+            {"cancelled", s.cancelled}}},
           {"throughput_rps", s.throughput()},
           {"status_codes", statuses},
           {"errors", errors},
@@ -165,7 +182,8 @@ RunStats report_from_json(const nlohmann::json& report) {
     }
     RunStats s;
     s.latency_us = LatencyHistogram::from_json(report.at("latency_histogram"));
-    read_counts(report.at("requests"), report.at("status_codes"), report.at("errors"), s.status_codes, s.errors, s.cancelled);
+    read_counts(report.at("requests"), report.at("status_codes"), report.at("errors"),
+                s.status_codes, s.errors, s.cancelled);
     for (const auto& [name, entry] : report.at("server_timing").items()) {
       s.server_timing_us.emplace(name, LatencyHistogram::from_json(entry.at("histogram")));
     }
@@ -177,13 +195,16 @@ RunStats report_from_json(const nlohmann::json& report) {
     s.end_unix = report.at("end_unix").get<double>();
     s.runs_merged = json_count_or(report, "runs_merged", 1);
     // Fields added after the first reports: optional, so older documents still merge.
-    if (report.contains("service_histogram")) s.service_us = LatencyHistogram::from_json(report.at("service_histogram"));
-    if (report.contains("connect_histogram")) s.connect_us = LatencyHistogram::from_json(report.at("connect_histogram"));
+    if (report.contains("service_histogram"))
+      s.service_us = LatencyHistogram::from_json(report.at("service_histogram"));
+    if (report.contains("connect_histogram"))
+      s.connect_us = LatencyHistogram::from_json(report.at("connect_histogram"));
     for (const auto& entry : report.value("by_url", nlohmann::json::array())) {
       UrlStats u;
       u.url = entry.at("url").get<std::string>();
       u.responses = json_count_at(entry.at("requests"), "responses");
-      read_counts(entry.at("requests"), entry.at("status_codes"), entry.at("errors"), u.status_codes, u.errors, u.cancelled);
+      read_counts(entry.at("requests"), entry.at("status_codes"), entry.at("errors"),
+                  u.status_codes, u.errors, u.cancelled);
       u.latency_us = LatencyHistogram::from_json(entry.at("latency_histogram"));
       s.by_url.push_back(std::move(u));
     }
@@ -222,7 +243,9 @@ std::string render_talk_json(const TalkReport& talk) {
     run["ideal_s"] = row.ideal_s;
     runs.push_back(std::move(run));
   }
-  return nlohmann::json{{"schema", kTalkSchema}, {"base_url", talk.base_url}, {"runs", runs}}.dump(2) + "\n";
+  return nlohmann::json{{"schema", kTalkSchema}, {"base_url", talk.base_url}, {"runs", runs}}.dump(
+             2) +
+         "\n";
 }
 
 }  // namespace loadlab::loadgen

@@ -47,13 +47,17 @@ constexpr OutputWriter kWriters[] = {
      .render = render_html,
      .render_talk = render_talk_html},
 };
-static_assert(std::size(kWriters) == kOutputWriterCount, "kOutputWriterCount is the number of rows in kWriters");
+static_assert(std::size(kWriters) == kOutputWriterCount,
+              "kOutputWriterCount is the number of rows in kWriters");
 
 const OutputFlag& flag_for(const OutputWriter& writer, OutputCommand command) {
   switch (command) {
-    case OutputCommand::kRun: return writer.run;
-    case OutputCommand::kMerge: return writer.merge;
-    case OutputCommand::kTalk: return writer.talk;
+    case OutputCommand::kRun:
+      return writer.run;
+    case OutputCommand::kMerge:
+      return writer.merge;
+    case OutputCommand::kTalk:
+      return writer.talk;
   }
   return writer.run;
 }
@@ -67,13 +71,15 @@ void add_output_options(CLI::App& app, OutputCommand command, OutputTargets& tar
     const OutputFlag& flag = flag_for(kWriters[i], command);
     if (flag.names == nullptr) continue;
     CLI::Option* option = app.add_option(flag.names, targets.paths[i], flag.help);
-    if (command == OutputCommand::kRun && kWriters[i].run_envname != nullptr) option->envname(kWriters[i].run_envname);
+    if (command == OutputCommand::kRun && kWriters[i].run_envname != nullptr)
+      option->envname(kWriters[i].run_envname);
   }
 }
 
 std::ostream& console(const OutputTargets& targets) {
   for (std::size_t i = 0; i < kOutputWriterCount; ++i) {
-    if (kWriters[i].destination == OutputDestination::kFileOrStdout && targets.paths[i] == "-") return std::cerr;
+    if (kWriters[i].destination == OutputDestination::kFileOrStdout && targets.paths[i] == "-")
+      return std::cerr;
   }
   return std::cout;
 }

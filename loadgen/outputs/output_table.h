@@ -5,7 +5,6 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-
 #include <array>
 #include <cstddef>
 #include <iosfwd>
@@ -23,7 +22,7 @@ inline constexpr std::size_t kOutputWriterCount = 4;
 // Where each output goes, as the flags set it; a value the run's options carry.
 struct OutputTargets {
   std::array<std::string, kOutputWriterCount> paths;  // by row of the table; empty: not written
-  bool quiet = false;                                  // -q: no human summary
+  bool quiet = false;                                 // -q: no human summary
 };
 
 enum class OutputCommand { kRun, kMerge, kTalk };
@@ -48,8 +47,8 @@ struct OutputWriter {
   OutputDestination destination;
   const char* run_envname;  // the run command's environment variable, or nullptr
   OutputFlag run, merge, talk;
-  std::string (*render)(const RunReport&);              // a run's or a merge's output
-  std::string (*render_talk)(const TalkReport&);        // the talk preset's, or nullptr
+  std::string (*render)(const RunReport&);        // a run's or a merge's output
+  std::string (*render_talk)(const TalkReport&);  // the talk preset's, or nullptr
 };
 
 std::span<const OutputWriter, kOutputWriterCount> output_writers();

@@ -28,11 +28,20 @@ std::string escape_xml(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -48,7 +57,8 @@ std::vector<double> nice_ticks(double low, double high, int about) {
     if (step >= raw) break;
   }
   std::vector<double> ticks;
-  for (double v = std::ceil(low / step) * step; v <= high + step * 1e-9; v += step) ticks.push_back(v);
+  for (double v = std::ceil(low / step) * step; v <= high + step * 1e-9; v += step)
+    ticks.push_back(v);
   return ticks;
 }
 
@@ -72,16 +82,18 @@ std::string LineChart::svg(int width, int height) const {
   auto px = [&](double x) { return kLeft + (x - x_low) / (x_high - x_low) * plot_w; };
   auto py = [&](double y) { return kTop + plot_h - y / y_high * plot_h; };
 
-  std::string out = "<svg class=\"chart\" viewBox=\"0 0 " + std::to_string(width) +
-                    " " + std::to_string(height) + "\" width=\"" + std::to_string(width) + "\" height=\"" +
-                    std::to_string(height) + "\" role=\"img\" aria-label=\"" + escape_xml(title_) + "\">\n";
-  out += "<text x=\"" + std::to_string(kLeft) + "\" y=\"20\" class=\"title\">" + escape_xml(title_) + "</text>\n";
+  std::string out = "<svg class=\"chart\" viewBox=\"0 0 " + std::to_string(width) + " " +
+                    std::to_string(height) + "\" width=\"" + std::to_string(width) +
+                    "\" height=\"" + std::to_string(height) + "\" role=\"img\" aria-label=\"" +
+                    escape_xml(title_) + "\">\n";
+  out += "<text x=\"" + std::to_string(kLeft) + "\" y=\"20\" class=\"title\">" +
+         escape_xml(title_) + "</text>\n";
   // Grid and y ticks.
   for (double tick : y_ticks) {
-    out += "<line class=\"grid\" x1=\"" + number(kLeft) + "\" x2=\"" + number(kLeft + plot_w) + "\" y1=\"" +
-           number(py(tick)) + "\" y2=\"" + number(py(tick)) + "\"/>";
-    out += "<text class=\"tick\" text-anchor=\"end\" x=\"" + number(kLeft - 6) + "\" y=\"" + number(py(tick) + 4) + "\">" +
-           tick_label(tick) + "</text>\n";
+    out += "<line class=\"grid\" x1=\"" + number(kLeft) + "\" x2=\"" + number(kLeft + plot_w) +
+           "\" y1=\"" + number(py(tick)) + "\" y2=\"" + number(py(tick)) + "\"/>";
+    out += "<text class=\"tick\" text-anchor=\"end\" x=\"" + number(kLeft - 6) + "\" y=\"" +
+           number(py(tick) + 4) + "\">" + tick_label(tick) + "</text>\n";
   }
   std::vector<Tick> x_ticks = x_ticks_;
   if (x_ticks.empty()) {
@@ -89,28 +101,31 @@ std::string LineChart::svg(int width, int height) const {
   }
   for (const auto& tick : x_ticks) {
     if (tick.value < x_low || tick.value > x_high) continue;
-    out += "<line class=\"grid\" x1=\"" + number(px(tick.value)) + "\" x2=\"" + number(px(tick.value)) + "\" y1=\"" +
-           number(kTop) + "\" y2=\"" + number(kTop + plot_h) + "\"/>";
+    out += "<line class=\"grid\" x1=\"" + number(px(tick.value)) + "\" x2=\"" +
+           number(px(tick.value)) + "\" y1=\"" + number(kTop) + "\" y2=\"" + number(kTop + plot_h) +
+           "\"/>";
     out += "<text class=\"tick\" text-anchor=\"middle\" x=\"" + number(px(tick.value)) + "\" y=\"" +
            number(kTop + plot_h + 16) + "\">" + escape_xml(tick.label) + "</text>\n";
   }
-  out += "<rect class=\"frame\" x=\"" + number(kLeft) + "\" y=\"" + number(kTop) + "\" width=\"" + number(plot_w) +
-         "\" height=\"" + number(plot_h) + "\"/>\n";
-  out += "<text class=\"axis\" text-anchor=\"middle\" x=\"" + number(kLeft + plot_w / 2) + "\" y=\"" +
-         number(height - 8) + "\">" + escape_xml(x_label_) + "</text>\n";
-  out += "<text class=\"axis\" text-anchor=\"middle\" transform=\"translate(14 " + number(kTop + plot_h / 2) +
-         ") rotate(-90)\">" + escape_xml(y_label_) + "</text>\n";
+  out += "<rect class=\"frame\" x=\"" + number(kLeft) + "\" y=\"" + number(kTop) + "\" width=\"" +
+         number(plot_w) + "\" height=\"" + number(plot_h) + "\"/>\n";
+  out += "<text class=\"axis\" text-anchor=\"middle\" x=\"" + number(kLeft + plot_w / 2) +
+         "\" y=\"" + number(height - 8) + "\">" + escape_xml(x_label_) + "</text>\n";
+  out += "<text class=\"axis\" text-anchor=\"middle\" transform=\"translate(14 " +
+         number(kTop + plot_h / 2) + ") rotate(-90)\">" + escape_xml(y_label_) + "</text>\n";
 
   // Bars are one slot of the x step wide, centred on their x.
   for (const auto& series : series_) {
     if (series.points.empty()) continue;
     if (series.bars) {
-      const double slot = series.points.size() > 1 ? plot_w / static_cast<double>(series.points.size()) : plot_w / 10;
+      const double slot = series.points.size() > 1
+                              ? plot_w / static_cast<double>(series.points.size())
+                              : plot_w / 10;
       for (const auto& [x, y] : series.points) {
         if (y <= 0) continue;
-        out += "<rect fill=\"" + series.color + "\" opacity=\"0.75\" x=\"" + number(px(x) - slot * 0.4) + "\" y=\"" +
-               number(py(y)) + "\" width=\"" + number(slot * 0.8) + "\" height=\"" + number(kTop + plot_h - py(y)) +
-               "\"/>";
+        out += "<rect fill=\"" + series.color + "\" opacity=\"0.75\" x=\"" +
+               number(px(x) - slot * 0.4) + "\" y=\"" + number(py(y)) + "\" width=\"" +
+               number(slot * 0.8) + "\" height=\"" + number(kTop + plot_h - py(y)) + "\"/>";
       }
       out += "\n";
       continue;
@@ -122,10 +137,10 @@ std::string LineChart::svg(int width, int height) const {
   // Legend: one row between the title and the plot, left to right.
   double legend_x = kLeft;
   for (const auto& series : series_) {
-    out += "<rect fill=\"" + series.color + "\" x=\"" + number(legend_x) + "\" y=\"" + number(kTop - 17) +
-           "\" width=\"12\" height=\"10\"/>";
-    out += "<text class=\"legend\" x=\"" + number(legend_x + 16) + "\" y=\"" + number(kTop - 8) + "\">" +
-           escape_xml(series.name) + "</text>\n";
+    out += "<rect fill=\"" + series.color + "\" x=\"" + number(legend_x) + "\" y=\"" +
+           number(kTop - 17) + "\" width=\"12\" height=\"10\"/>";
+    out += "<text class=\"legend\" x=\"" + number(legend_x + 16) + "\" y=\"" + number(kTop - 8) +
+           "\">" + escape_xml(series.name) + "</text>\n";
     legend_x += 16 + 6.8 * static_cast<double>(series.name.size()) + 18;
   }
   out += "</svg>\n";
@@ -142,22 +157,24 @@ std::string bar_chart_svg(const std::string& title, const std::vector<Bar>& bars
     longest = std::max(longest, bar.label.size());
   }
   // Room for the longest label at the tick font's ~6.5 px per character.
-  const double label_width = std::clamp(6.5 * static_cast<double>(longest) + 16, 120.0, width / 2.0);
+  const double label_width =
+      std::clamp(6.5 * static_cast<double>(longest) + 16, 120.0, width / 2.0);
   if (peak <= 0) peak = 1;
   const double plot_w = width - label_width - kValue;
-  std::string out = "<svg class=\"chart\" viewBox=\"0 0 " + std::to_string(width) +
-                    " " + std::to_string(height) + "\" width=\"" + std::to_string(width) + "\" height=\"" +
-                    std::to_string(height) + "\" role=\"img\" aria-label=\"" + escape_xml(title) + "\">\n";
+  std::string out = "<svg class=\"chart\" viewBox=\"0 0 " + std::to_string(width) + " " +
+                    std::to_string(height) + "\" width=\"" + std::to_string(width) +
+                    "\" height=\"" + std::to_string(height) + "\" role=\"img\" aria-label=\"" +
+                    escape_xml(title) + "\">\n";
   out += "<text x=\"8\" y=\"20\" class=\"title\">" + escape_xml(title) + "</text>\n";
   int y = kTop;
   for (const auto& bar : bars) {
     const double w = std::max(1.0, bar.value / peak * plot_w);
-    out += "<text class=\"tick\" text-anchor=\"end\" x=\"" + number(label_width - 8) + "\" y=\"" + number(y + 16) + "\">" +
-           escape_xml(bar.label) + "</text>";
-    out += "<rect fill=\"" + bar.color + "\" x=\"" + number(label_width) + "\" y=\"" + number(y + 4) + "\" width=\"" +
-           number(w) + "\" height=\"" + number(kRow - 8) + "\"/>";
-    out += "<text class=\"tick\" x=\"" + number(label_width + w + 6) + "\" y=\"" + number(y + 16) + "\">" +
-           escape_xml(bar.value_label) + "</text>\n";
+    out += "<text class=\"tick\" text-anchor=\"end\" x=\"" + number(label_width - 8) + "\" y=\"" +
+           number(y + 16) + "\">" + escape_xml(bar.label) + "</text>";
+    out += "<rect fill=\"" + bar.color + "\" x=\"" + number(label_width) + "\" y=\"" +
+           number(y + 4) + "\" width=\"" + number(w) + "\" height=\"" + number(kRow - 8) + "\"/>";
+    out += "<text class=\"tick\" x=\"" + number(label_width + w + 6) + "\" y=\"" + number(y + 16) +
+           "\">" + escape_xml(bar.value_label) + "</text>\n";
     y += kRow;
   }
   out += "</svg>\n";

@@ -40,12 +40,15 @@ void print_histogram_bars(std::ostream& out, const LatencyHistogram& h) {
 
 void print_latency_lines(std::ostream& out, const LatencyHistogram& h) {
   if (h.count() == 0) return;
-  out << "    min " << format_duration_us(static_cast<double>(h.min())) << ", mean " << format_duration_us(h.mean()) << ", stddev "
-      << format_duration_us(h.stddev()) << ", max " << format_duration_us(static_cast<double>(h.max())) << "\n   ";
+  out << "    min " << format_duration_us(static_cast<double>(h.min())) << ", mean "
+      << format_duration_us(h.mean()) << ", stddev " << format_duration_us(h.stddev()) << ", max "
+      << format_duration_us(static_cast<double>(h.max())) << "\n   ";
   for (const auto& [name, p] : kReportPercentiles) {
     std::string label = name + 1;
-    for (auto& c : label) if (c == '_') c = '.';
-    out << " p" << label << " " << format_duration_us(static_cast<double>(h.value_at_percentile(p)));
+    for (auto& c : label)
+      if (c == '_') c = '.';
+    out << " p" << label << " "
+        << format_duration_us(static_cast<double>(h.value_at_percentile(p)));
   }
   out << "\n";
 }
@@ -55,15 +58,21 @@ void print_by_url(std::ostream& out, const RunStats& s) {
   out << "  By URL:\n";
   for (const auto& u : s.by_url) {
     const LatencyHistogram& h = u.latency_us;
-    auto at = [&h](double p) { return h.count() ? format_duration_us(static_cast<double>(h.value_at_percentile(p))) : std::string("-"); };
-    std::snprintf(line, sizeof line, "    %8llu requests (%.1f%%), %llu errors, p50 %s, p99 %s, max %s  ",
-                  static_cast<unsigned long long>(u.total()),
-                  s.total() ? 100.0 * static_cast<double>(u.total()) / static_cast<double>(s.total()) : 0.0,
-                  static_cast<unsigned long long>(u.error_count()), at(50).c_str(), at(99).c_str(), at(100).c_str());
+    auto at = [&h](double p) {
+      return h.count() ? format_duration_us(static_cast<double>(h.value_at_percentile(p)))
+                       : std::string("-");
+    };
+    std::snprintf(
+        line, sizeof line, "    %8llu requests (%.1f%%), %llu errors, p50 %s, p99 %s, max %s  ",
+        static_cast<unsigned long long>(u.total()),
+        s.total() ? 100.0 * static_cast<double>(u.total()) / static_cast<double>(s.total()) : 0.0,
+        static_cast<unsigned long long>(u.error_count()), at(50).c_str(), at(99).c_str(),
+        at(100).c_str());
     out << line << u.url << "\n      ";
     for (const auto& [status, count] : u.status_codes) out << " [" << status << "] " << count;
     for (std::size_t i = 0; i < kErrorKinds; ++i) {
-      if (u.errors[i] > 0) out << " " << error_kind_name(static_cast<ErrorKind>(i)) << " " << u.errors[i];
+      if (u.errors[i] > 0)
+        out << " " << error_kind_name(static_cast<ErrorKind>(i)) << " " << u.errors[i];
     }
     if (u.cancelled > 0) out << " cancelled " << u.cancelled;
     out << "\n";
@@ -75,19 +84,22 @@ void print_by_url(std::ostream& out, const RunStats& s) {
 void print_slo_results(std::ostream& out, const std::vector<SloResult>& results) {
   if (results.empty()) return;
   out << "  SLOs:          " << (all_passed(results) ? "all passed" : "BREACHED") << "\n";
-  for (const auto& result : results) out << "    " << result.slo.text << ": " << describe(result) << "\n";
+  for (const auto& result : results)
+    out << "    " << result.slo.text << ": " << describe(result) << "\n";
 }
 
 void print_summary(std::ostream& out, const RunStats& s, const std::string& title) {
   char line[256];
   out << title << "\n";
   std::snprintf(line, sizeof line, "  Requests:      %llu (%llu responses, %llu errors) in %.3fs\n",
-                static_cast<unsigned long long>(s.total()), static_cast<unsigned long long>(s.responses),
+                static_cast<unsigned long long>(s.total()),
+                static_cast<unsigned long long>(s.responses),
                 static_cast<unsigned long long>(s.error_count()), s.duration_s());
   out << line;
   if (s.cancelled > 0) {
     std::snprintf(line, sizeof line,
-                  "  Cancelled:     %llu still in flight at the end (the grace ran out): not counted as requests or errors\n",
+                  "  Cancelled:     %llu still in flight at the end (the grace ran out): not "
+                  "counted as requests or errors\n",
                   static_cast<unsigned long long>(s.cancelled));
     out << line;
   }
@@ -95,14 +107,18 @@ void print_summary(std::ostream& out, const RunStats& s, const std::string& titl
   out << line;
   const auto rate = s.rate_check();
   if (rate) {
-    std::snprintf(line, sizeof line, "  Rate:          requested %.1f req/s, achieved %.1f req/s (%.1f%%), open loop\n",
-                  rate->requested, rate->achieved, 100.0 * rate->achieved / rate->requested);
+    std::snprintf(
+        line, sizeof line,
+        "  Rate:          requested %.1f req/s, achieved %.1f req/s (%.1f%%), open loop\n",
+        rate->requested, rate->achieved, 100.0 * rate->achieved / rate->requested);
     out << line;
     if (!rate->kept_up) out << "  ! " << not_kept_up_warning(*rate) << "\n";
     if (s.unsent > 0) out << "  ! " << unsent_warning(s.unsent) << "\n";
     if (s.late_starts > 0) {
-      out << "  ! " << late_start_warning(s.late_starts, s.max_start_lag_us) << ": the target fell\n"
-          << "    behind the schedule. Latency below counts from each request's slot, so it includes that wait.\n";
+      out << "  ! " << late_start_warning(s.late_starts, s.max_start_lag_us)
+          << ": the target fell\n"
+          << "    behind the schedule. Latency below counts from each request's slot, so it "
+             "includes that wait.\n";
     }
   }
   const LatencyHistogram& h = s.latency_us;
@@ -111,7 +127,8 @@ void print_summary(std::ostream& out, const RunStats& s, const std::string& titl
     print_latency_lines(out, h);
     print_histogram_bars(out, h);
     if (rate) {
-      out << "  Service time (from when each request was sent; hides waiting, shown for comparison):\n";
+      out << "  Service time (from when each request was sent; hides waiting, shown for "
+             "comparison):\n";
       print_latency_lines(out, s.service_us);
     }
   }
@@ -121,20 +138,26 @@ void print_summary(std::ostream& out, const RunStats& s, const std::string& titl
   out << "\n  Errors:       ";
   if (s.error_count() == 0) out << " none";
   for (std::size_t i = 0; i < kErrorKinds; ++i) {
-    if (s.errors[i] > 0) out << " " << error_kind_name(static_cast<ErrorKind>(i)) << " " << s.errors[i];
+    if (s.errors[i] > 0)
+      out << " " << error_kind_name(static_cast<ErrorKind>(i)) << " " << s.errors[i];
   }
   out << "\n";
   if (s.connect_us.count() > 0) {
-    std::snprintf(line, sizeof line, "  Connects:      %llu opened; time to connect mean %s, p99 %s, max %s\n",
-                  static_cast<unsigned long long>(s.connections_opened), format_duration_us(s.connect_us.mean()).c_str(),
-                  format_duration_us(static_cast<double>(s.connect_us.value_at_percentile(99))).c_str(),
-                  format_duration_us(static_cast<double>(s.connect_us.max())).c_str());
+    std::snprintf(
+        line, sizeof line,
+        "  Connects:      %llu opened; time to connect mean %s, p99 %s, max %s\n",
+        static_cast<unsigned long long>(s.connections_opened),
+        format_duration_us(s.connect_us.mean()).c_str(),
+        format_duration_us(static_cast<double>(s.connect_us.value_at_percentile(99))).c_str(),
+        format_duration_us(static_cast<double>(s.connect_us.max())).c_str());
     out << line;
   }
   if (s.retried_stale > 0) {
-    std::snprintf(line, sizeof line, "  Resent:        %llu requests (%.2f%%), once each: ",
-                  static_cast<unsigned long long>(s.retried_stale),
-                  s.total() ? 100.0 * static_cast<double>(s.retried_stale) / static_cast<double>(s.total()) : 0.0);
+    std::snprintf(
+        line, sizeof line, "  Resent:        %llu requests (%.2f%%), once each: ",
+        static_cast<unsigned long long>(s.retried_stale),
+        s.total() ? 100.0 * static_cast<double>(s.retried_stale) / static_cast<double>(s.total())
+                  : 0.0);
     out << line << resent_reason("\n                 ") << "\n";
   }
   if (s.by_url.size() > 1) print_by_url(out, s);
@@ -142,8 +165,8 @@ void print_summary(std::ostream& out, const RunStats& s, const std::string& titl
   if (!s.server_timing_us.empty()) {
     out << "  Server-Timing (where the server says the time went):\n";
     for (const auto& [name, timing] : s.server_timing_us) {
-      std::snprintf(line, sizeof line, "    %-10s n=%-8llu p50 %-10s p99 %-10s max %s\n", name.c_str(),
-                    static_cast<unsigned long long>(timing.count()),
+      std::snprintf(line, sizeof line, "    %-10s n=%-8llu p50 %-10s p99 %-10s max %s\n",
+                    name.c_str(), static_cast<unsigned long long>(timing.count()),
                     format_duration_us(static_cast<double>(timing.value_at_percentile(50))).c_str(),
                     format_duration_us(static_cast<double>(timing.value_at_percentile(99))).c_str(),
                     format_duration_us(static_cast<double>(timing.max())).c_str());

@@ -25,7 +25,8 @@ std::string late_start_warning(std::uint64_t late_starts, std::uint64_t max_star
 // The target fell short of the requested rate. The text summary's line names both rates; the
 // HTML page has them in the paragraph above its warning.
 std::string not_kept_up_warning(const RunStats::RateCheck& rate);
-inline constexpr std::string_view kNotKeptUp = "The target could not keep up with the requested rate.";
+inline constexpr std::string_view kNotKeptUp =
+    "The target could not keep up with the requested rate.";
 
 // Why a request was sent twice; `wrap` goes where the text summary breaks its line.
 std::string resent_reason(std::string_view wrap = " ");

@@ -30,7 +30,8 @@ void add_field(json& object, const std::string& name, std::string value) {
 
 // Splits "?query" and "#fragment" off the request-target, as the router does.
 std::string_view query_of(std::string_view target) {
-  if (const auto hash = target.find('#'); hash != std::string_view::npos) target = target.substr(0, hash);
+  if (const auto hash = target.find('#'); hash != std::string_view::npos)
+    target = target.substr(0, hash);
   const auto question = target.find('?');
   return question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
 }
@@ -38,8 +39,10 @@ std::string_view query_of(std::string_view target) {
 std::string_view path_of(std::string_view target) {
   if (!target.starts_with('/')) {  // absolute-form: the path after the authority
     const auto scheme_end = target.find("://");
-    const auto path_start = scheme_end == std::string_view::npos ? scheme_end : target.find('/', scheme_end + 3);
-    target = path_start == std::string_view::npos ? std::string_view("/") : target.substr(path_start);
+    const auto path_start =
+        scheme_end == std::string_view::npos ? scheme_end : target.find('/', scheme_end + 3);
+    target =
+        path_start == std::string_view::npos ? std::string_view("/") : target.substr(path_start);
   }
   return target.substr(0, target.find_first_of("?#"));
 }
@@ -60,8 +63,10 @@ Reply AnythingHandler::handle(const Request& request) {
   const std::string_view query = query_of(request.target);
   echo["query"] = query;
   json args = json::object();
-  if (const auto parsed = QueryParams::parse_any(query); std::holds_alternative<QueryParams>(parsed)) {
-    for (const auto& [name, value] : std::get<QueryParams>(parsed).pairs()) add_field(args, name, value);
+  if (const auto parsed = QueryParams::parse_any(query);
+      std::holds_alternative<QueryParams>(parsed)) {
+    for (const auto& [name, value] : std::get<QueryParams>(parsed).pairs())
+      add_field(args, name, value);
   }
   echo["args"] = std::move(args);
   json headers = json::object();
@@ -71,7 +76,8 @@ Reply AnythingHandler::handle(const Request& request) {
     rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 2);
     const auto colon = line.find(':');
     if (colon == std::string_view::npos) continue;
-    add_field(headers, std::string(line.substr(0, colon)), std::string(trim_ows(line.substr(colon + 1))));
+    add_field(headers, std::string(line.substr(0, colon)),
+              std::string(trim_ows(line.substr(colon + 1))));
   }
   echo["headers"] = std::move(headers);
   echo["body_bytes"] = request.body_bytes;

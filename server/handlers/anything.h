@@ -10,7 +10,8 @@ namespace loadlab::server {
 
 // The route table's parser for /anything: the query may hold any names; only a malformed
 // percent-escape is refused.
-RouteResult parse_anything_route(std::string_view rest, std::string_view query, const RouterLimits& limits);
+RouteResult parse_anything_route(std::string_view rest, std::string_view query,
+                                 const RouterLimits& limits);
 
 class AnythingHandler final : public Handler {
  public:

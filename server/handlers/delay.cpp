@@ -15,11 +15,13 @@ std::uint64_t draw_delay(std::uint64_t delay_ms, std::uint64_t jitter_ms, SplitM
   return low + random.below(high - low + 1);
 }
 
-RouteResult parse_delay_route(std::string_view segment, std::string_view query, const RouterLimits& limits) {
+RouteResult parse_delay_route(std::string_view segment, std::string_view query,
+                              const RouterLimits& limits) {
   const auto delay = parse_decimal_u64(segment);
   if (!delay) {
-    return HttpError{400, "delay must be a whole number of milliseconds (plain decimal digits), got '" +
-                              std::string(segment.substr(0, 64)) + "'"};
+    return HttpError{400,
+                     "delay must be a whole number of milliseconds (plain decimal digits), got '" +
+                         std::string(segment.substr(0, 64)) + "'"};
   }
   if (*delay > limits.max_delay_ms) {
     return HttpError{400, "delay " + std::to_string(*delay) + " ms exceeds the maximum of " +
@@ -35,9 +37,11 @@ RouteResult parse_delay_route(std::string_view segment, std::string_view query, 
   if (const auto* error = std::get_if<ParamError>(&jitter)) return HttpError{400, error->message};
   route.jitter_ms = std::get<std::uint64_t>(jitter);
   if (route.number + route.jitter_ms > limits.max_delay_ms) {
-    return HttpError{400, "jitter must be a whole number from 0 to " + std::to_string(limits.max_delay_ms - route.number) +
+    return HttpError{400, "jitter must be a whole number from 0 to " +
+                              std::to_string(limits.max_delay_ms - route.number) +
                               " here: N + jitter (" + std::to_string(route.number) + " + " +
-                              std::to_string(route.jitter_ms) + " ms) must not exceed the maximum delay of " +
+                              std::to_string(route.jitter_ms) +
+                              " ms) must not exceed the maximum delay of " +
                               std::to_string(limits.max_delay_ms) + " ms (--max-delay-ms)"};
   }
   const auto status = params.whole_number("status", 200, 599, 200);
@@ -93,7 +97,8 @@ void DelayHandler::on_timer(Wait& wait) {
   }
   const ExchangeRef ref = wait.ref;
   const Response response = respond(wait.asked, now - wait.start_ns);
-  release(wait);  // first: the answer may close the connection, which cancels what it still waits for
+  release(
+      wait);  // first: the answer may close the connection, which cancels what it still waits for
   loop_.complete(ref, response.status, response.body, response.extra_headers);
 }
 

@@ -19,7 +19,8 @@ namespace loadlab::server {
 
 // The route table's parser for /N: N plain decimal digits, and the query (jitter, status,
 // seed); N + jitter at most limits.max_delay_ms.
-RouteResult parse_delay_route(std::string_view segment, std::string_view query, const RouterLimits& limits);
+RouteResult parse_delay_route(std::string_view segment, std::string_view query,
+                              const RouterLimits& limits);
 
 // The delay for N and jitter J: uniform in [max(0, N-J), N+J] (the parser bounds N+J).
 std::uint64_t draw_delay(std::uint64_t delay_ms, std::uint64_t jitter_ms, SplitMix64& random);
@@ -44,7 +45,8 @@ class DelayHandler final : public Handler {
   };
 
   struct Wait {
-    Wait(DelayHandler& handler, uv_loop_t* loop, std::uint32_t slot) : owner(handler), timer(loop), index(slot) {}
+    Wait(DelayHandler& handler, uv_loop_t* loop, std::uint32_t slot)
+        : owner(handler), timer(loop), index(slot) {}
     void on_timer() { owner.on_timer(*this); }
 
     DelayHandler& owner;
@@ -63,7 +65,7 @@ class DelayHandler final : public Handler {
   void release(Wait& wait);
 
   LoopContext& loop_;
-  SplitMix64 random_;  // this loop's draws for requests without a seed
+  SplitMix64 random_;                         // this loop's draws for requests without a seed
   std::vector<std::unique_ptr<Wait>> waits_;  // by ticket; stable addresses for the timers
   std::vector<std::uint32_t> idle_;           // tickets free for the next request
 };

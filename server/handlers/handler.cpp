@@ -5,7 +5,8 @@
 
 namespace loadlab::server {
 
-Response error_response(LoopContext& loop, int status, std::string_view message, std::string_view allow) {
+Response error_response(LoopContext& loop, int status, std::string_view message,
+                        std::string_view allow) {
   std::string& body = loop.body_scratch();
   body.clear();
   append_error_body(body, status, message);

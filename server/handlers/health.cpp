@@ -4,7 +4,9 @@
 
 namespace loadlab::server {
 
-Reply LivenessHandler::handle(const Request&) { return Reply::answer(Response{200, "application/json", "{\"status\":\"ok\"}\n", {}}); }
+Reply LivenessHandler::handle(const Request&) {
+  return Reply::answer(Response{200, "application/json", "{\"status\":\"ok\"}\n", {}});
+}
 
 Reply ReadinessHandler::handle(const Request&) {
   if (loop_.shared().draining.load(std::memory_order_relaxed)) {

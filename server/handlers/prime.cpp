@@ -6,7 +6,8 @@
 
 namespace loadlab::server {
 
-RouteResult parse_prime_route(std::string_view number, std::string_view query, const RouterLimits&) {
+RouteResult parse_prime_route(std::string_view number, std::string_view query,
+                              const RouterLimits&) {
   const auto n = parse_decimal_u64(number);
   if (!n) {
     return HttpError{400, "n must be an unsigned 64-bit decimal number, got '" +
@@ -21,7 +22,8 @@ RouteResult parse_prime_route(std::string_view number, std::string_view query, c
     } else if (*name == "mr") {
       method = PrimeMethod::kMillerRabin;
     } else {
-      return HttpError{400, "method must be 'trial' or 'mr', got '" + std::string(name->substr(0, 32)) + "'"};
+      return HttpError{
+          400, "method must be 'trial' or 'mr', got '" + std::string(name->substr(0, 32)) + "'"};
     }
   }
   return Route{RouteKind::kPrime, *n, method};
@@ -29,7 +31,8 @@ RouteResult parse_prime_route(std::string_view number, std::string_view query, c
 
 Reply PrimeHandler::handle(const Request& request) {
   PrimeService* prime = loop_.shared().prime;
-  if (prime == nullptr) return Reply::answer(error_response(loop_, 503, "the /prime worker pool is not running"));
+  if (prime == nullptr)
+    return Reply::answer(error_response(loop_, 503, "the /prime worker pool is not running"));
   loop_.prime_jobs_outstanding(1);  // before submit: it may answer at once (queue full)
   prime->submit(loop_, request.ref, PrimeRequest{request.route.number, request.route.prime_method});
   return Reply::later();

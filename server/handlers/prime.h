@@ -10,7 +10,8 @@
 namespace loadlab::server {
 
 // The route table's parser for /prime/N: N an unsigned 64-bit decimal, an optional method.
-RouteResult parse_prime_route(std::string_view number, std::string_view query, const RouterLimits& limits);
+RouteResult parse_prime_route(std::string_view number, std::string_view query,
+                              const RouterLimits& limits);
 
 class PrimeHandler final : public Handler {
  public:

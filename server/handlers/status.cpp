@@ -16,40 +16,45 @@ std::string quoted(std::string_view text) {
 }
 
 HttpError bad_choice(std::string_view what, std::string_view text) {
-  return HttpError{400, std::string(what) + ", got " + quoted(text) +
-                            " (/status/C or /status/C1:W1,C2:W2,...: codes 200 to 599, weights 0 to " +
-                            std::to_string(kMaxStatusWeight) + ", at most " +
-                            std::to_string(kMaxStatusChoices) + " codes)"};
+  return HttpError{
+      400, std::string(what) + ", got " + quoted(text) +
+               " (/status/C or /status/C1:W1,C2:W2,...: codes 200 to 599, weights 0 to " +
+               std::to_string(kMaxStatusWeight) + ", at most " + std::to_string(kMaxStatusChoices) +
+               " codes)"};
 }
 
 }  // namespace
 
-RouteResult parse_status_route(std::string_view choices, std::string_view query, const RouterLimits&) {
+RouteResult parse_status_route(std::string_view choices, std::string_view query,
+                               const RouterLimits&) {
   Route route{RouteKind::kStatus};
   if (choices.empty()) return bad_choice("a status code is missing", choices);
   std::uint64_t total = 0;
-  for (std::string_view rest = choices; ;) {
+  for (std::string_view rest = choices;;) {
     const auto comma = rest.find(',');
     const std::string_view item = rest.substr(0, comma);
     const auto colon = item.find(':');
     const auto code = parse_decimal_u64(item.substr(0, colon));
     if (!code || *code < 200 || *code > 599) {
-      return bad_choice("status code must be a whole number from 200 to 599", item.substr(0, colon));
+      return bad_choice("status code must be a whole number from 200 to 599",
+                        item.substr(0, colon));
     }
     std::uint64_t weight = 1;
     if (colon != std::string_view::npos) {
       const auto parsed = parse_decimal_u64(item.substr(colon + 1));
       if (!parsed || *parsed > kMaxStatusWeight) {
-        return bad_choice("weight must be a whole number from 0 to " + std::to_string(kMaxStatusWeight),
-                          item.substr(colon + 1));
+        return bad_choice(
+            "weight must be a whole number from 0 to " + std::to_string(kMaxStatusWeight),
+            item.substr(colon + 1));
       }
       weight = *parsed;
     }
     if (route.choice_count == kMaxStatusChoices) {
-      return bad_choice("too many status codes (at most " + std::to_string(kMaxStatusChoices) + ")", choices);
+      return bad_choice("too many status codes (at most " + std::to_string(kMaxStatusChoices) + ")",
+                        choices);
     }
-    route.choices[route.choice_count++] = StatusChoice{static_cast<std::uint16_t>(*code),
-                                                       static_cast<std::uint32_t>(weight)};
+    route.choices[route.choice_count++] =
+        StatusChoice{static_cast<std::uint16_t>(*code), static_cast<std::uint32_t>(weight)};
     total += weight;
     if (comma == std::string_view::npos) break;
     rest.remove_prefix(comma + 1);
@@ -61,7 +66,8 @@ RouteResult parse_status_route(std::string_view choices, std::string_view query,
   const QueryParams& params = std::get<QueryParams>(parsed);
   if (params.has("retry_after")) {
     const auto seconds = params.whole_number("retry_after", 0, kMaxRetryAfterSeconds, 0);
-    if (const auto* error = std::get_if<ParamError>(&seconds)) return HttpError{400, error->message};
+    if (const auto* error = std::get_if<ParamError>(&seconds))
+      return HttpError{400, error->message};
     route.retry_after_s = std::get<std::uint64_t>(seconds);
   }
   if (params.has("seed")) {

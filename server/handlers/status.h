@@ -12,7 +12,8 @@ namespace loadlab::server {
 
 // The route table's parser for /status/...: each C in 200..599, each weight W (default 1) in
 // 0..kMaxStatusWeight, at most kMaxStatusChoices of them, not all weights 0.
-RouteResult parse_status_route(std::string_view choices, std::string_view query, const RouterLimits& limits);
+RouteResult parse_status_route(std::string_view choices, std::string_view query,
+                               const RouterLimits& limits);
 
 inline constexpr std::uint32_t kMaxStatusWeight = 1'000'000;
 inline constexpr std::uint64_t kMaxRetryAfterSeconds = 86'400;  // a day, as the time flags

@@ -29,7 +29,8 @@ TEST(HttpResponseParser, ChunkedAndStopsAtTheEndOfOneResponse) {
   HttpResponseParser parser;
   parser.expect_response(false);
   std::size_t consumed = 0;
-  const std::string first = "HTTP/1.1 503 Service Unavailable\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
+  const std::string first =
+      "HTTP/1.1 503 Service Unavailable\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
   EXPECT_EQ(feed_all(parser, first + "HTTP/1.1 200 OK\r\n", consumed), Result::kComplete);
   EXPECT_EQ(consumed, first.size());
   EXPECT_EQ(parser.status(), 503);
@@ -39,7 +40,8 @@ TEST(HttpResponseParser, ChunkedAndStopsAtTheEndOfOneResponse) {
 // then counted a status no server can send (RFC 9110 §15: three digits, 100..599 and the
 // 600..999 some use internally). Such a response is an error, not a status.
 TEST(HttpResponseParser, AStatusCodeBelow100IsAnError) {
-  for (const std::string status_line : {"HTTP/1.1 20 6K\r\n", "HTTP/1.1 020 OK\r\n", "HTTP/1.1 0 OK\r\n"}) {
+  for (const std::string status_line :
+       {"HTTP/1.1 20 6K\r\n", "HTTP/1.1 020 OK\r\n", "HTTP/1.1 0 OK\r\n"}) {
     HttpResponseParser parser;
     parser.expect_response(false);
     std::size_t consumed = 0;
@@ -47,7 +49,8 @@ TEST(HttpResponseParser, AStatusCodeBelow100IsAnError) {
     EXPECT_EQ(result, Result::kError) << status_line << parser.status();
     EXPECT_NE(parser.error().find("status"), std::string::npos) << parser.error();
     parser.expect_response(false);
-    EXPECT_EQ(feed_all(parser, status_line + "\r\nbody until close", consumed), Result::kError) << status_line;
+    EXPECT_EQ(feed_all(parser, status_line + "\r\nbody until close", consumed), Result::kError)
+        << status_line;
   }
 }
 
@@ -65,14 +68,17 @@ TEST(HttpResponseParser, HeadResponseHasNoBody) {
   HttpResponseParser parser;
   parser.expect_response(true);
   std::size_t consumed = 0;
-  EXPECT_EQ(feed_all(parser, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", consumed), Result::kComplete);
+  EXPECT_EQ(feed_all(parser, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", consumed),
+            Result::kComplete);
 }
 
 TEST(HttpResponseParser, InterimResponsesAreSkipped) {
   HttpResponseParser parser;
   parser.expect_response(false);
   std::size_t consumed = 0;
-  EXPECT_EQ(feed_all(parser, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n", consumed), Result::kComplete);
+  EXPECT_EQ(
+      feed_all(parser, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n", consumed),
+      Result::kComplete);
   EXPECT_EQ(parser.status(), 204);
 }
 
@@ -85,7 +91,8 @@ TEST(HttpResponseParser, GarbageAndTruncationAreErrors) {
   parser.expect_response(false);
   EXPECT_EQ(parser.finish(), Result::kError);  // closed before anything
   parser.expect_response(false);
-  EXPECT_EQ(feed_all(parser, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", consumed), Result::kNeedMore);
+  EXPECT_EQ(feed_all(parser, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", consumed),
+            Result::kNeedMore);
   EXPECT_EQ(parser.finish(), Result::kError);  // closed mid-body
 }
 

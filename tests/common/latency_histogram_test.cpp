@@ -15,7 +15,8 @@ namespace {
 // The exact value at a percentile, by the same rule (the ceil(p * n)-th smallest).
 std::uint64_t exact_percentile(std::vector<std::uint64_t> values, double percentile) {
   std::sort(values.begin(), values.end());
-  auto rank = static_cast<std::size_t>(std::ceil(percentile / 100.0 * static_cast<double>(values.size())));
+  auto rank =
+      static_cast<std::size_t>(std::ceil(percentile / 100.0 * static_cast<double>(values.size())));
   rank = std::max<std::size_t>(rank, 1);
   return values[rank - 1];
 }
@@ -23,7 +24,8 @@ std::uint64_t exact_percentile(std::vector<std::uint64_t> values, double percent
 void expect_within_precision(std::uint64_t actual, std::uint64_t exact) {
   // 3 significant digits: the bucket holding `exact` is at most 1/1024 of its value wide.
   EXPECT_GE(actual, exact);
-  EXPECT_LE(static_cast<double>(actual), static_cast<double>(exact) * (1 + 1.0 / 1024) + 1) << exact;
+  EXPECT_LE(static_cast<double>(actual), static_cast<double>(exact) * (1 + 1.0 / 1024) + 1)
+      << exact;
 }
 
 TEST(LatencyHistogram, EmptyHistogram) {
@@ -64,16 +66,20 @@ TEST(LatencyHistogram, UniformDistributionPercentiles) {
   double sum = 0, squares = 0;
   for (auto v : values) sum += static_cast<double>(v);
   const double mean = sum / static_cast<double>(values.size());
-  for (auto v : values) squares += (static_cast<double>(v) - mean) * (static_cast<double>(v) - mean);
+  for (auto v : values)
+    squares += (static_cast<double>(v) - mean) * (static_cast<double>(v) - mean);
   EXPECT_NEAR(histogram.mean(), mean, mean * 0.001);
-  EXPECT_NEAR(histogram.stddev(), std::sqrt(squares / static_cast<double>(values.size())), mean * 0.001);
+  EXPECT_NEAR(histogram.stddev(), std::sqrt(squares / static_cast<double>(values.size())),
+              mean * 0.001);
 }
 
 TEST(LatencyHistogram, BimodalDistribution) {
   LatencyHistogram histogram;
   std::vector<std::uint64_t> values;
-  for (int i = 0; i < 9000; ++i) values.push_back(1000 + static_cast<std::uint64_t>(i % 10));      // ~1 ms
-  for (int i = 0; i < 1000; ++i) values.push_back(250000 + static_cast<std::uint64_t>(i % 100));  // ~250 ms
+  for (int i = 0; i < 9000; ++i)
+    values.push_back(1000 + static_cast<std::uint64_t>(i % 10));  // ~1 ms
+  for (int i = 0; i < 1000; ++i)
+    values.push_back(250000 + static_cast<std::uint64_t>(i % 100));  // ~250 ms
   for (auto v : values) histogram.record(v);
   for (double p : {50.0, 89.0, 90.0, 90.01, 95.0, 99.0, 100.0}) {
     expect_within_precision(histogram.value_at_percentile(p), exact_percentile(values, p));
@@ -86,7 +92,8 @@ TEST(LatencyHistogram, SingleValueAndOneBucket) {
   LatencyHistogram histogram;
   histogram.record(123456, 10);
   EXPECT_EQ(histogram.count(), 10u);
-  for (double p : {0.0, 50.0, 100.0}) EXPECT_EQ(histogram.value_at_percentile(p), 123456u);  // capped at max
+  for (double p : {0.0, 50.0, 100.0})
+    EXPECT_EQ(histogram.value_at_percentile(p), 123456u);  // capped at max
   EXPECT_EQ(histogram.buckets().size(), 1u);
 }
 
@@ -117,7 +124,8 @@ TEST(LatencyHistogram, MergeEqualsRecordingBoth) {
   }
   a.merge(b);
   EXPECT_EQ(a.to_json(), both.to_json());
-  for (double p : {50.0, 99.0, 99.99}) EXPECT_EQ(a.value_at_percentile(p), both.value_at_percentile(p));
+  for (double p : {50.0, 99.0, 99.99})
+    EXPECT_EQ(a.value_at_percentile(p), both.value_at_percentile(p));
 }
 
 // A compact histogram answers everything a dense one does, and turns dense again on demand.
@@ -129,7 +137,8 @@ TEST(LatencyHistogram, CompactAnswersAsDenseDoes) {
   LatencyHistogram compact = dense;
   compact.compact();
   EXPECT_EQ(compact.to_json(), dense.to_json());
-  for (double p : {0.0, 50.0, 90.0, 99.0, 99.99, 100.0}) EXPECT_EQ(compact.value_at_percentile(p), dense.value_at_percentile(p));
+  for (double p : {0.0, 50.0, 90.0, 99.0, 99.99, 100.0})
+    EXPECT_EQ(compact.value_at_percentile(p), dense.value_at_percentile(p));
   EXPECT_DOUBLE_EQ(compact.mean(), dense.mean());
   EXPECT_DOUBLE_EQ(compact.stddev(), dense.stddev());
   std::ostringstream a, b;
@@ -139,7 +148,7 @@ TEST(LatencyHistogram, CompactAnswersAsDenseDoes) {
 
   LatencyHistogram into_compact = compact;  // merging into a compact one
   into_compact.merge(dense);
-  LatencyHistogram into_dense = dense;      // and a compact one into a dense one
+  LatencyHistogram into_dense = dense;  // and a compact one into a dense one
   into_dense.merge(compact);
   EXPECT_EQ(into_compact.to_json(), into_dense.to_json());
   EXPECT_EQ(into_compact.count(), 10000u);
@@ -160,7 +169,8 @@ TEST(LatencyHistogram, MergeAcrossLayoutsKeepsCounts) {
   for (std::uint64_t v = 1; v < 50000; v += 7) fine.record(v);
   coarse.merge(fine);
   EXPECT_EQ(coarse.count(), fine.count());
-  EXPECT_NEAR(static_cast<double>(coarse.value_at_percentile(50)), static_cast<double>(fine.value_at_percentile(50)),
+  EXPECT_NEAR(static_cast<double>(coarse.value_at_percentile(50)),
+              static_cast<double>(fine.value_at_percentile(50)),
               fine.value_at_percentile(50) * 0.01);
 }
 
@@ -168,7 +178,8 @@ TEST(LatencyHistogram, JsonRoundTrip) {
   LatencyHistogram histogram;
   for (std::uint64_t v = 1; v < 1'000'000; v = v * 3 + 1) histogram.record(v, v % 5 + 1);
   histogram.record(4'000'000'000ULL);  // overflow
-  const LatencyHistogram copy = LatencyHistogram::from_json(nlohmann::json::parse(histogram.to_json().dump()));
+  const LatencyHistogram copy =
+      LatencyHistogram::from_json(nlohmann::json::parse(histogram.to_json().dump()));
   EXPECT_EQ(copy.to_json(), histogram.to_json());
   EXPECT_EQ(copy.overflow(), 1u);
   EXPECT_EQ(copy.value_at_percentile(99.9), histogram.value_at_percentile(99.9));
@@ -193,18 +204,23 @@ TEST(LatencyHistogram, FromJsonRefusesCountsThatAreNotNonNegativeIntegers) {
   one.record(5);
   const nlohmann::json good = one.to_json();
   ASSERT_EQ(LatencyHistogram::from_json(good).count(), 1u);
-  for (const nlohmann::json& number : {nlohmann::json(1e82), nlohmann::json(-1), nlohmann::json(2.5)}) {
-    for (const char* key : {"lowest", "highest", "significant_digits", "count", "min", "max", "overflow"}) {
+  for (const nlohmann::json& number :
+       {nlohmann::json(1e82), nlohmann::json(-1), nlohmann::json(2.5)}) {
+    for (const char* key :
+         {"lowest", "highest", "significant_digits", "count", "min", "max", "overflow"}) {
       nlohmann::json bad = good;
       bad[key] = number;
-      EXPECT_THROW(LatencyHistogram::from_json(bad), std::invalid_argument) << key << " = " << number;
+      EXPECT_THROW(LatencyHistogram::from_json(bad), std::invalid_argument)
+          << key << " = " << number;
     }
     nlohmann::json bad = good;
     bad["buckets"][0][1] = number;
-    EXPECT_THROW(LatencyHistogram::from_json(bad), std::invalid_argument) << "bucket count " << number;
+    EXPECT_THROW(LatencyHistogram::from_json(bad), std::invalid_argument)
+        << "bucket count " << number;
     bad = good;
     bad["buckets"][0][0] = number;
-    EXPECT_THROW(LatencyHistogram::from_json(bad), std::invalid_argument) << "bucket value " << number;
+    EXPECT_THROW(LatencyHistogram::from_json(bad), std::invalid_argument)
+        << "bucket value " << number;
   }
 }
 

@@ -6,7 +6,8 @@ namespace loadlab {
 namespace {
 
 TEST(ServerTiming, ParsesMetricsWithDurations) {
-  const auto metrics = parse_server_timing("queue;dur=0.25, compute;desc=\"x\";dur=3.5,cache,miss;dur=bad, total;dur=\"7\"");
+  const auto metrics = parse_server_timing(
+      "queue;dur=0.25, compute;desc=\"x\";dur=3.5,cache,miss;dur=bad, total;dur=\"7\"");
   ASSERT_EQ(metrics.size(), 3u);
   EXPECT_EQ(metrics[0].name, "queue");
   EXPECT_DOUBLE_EQ(metrics[0].duration_ms, 0.25);

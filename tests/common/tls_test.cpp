@@ -107,16 +107,20 @@ TlsClientOptions insecure() {
 
 class TlsVersions : public ::testing::TestWithParam<TlsVersion> {};
 INSTANTIATE_TEST_SUITE_P(Tls, TlsVersions, ::testing::Values(TlsVersion::k1_2, TlsVersion::k1_3),
-                         [](const ::testing::TestParamInfo<TlsVersion>& version) { return version.param == TlsVersion::k1_2 ? "v1_2" : "v1_3"; });
+                         [](const ::testing::TestParamInfo<TlsVersion>& version) {
+                           return version.param == TlsVersion::k1_2 ? "v1_2" : "v1_3";
+                         });
 
 TEST_P(TlsVersions, HandshakesNegotiatesHttp11AndCarriesDataBothWays) {
   TempDir dir;
   const auto cert = make_cert();
   const auto server_context = TlsContext::server(cert, server_options(GetParam()));
-  const auto client_context = TlsContext::client(trusting(dir.write("ca.pem", cert.certificate_pem())));
+  const auto client_context =
+      TlsContext::client(trusting(dir.write("ca.pem", cert.certificate_pem())));
   TlsSession server(server_context);
   TlsSession client(client_context, "localhost", 443, nullptr);
-  ASSERT_TRUE(connect(client, server)) << client.failure().message << " / " << server.failure().message;
+  ASSERT_TRUE(connect(client, server))
+      << client.failure().message << " / " << server.failure().message;
   const char* expected = GetParam() == TlsVersion::k1_2 ? "TLSv1.2" : "TLSv1.3";
   EXPECT_EQ(client.version(), expected);
   EXPECT_EQ(server.version(), expected);
@@ -213,8 +217,10 @@ TEST(TlsVerify, SelfSignedAgainstTheSystemStoreIsAnUnknownIssuer) {
   TlsSession server(server_context);
   TlsSession client(client_context, "localhost", 443, nullptr);
   EXPECT_FALSE(connect(client, server));
-  EXPECT_EQ(client.failure().kind, TlsFailureKind::kVerifyUnknownIssuer) << client.failure().message;
-  EXPECT_NE(client.failure().message.find("self-signed"), std::string::npos) << client.failure().message;
+  EXPECT_EQ(client.failure().kind, TlsFailureKind::kVerifyUnknownIssuer)
+      << client.failure().message;
+  EXPECT_NE(client.failure().message.find("self-signed"), std::string::npos)
+      << client.failure().message;
   EXPECT_STREQ(to_string(client.failure().kind), "unknown_issuer");
   EXPECT_TRUE(server.failed());  // the client's alert
 }
@@ -223,12 +229,14 @@ TEST(TlsVerify, ATrustedCertificateForAnotherNameIsANameMismatch) {
   TempDir dir;
   const auto cert = make_cert({"localhost", "127.0.0.1"});
   const auto server_context = TlsContext::server(cert);
-  const auto client_context = TlsContext::client(trusting(dir.write("ca.pem", cert.certificate_pem())));
+  const auto client_context =
+      TlsContext::client(trusting(dir.write("ca.pem", cert.certificate_pem())));
   for (const char* host : {"example.test", "127.0.0.2"}) {
     TlsSession server(server_context);
     TlsSession client(client_context, host, 443, nullptr);
     EXPECT_FALSE(connect(client, server));
-    EXPECT_EQ(client.failure().kind, TlsFailureKind::kVerifyNameMismatch) << host << ": " << client.failure().message;
+    EXPECT_EQ(client.failure().kind, TlsFailureKind::kVerifyNameMismatch)
+        << host << ": " << client.failure().message;
     EXPECT_NE(client.failure().message.find(host), std::string::npos) << client.failure().message;
   }
   TlsSession server(server_context);
@@ -245,12 +253,14 @@ TEST(TlsVerify, AnExpiredTrustedCertificateIsExpired) {
   options.validity = std::chrono::hours(24);
   const SelfSignedCertificate cert(options);
   const auto server_context = TlsContext::server(cert);
-  const auto client_context = TlsContext::client(trusting(dir.write("ca.pem", cert.certificate_pem())));
+  const auto client_context =
+      TlsContext::client(trusting(dir.write("ca.pem", cert.certificate_pem())));
   TlsSession server(server_context);
   TlsSession client(client_context, "localhost", 443, nullptr);
   EXPECT_FALSE(connect(client, server));
   EXPECT_EQ(client.failure().kind, TlsFailureKind::kVerifyExpired) << client.failure().message;
-  EXPECT_NE(client.failure().message.find("expired"), std::string::npos) << client.failure().message;
+  EXPECT_NE(client.failure().message.find("expired"), std::string::npos)
+      << client.failure().message;
 }
 
 TEST(TlsVerify, InsecureModeAcceptsAllOfThem) {
@@ -259,7 +269,8 @@ TEST(TlsVerify, InsecureModeAcceptsAllOfThem) {
   expired.not_before = -std::chrono::hours(48);
   expired.validity = std::chrono::hours(24);
   const auto client_context = TlsContext::client(insecure());
-  for (const auto& cert : {make_cert(), make_cert({"other.test"}), SelfSignedCertificate(expired)}) {
+  for (const auto& cert :
+       {make_cert(), make_cert({"other.test"}), SelfSignedCertificate(expired)}) {
     const auto server_context = TlsContext::server(cert);
     TlsSession server(server_context);
     TlsSession client(client_context, "localhost", 443, nullptr);
@@ -281,7 +292,8 @@ TEST(TlsClientCertificate, AServerThatRequiresOneGetsIt) {
   {
     TlsSession server(server_context);
     TlsSession client(client_context, "localhost", 443, nullptr);
-    EXPECT_TRUE(connect(client, server)) << client.failure().message << " / " << server.failure().message;
+    EXPECT_TRUE(connect(client, server))
+        << client.failure().message << " / " << server.failure().message;
   }
   for (const bool other_cert : {false, true}) {
     TlsClientOptions options = insecure();
@@ -297,8 +309,10 @@ TEST(TlsClientCertificate, AServerThatRequiresOneGetsIt) {
     EXPECT_TRUE(server.failed());
     EXPECT_TRUE(client.failed()) << "the server's alert reaches the client";
     if (other_cert) {
-      EXPECT_EQ(server.failure().kind, TlsFailureKind::kVerifyUnknownIssuer) << server.failure().message;
-      EXPECT_NE(server.failure().message.find("client's"), std::string::npos) << server.failure().message;
+      EXPECT_EQ(server.failure().kind, TlsFailureKind::kVerifyUnknownIssuer)
+          << server.failure().message;
+      EXPECT_NE(server.failure().message.find("client's"), std::string::npos)
+          << server.failure().message;
     } else {
       EXPECT_EQ(server.failure().kind, TlsFailureKind::kHandshake) << server.failure().message;
     }
@@ -313,14 +327,16 @@ TEST(TlsServerInput, PlainHttpIsNotTlsAndSaysSo) {
   EXPECT_EQ(server.handshake(), Handshake::kFailed);
   EXPECT_EQ(server.failure().kind, TlsFailureKind::kNotTls);
   EXPECT_EQ(server.first_bytes(), FirstBytes::kPlainHttp);
-  EXPECT_NE(server.failure().message.find("plain HTTP"), std::string::npos) << server.failure().message;
+  EXPECT_NE(server.failure().message.find("plain HTTP"), std::string::npos)
+      << server.failure().message;
 }
 
 TEST(TlsServerInput, GarbageIsNotTlsEvenBeforeARecordHeader) {
   const auto cert = make_cert();
   const auto context = TlsContext::server(cert);
-  for (const std::string& garbage : {std::string("\x01\x02"), std::string("\x16\x04\x00\x00\x00\x00", 6),
-                                    std::string(" GET /"), std::string(64, 'A')}) {
+  for (const std::string& garbage :
+       {std::string("\x01\x02"), std::string("\x16\x04\x00\x00\x00\x00", 6), std::string(" GET /"),
+        std::string(64, 'A')}) {
     TlsSession server(context);
     server.feed(garbage);
     EXPECT_EQ(server.handshake(), Handshake::kFailed) << garbage.size();
@@ -358,7 +374,8 @@ TEST(TlsServerInput, TruncatedAndCorruptRecordsFailWithoutCrashing) {
   {  // a ClientHello with its body corrupted
     TlsSession server(server_context);
     std::string corrupt = client_hello;
-    for (std::size_t i = 9; i < corrupt.size(); i += 3) corrupt[i] = static_cast<char>(corrupt[i] ^ 0x5a);
+    for (std::size_t i = 9; i < corrupt.size(); i += 3)
+      corrupt[i] = static_cast<char>(corrupt[i] ^ 0x5a);
     server.feed(corrupt);
     EXPECT_EQ(server.handshake(), Handshake::kFailed);
     EXPECT_EQ(server.failure().kind, TlsFailureKind::kHandshake) << server.failure().message;
@@ -436,15 +453,21 @@ TEST(TlsSetup, ErrorsNameTheFileAndTheProblem) {
     return "no error";
   };
   EXPECT_NO_THROW(TlsContext::server(cert_file, key_file));
-  EXPECT_NE(message([&] { TlsContext::server(dir.write("x", "") + ".missing", key_file); }).find(".missing' is not"),
+  EXPECT_NE(message([&] {
+              TlsContext::server(dir.write("x", "") + ".missing", key_file);
+            }).find(".missing' is not"),
             std::string::npos);
-  EXPECT_NE(message([&] { TlsContext::server(cert_file, other_key); }).find("does not match"), std::string::npos);
-  EXPECT_NE(message([&] { TlsContext::server(not_pem, key_file); }).find("junk.pem"), std::string::npos);
-  EXPECT_NE(message([&] { TlsContext::client(trusting(not_pem)); }).find("junk.pem"), std::string::npos);
+  EXPECT_NE(message([&] { TlsContext::server(cert_file, other_key); }).find("does not match"),
+            std::string::npos);
+  EXPECT_NE(message([&] { TlsContext::server(not_pem, key_file); }).find("junk.pem"),
+            std::string::npos);
+  EXPECT_NE(message([&] { TlsContext::client(trusting(not_pem)); }).find("junk.pem"),
+            std::string::npos);
   TlsClientOptions mismatched;
   mismatched.cert_file = cert_file;
   mismatched.key_file = other_key;
-  EXPECT_NE(message([&] { TlsContext::client(mismatched); }).find("does not match"), std::string::npos);
+  EXPECT_NE(message([&] { TlsContext::client(mismatched); }).find("does not match"),
+            std::string::npos);
   TlsServerOptions bad_versions;
   bad_versions.min_version = TlsVersion::k1_3;
   bad_versions.max_version = TlsVersion::k1_2;

@@ -20,7 +20,9 @@
 // libuv is not built with ASan, so its own reads of a handle freed too early would go unseen:
 // freed memory is scribbled over instead, and such a read then fails loudly. (Only an ASan
 // build calls this.)
-extern "C" const char* __asan_default_options() { return "max_free_fill_size=4096:free_fill_byte=190"; }
+extern "C" const char* __asan_default_options() {
+  return "max_free_fill_size=4096:free_fill_byte=190";
+}
 
 namespace loadlab {
 namespace {
@@ -80,7 +82,8 @@ TEST(UvHandle, PipeDroppedWithWritePending) {
   ASSERT_EQ(owner->pipe.init(loop.get()), 0);
   ASSERT_EQ(owner->pipe.open(fds[1]), 0);
   uv_buf_t buf = uv_buf_init(owner->payload.data(), static_cast<unsigned>(owner->payload.size()));
-  ASSERT_EQ(owner->pipe.write<&PipeOwner::on_written>(owner.get(), &buf, 1), 0);  // nobody reads fds[0]
+  ASSERT_EQ(owner->pipe.write<&PipeOwner::on_written>(owner.get(), &buf, 1),
+            0);   // nobody reads fds[0]
   owner.reset();  // the write is cancelled by the close, its request still in use by libuv
   loop.run();
   EXPECT_FALSE(reached);

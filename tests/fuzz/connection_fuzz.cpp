@@ -14,9 +14,9 @@
 #include <uv.h>
 
 #include <csignal>
-#include <cstdio>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <vector>
@@ -36,7 +36,8 @@ extern "C" int setsockopt(int fd, int level, int name, const void* value, sockle
   if (level == IPPROTO_TCP && name == TCP_NODELAY) {
     sockaddr_storage address{};
     socklen_t address_length = sizeof address;
-    if (getsockname(fd, reinterpret_cast<sockaddr*>(&address), &address_length) == 0 && address.ss_family == AF_UNIX) {
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&address), &address_length) == 0 &&
+        address.ss_family == AF_UNIX) {
       return 0;
     }
   }
@@ -96,7 +97,8 @@ void settle(Harness& h, Connection* connection, int client, bool answer_jobs) {
     bool progress = false;
     for (ssize_t n; (n = read(client, sink, sizeof sink)) > 0;) {
       progress = true;
-      if (static_cast<std::size_t>(n) < sizeof sink) break;  // all there was (the next round reads on)
+      if (static_cast<std::size_t>(n) < sizeof sink)
+        break;  // all there was (the next round reads on)
     }
     if (answer_jobs && connection_open(h) && !h.pool.jobs.empty()) {
       progress = true;
@@ -132,7 +134,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   connection->start();
   // A connection the harness cannot start fuzzes nothing (every input would "pass"): say so.
   if (!connection_open(h)) {
-    std::fprintf(stderr, "connection_fuzz: the Connection closed as it started; the harness is broken\n");
+    std::fprintf(stderr,
+                 "connection_fuzz: the Connection closed as it started; the harness is broken\n");
     std::abort();
   }
   for (std::size_t at = 1; at < size && connection_open(h); at += piece) {

@@ -13,8 +13,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     const std::uint64_t ms = loadlab::loadgen::parse_duration_ms(text);
     // A plain number of seconds (the default unit) is at least that many thousand ms.
-    if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos && text.size() < 16 &&
-        ms != std::stoull(text) * 1000) {
+    if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos &&
+        text.size() < 16 && ms != std::stoull(text) * 1000) {
       std::abort();
     }
   } catch (const std::invalid_argument&) {

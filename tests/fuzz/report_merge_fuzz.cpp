@@ -3,11 +3,10 @@
 // merges with another and with itself, and whose merged report can be written again.
 #include <cstddef>
 #include <cstdint>
-#include <stdexcept>
-#include <sstream>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+#include <string>
 
 #include "loadgen/outputs/json_report.h"
 #include "loadgen/outputs/text_summary.h"
@@ -15,7 +14,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace loadlab::loadgen;
-  const auto document = nlohmann::json::parse(data, data + size, nullptr, /*allow_exceptions=*/false);
+  const auto document =
+      nlohmann::json::parse(data, data + size, nullptr, /*allow_exceptions=*/false);
   if (document.is_discarded()) return 0;
   try {
     const RunStats stats = report_from_json(document);

@@ -35,6 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     bytes += consumed == 0 && result == Result::kNeedMore ? length : consumed;
     left -= consumed == 0 && result == Result::kNeedMore ? length : consumed;
   }
-  if (parser.finish() == Result::kComplete && (parser.status() < 100 || parser.status() > 999)) std::abort();
+  if (parser.finish() == Result::kComplete && (parser.status() < 100 || parser.status() > 999))
+    std::abort();
   return 0;
 }

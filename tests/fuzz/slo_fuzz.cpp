@@ -15,7 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     const Slo slo = parse_slo(text);
     if (!std::isfinite(slo.threshold)) std::abort();
-    if (slo.metric == Slo::Metric::kPercentile && !(slo.percentile > 0 && slo.percentile <= 100)) std::abort();
+    if (slo.metric == Slo::Metric::kPercentile && !(slo.percentile > 0 && slo.percentile <= 100))
+      std::abort();
     RunStats stats;
     const SloResult result = evaluate_slo(slo, stats);
     if (describe(result).empty()) std::abort();

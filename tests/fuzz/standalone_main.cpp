@@ -48,10 +48,15 @@ int main(int argc, char** argv) {
     std::string input = seeds[random() % seeds.size()];
     const int edits = 1 + static_cast<int>(random() % 8);
     for (int e = 0; e < edits; ++e) {
-      const auto byte = static_cast<char>(random() % 4 == 0 ? "/?=&0123456789-+.:;,{}\"\r\n "[random() % 27] : random());
+      const auto byte = static_cast<char>(
+          random() % 4 == 0 ? "/?=&0123456789-+.:;,{}\"\r\n "[random() % 27] : random());
       switch (random() % 4) {
-        case 0: input.insert(input.begin() + static_cast<long>(random() % (input.size() + 1)), byte); break;
-        case 1: if (!input.empty()) input.erase(random() % input.size(), 1); break;
+        case 0:
+          input.insert(input.begin() + static_cast<long>(random() % (input.size() + 1)), byte);
+          break;
+        case 1:
+          if (!input.empty()) input.erase(random() % input.size(), 1);
+          break;
         case 2: {  // splice a piece of another seed: structure the byte edits would not find
           const std::string& other = seeds[random() % seeds.size()];
           if (other.empty()) break;
@@ -59,7 +64,9 @@ int main(int argc, char** argv) {
           input.insert(random() % (input.size() + 1), other.substr(from, 1 + random() % 16));
           break;
         }
-        default: if (!input.empty()) input[random() % input.size()] = byte; break;
+        default:
+          if (!input.empty()) input[random() % input.size()] = byte;
+          break;
       }
     }
     run(input);

@@ -19,7 +19,10 @@ namespace {
 using loadlab::TlsSession;
 
 struct Contexts {
-  Contexts() : certificate(options()), server(loadlab::TlsContext::server(certificate)), client(make_client()) {}
+  Contexts()
+      : certificate(options()),
+        server(loadlab::TlsContext::server(certificate)),
+        client(make_client()) {}
   static loadlab::SelfSignedOptions options() {
     loadlab::SelfSignedOptions result;
     result.names = {"localhost"};
@@ -79,13 +82,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     client.handshake();
     if (mode == 3) {
       std::string hello(client.pending_output().data(), client.pending_output_bytes());
-      for (std::size_t i = 0; i < hello.size() && i < input.size(); ++i) hello[i] = static_cast<char>(hello[i] ^ input[i]);
+      for (std::size_t i = 0; i < hello.size() && i < input.size(); ++i)
+        hello[i] = static_cast<char>(hello[i] ^ input[i]);
       server.feed(hello);
       input = {};
     } else {
       pump(client, server);
       if (mode == 2) {
-        for (int round = 0; round < 4 && !(client.handshake_done() && server.handshake_done()); ++round) {
+        for (int round = 0; round < 4 && !(client.handshake_done() && server.handshake_done());
+             ++round) {
           server.handshake();
           pump(server, client);
           client.handshake();

@@ -17,7 +17,8 @@ namespace {
 using namespace loadlab::server;
 
 template <typename Frame>
-void check(const std::uint8_t* stream, std::size_t size, const std::uint8_t* splits, std::size_t split_count) {
+void check(const std::uint8_t* stream, std::size_t size, const std::uint8_t* splits,
+           std::size_t split_count) {
   // What the stream says, decoded in one pass with no reader: the reference.
   std::size_t expected = 0;
   bool expect_failure = false;
@@ -36,7 +37,8 @@ void check(const std::uint8_t* stream, std::size_t size, const std::uint8_t* spl
   std::size_t at = 0;
   for (std::size_t read = 0; at < size && !reader.failed(); ++read) {
     const std::size_t room = reader.space_size();
-    if (room == 0 || room > FrameReader<Frame>::kCapacity) std::abort();  // a good reader always has room
+    if (room == 0 || room > FrameReader<Frame>::kCapacity)
+      std::abort();  // a good reader always has room
     // Reads of 1..256 bytes as the split bytes say (cycled), never more than offered: a pipe
     // read is bounded by the buffer it is given.
     const std::size_t wanted = split_count == 0 ? size : 1 + splits[read % split_count];
@@ -49,7 +51,8 @@ void check(const std::uint8_t* stream, std::size_t size, const std::uint8_t* spl
       if (got >= expected) std::abort();  // a frame the stream does not hold
       if (std::memcmp(&frames[i], stream + got * sizeof(Frame), sizeof(Frame)) != 0) std::abort();
     }
-    if (!reader.failed() && reader.partial_bytes() >= sizeof(Frame)) std::abort();  // a whole frame kept back
+    if (!reader.failed() && reader.partial_bytes() >= sizeof(Frame))
+      std::abort();  // a whole frame kept back
   }
   if (got != expected || reader.failed() != expect_failure) std::abort();
   if (!reader.failed() && reader.partial_bytes() != size % sizeof(Frame)) std::abort();
@@ -62,7 +65,7 @@ void check(const std::uint8_t* stream, std::size_t size, const std::uint8_t* spl
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
-  const bool results = data[0] & 0x80;      // which direction
+  const bool results = data[0] & 0x80;             // which direction
   const std::size_t split_count = data[0] & 0x07;  // read sizes: the next 0..7 bytes
   if (size < 1 + split_count) return 0;
   const std::uint8_t* splits = data + 1;

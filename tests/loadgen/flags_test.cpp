@@ -25,10 +25,13 @@ std::vector<BadFlag> bad_flags() {
   // The message names the flag by its long name (-n is --requests).
   auto run = [&table](const std::string& flag, const std::vector<std::string>& values) {
     const auto comma = flag.find(',');
-    for (const auto& value : values) table.push_back({{flag.substr(0, comma), value, kUrl}, flag.substr(comma + 1)});
+    for (const auto& value : values)
+      table.push_back({{flag.substr(0, comma), value, kUrl}, flag.substr(comma + 1)});
   };
-  const std::vector<std::string> bad_counts = {"-1", "0", "abc", "1.5", "", "99999999999999999999", "1e3", " 5"};
-  const std::vector<std::string> bad_durations = {"-5s", "0s", "0", "1x", "1us", "99999999999999999999s", "s", "1.5s", ""};
+  const std::vector<std::string> bad_counts = {"-1",  "0", "abc", "1.5", "", "99999999999999999999",
+                                               "1e3", " 5"};
+  const std::vector<std::string> bad_durations = {
+      "-5s", "0s", "0", "1x", "1us", "99999999999999999999s", "s", "1.5s", ""};
   run("-n,--requests", bad_counts);
   run("-n,--requests", {"1000000000001"});
   run("-c,--concurrency", bad_counts);
@@ -55,7 +58,8 @@ std::vector<BadFlag> bad_flags() {
   run("--seed", {"-1", "abc", "99999999999999999999", "1.5"});
   auto talk = [&table](const std::string& flag, const std::vector<std::string>& values) {
     const auto comma = flag.find(',');
-    for (const auto& value : values) table.push_back({{"talk", flag.substr(0, comma), value, kUrl}, flag.substr(comma + 1)});
+    for (const auto& value : values)
+      table.push_back({{"talk", flag.substr(0, comma), value, kUrl}, flag.substr(comma + 1)});
   };
   talk("-n,--requests", bad_counts);
   talk("-c,--concurrency", bad_counts);
@@ -89,7 +93,8 @@ TEST(Flags, TheMessageStatesTheBounds) {
 }
 
 TEST(Flags, BadValuesFromTheEnvironmentToo) {
-  const CommandResult result = run_command({"env", "LOADLAB_TIMEOUT=-1s", LOADLAB_LOADGEN_BIN, kUrl}, 30s);
+  const CommandResult result =
+      run_command({"env", "LOADLAB_TIMEOUT=-1s", LOADLAB_LOADGEN_BIN, kUrl}, 30s);
   EXPECT_EQ(result.exit_code, 2) << result.err;
   EXPECT_NE(result.err.find("--timeout"), std::string::npos) << result.err;
 }
@@ -98,7 +103,8 @@ TEST(Flags, GoodValuesAtTheBoundsAreAccepted) {
   // Each parses, then the run finds nothing listening on port 1: exit 1, not 2.
   for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
            {"-n", "1", "-c", "1", "-t", "1"},
-           {"-n", "2", "--timeout", "1ms", "--connect-timeout", "1ms", "--interval", "10ms", "--grace", "0s"},
+           {"-n", "2", "--timeout", "1ms", "--connect-timeout", "1ms", "--interval", "10ms",
+            "--grace", "0s"},
            {"-d", "1ms", "--rate", "10000000", "--seed", "18446744073709551615"},
            // The lowest rate: one request, then the schedule is over (not one slot, 1000 s, later).
            {"-n", "1", "--rate", "0.001"}}) {

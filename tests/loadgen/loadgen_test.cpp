@@ -2,7 +2,6 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
-#include <nlohmann/json.hpp>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -10,6 +9,7 @@
 #include <atomic>
 #include <fstream>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
 
@@ -25,7 +25,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string base(const ServerProcess& server) { return "http://127.0.0.1:" + std::to_string(server.port()); }
+std::string base(const ServerProcess& server) {
+  return "http://127.0.0.1:" + std::to_string(server.port());
+}
 
 CommandResult loadgen(std::vector<std::string> args, std::chrono::milliseconds timeout = 150s) {
   args.insert(args.begin(), LOADLAB_LOADGEN_BIN);
@@ -37,7 +39,9 @@ nlohmann::json json_of(const CommandResult& result) {
   return nlohmann::json::parse(result.out);
 }
 
-std::string temp_file(const char* name) { return std::string("/tmp/loadlab-test-") + std::to_string(getpid()) + "-" + name; }
+std::string temp_file(const char* name) {
+  return std::string("/tmp/loadlab-test-") + std::to_string(getpid()) + "-" + name;
+}
 
 // Accepts and resets every connection at once.
 void reset_at_once(int client, const std::atomic<bool>&) {
@@ -48,7 +52,8 @@ void reset_at_once(int client, const std::atomic<bool>&) {
 
 // Reads request heads (no bodies) from `client`; for each, `answer` says whether to answer it
 // (200, kept alive) or to close the connection without a word. Returns when it closes.
-void serve_heads(int client, const std::atomic<bool>& stop, const std::function<bool(int request_on_connection)>& answer) {
+void serve_heads(int client, const std::atomic<bool>& stop,
+                 const std::function<bool(int request_on_connection)>& answer) {
   std::string received;
   char buffer[4096];
   int requests = 0;
@@ -103,13 +108,16 @@ void answer_before_the_body(int client, const std::atomic<bool>& stop) {
 
 TEST(Loadgen, MakesExactlyNRequestsAndRecordsThemAll) {
   ServerProcess server;
-  const auto report = json_of(loadgen({"-n", "500", "-c", "20", "-t", "2", "--json", "-", base(server) + "/1"}));
+  const auto report =
+      json_of(loadgen({"-n", "500", "-c", "20", "-t", "2", "--json", "-", base(server) + "/1"}));
   EXPECT_EQ(report["requests"]["total"], 500);
   EXPECT_EQ(report["requests"]["responses"], 500);
   EXPECT_EQ(report["status_codes"]["200"], 500);
   EXPECT_EQ(report["latency_histogram"]["count"], 500);
   // Counted once each response's write has completed, which may be after the loadgen read it.
-  EXPECT_TRUE(eventually([&] { return metric(server.port(), R"(loadlab_http_requests_total{route="delay",code="200"})") == 500; }));
+  EXPECT_TRUE(eventually([&] {
+    return metric(server.port(), R"(loadlab_http_requests_total{route="delay",code="200"})") == 500;
+  }));
 }
 
 TEST(Loadgen, NeverMoreThanConcurrencyInFlight) {
@@ -118,7 +126,8 @@ TEST(Loadgen, NeverMoreThanConcurrencyInFlight) {
   double peak = 0;
   std::thread watcher([&] {
     while (!done) {
-      peak = std::max(peak, metric(server.port(), "loadlab_http_requests_in_flight") - 1);  // minus the scrape
+      peak = std::max(
+          peak, metric(server.port(), "loadlab_http_requests_in_flight") - 1);  // minus the scrape
       std::this_thread::sleep_for(20ms);
     }
   });
@@ -132,7 +141,8 @@ TEST(Loadgen, NeverMoreThanConcurrencyInFlight) {
 
 TEST(Loadgen, LatencyIsAtLeastTheDelay) {
   ServerProcess server;
-  const auto report = json_of(loadgen({"-n", "50", "-c", "10", "--json", "-", base(server) + "/50"}));
+  const auto report =
+      json_of(loadgen({"-n", "50", "-c", "10", "--json", "-", base(server) + "/50"}));
   EXPECT_GE(report["latency_us"]["min"].get<std::uint64_t>(), 50000u);
   EXPECT_EQ(report["server_timing"]["delay"]["summary_us"]["count"], 50);
   EXPECT_GE(report["server_timing"]["delay"]["summary_us"]["min"].get<std::uint64_t>(), 50000u);
@@ -142,7 +152,8 @@ std::vector<std::string> logged_targets(const ServerProcess& server) {
   std::vector<std::string> targets;
   const std::string log = server.stderr_text();
   const std::regex line(R"(GET (/\S+) 200)");
-  for (auto it = std::sregex_iterator(log.begin(), log.end(), line); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(log.begin(), log.end(), line); it != std::sregex_iterator();
+       ++it) {
     targets.push_back((*it)[1].str());
   }
   return targets;
@@ -152,8 +163,10 @@ TEST(Loadgen, TemplatesAreInRangeAndReproducibleWithASeed) {
   std::vector<std::string> first, second;
   for (auto* targets : {&first, &second}) {
     ServerProcess server({"--access-log"});
-    json_of(loadgen({"-n", "30", "-c", "1", "--seed", "1234", "--json", "-", base(server) + "/{rand:1:20}/"}));
-    EXPECT_TRUE(eventually([&] { return logged_targets(server).size() >= 30; }));  // the last access-log line
+    json_of(loadgen(
+        {"-n", "30", "-c", "1", "--seed", "1234", "--json", "-", base(server) + "/{rand:1:20}/"}));
+    EXPECT_TRUE(eventually(
+        [&] { return logged_targets(server).size() >= 30; }));  // the last access-log line
     *targets = logged_targets(server);
   }
   ASSERT_EQ(first.size(), 30u);
@@ -175,7 +188,8 @@ TEST(Loadgen, ServerDownIsCountedAndExitsOne) {
 
 TEST(Loadgen, ResetsAreCountedNotFatal) {
   FakeServer server(reset_at_once);
-  const auto result = loadgen({"-n", "30", "-c", "3", "--json", "-", "http://127.0.0.1:" + std::to_string(server.port()) + "/"});
+  const auto result = loadgen({"-n", "30", "-c", "3", "--json", "-",
+                               "http://127.0.0.1:" + std::to_string(server.port()) + "/"});
   const auto report = nlohmann::json::parse(result.out);
   EXPECT_EQ(report["requests"]["total"], 30);
   EXPECT_EQ(report["requests"]["errors"], 30);
@@ -184,7 +198,8 @@ TEST(Loadgen, ResetsAreCountedNotFatal) {
 
 TEST(Loadgen, TimeoutsAreCounted) {
   ServerProcess server;
-  const auto result = loadgen({"-n", "4", "-c", "4", "--timeout", "100ms", "--json", "-", base(server) + "/60000"});
+  const auto result =
+      loadgen({"-n", "4", "-c", "4", "--timeout", "100ms", "--json", "-", base(server) + "/60000"});
   EXPECT_EQ(result.exit_code, 0) << result.err;
   const auto report = nlohmann::json::parse(result.out);
   EXPECT_EQ(report["errors"]["timeout"], 4);
@@ -195,7 +210,8 @@ TEST(Loadgen, TimeoutsAreCounted) {
 // (lazily kept for the next) must not cut the second short, 2 s into its 3 s.
 TEST(Loadgen, EachRequestGetsItsWholeTimeoutOnAReusedConnection) {
   ServerProcess server;
-  const auto report = json_of(loadgen({"-n", "2", "-c", "1", "--timeout", "3s", "--json", "-", "-q", base(server) + "/2000"}));
+  const auto report = json_of(loadgen(
+      {"-n", "2", "-c", "1", "--timeout", "3s", "--json", "-", "-q", base(server) + "/2000"}));
   EXPECT_EQ(report["requests"]["responses"], 2);
   EXPECT_EQ(report["errors"]["timeout"], 0);
   EXPECT_EQ(report["connections_opened"], 1);
@@ -203,13 +219,15 @@ TEST(Loadgen, EachRequestGetsItsWholeTimeoutOnAReusedConnection) {
 
 TEST(Loadgen, ErrorStatusesAreResponsesWithTheirCode) {
   ServerProcess server;
-  const auto report = json_of(loadgen({"-n", "10", "-c", "2", "--json", "-", base(server) + "/nope"}));
+  const auto report =
+      json_of(loadgen({"-n", "10", "-c", "2", "--json", "-", base(server) + "/nope"}));
   EXPECT_EQ(report["status_codes"]["404"], 10);
 }
 
 TEST(Loadgen, NoKeepaliveOpensAConnectionPerRequest) {
   ServerProcess server;
-  const auto report = json_of(loadgen({"-n", "40", "-c", "4", "--no-keepalive", "--json", "-", base(server) + "/0"}));
+  const auto report = json_of(
+      loadgen({"-n", "40", "-c", "4", "--no-keepalive", "--json", "-", base(server) + "/0"}));
   EXPECT_EQ(report["requests"]["responses"], 40);
   EXPECT_EQ(report["connections_opened"], 40);
   const auto reuse = json_of(loadgen({"-n", "40", "-c", "4", "--json", "-", base(server) + "/0"}));
@@ -218,7 +236,8 @@ TEST(Loadgen, NoKeepaliveOpensAConnectionPerRequest) {
 
 TEST(Loadgen, DurationRuns) {
   ServerProcess server;
-  const auto report = json_of(loadgen({"-d", "1s", "-c", "4", "--json", "-", base(server) + "/10"}));
+  const auto report =
+      json_of(loadgen({"-d", "1s", "-c", "4", "--json", "-", base(server) + "/10"}));
   EXPECT_GE(report["duration_s"].get<double>(), 1.0);
   EXPECT_LT(report["duration_s"].get<double>(), 60.0);  // a bound on termination, not a speed test
   EXPECT_GT(report["requests"]["responses"].get<int>(), 0);
@@ -226,9 +245,14 @@ TEST(Loadgen, DurationRuns) {
 
 TEST(Loadgen, MergeEqualsTheHistogramOfBoth) {
   ServerProcess server;
-  const std::string a = temp_file("a.json"), b = temp_file("b.json"), merged = temp_file("merged.json");
-  ASSERT_EQ(loadgen({"-q", "-n", "100", "-c", "10", "--json", a, base(server) + "/{rand:1:20}"}).exit_code, 0);
-  ASSERT_EQ(loadgen({"-q", "-n", "150", "-c", "10", "--json", b, base(server) + "/{rand:20:40}"}).exit_code, 0);
+  const std::string a = temp_file("a.json"), b = temp_file("b.json"),
+                    merged = temp_file("merged.json");
+  ASSERT_EQ(loadgen({"-q", "-n", "100", "-c", "10", "--json", a, base(server) + "/{rand:1:20}"})
+                .exit_code,
+            0);
+  ASSERT_EQ(loadgen({"-q", "-n", "150", "-c", "10", "--json", b, base(server) + "/{rand:20:40}"})
+                .exit_code,
+            0);
   const auto result = loadgen({"merge", "-o", merged, a, b});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.out.find("merged 2 reports"), std::string::npos);
@@ -257,7 +281,8 @@ TEST(Loadgen, HgrmOutput) {
 
 TEST(Loadgen, TalkPreset) {
   ServerProcess server;
-  const auto result = loadgen({"talk", "--unbounded", "5,10", "-n", "20", "-c", "5", "--max-delay-ms", "20", "--json", "-", base(server)});
+  const auto result = loadgen({"talk", "--unbounded", "5,10", "-n", "20", "-c", "5",
+                               "--max-delay-ms", "20", "--json", "-", base(server)});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto report = nlohmann::json::parse(result.out);
   ASSERT_EQ(report["runs"].size(), 3u);
@@ -282,8 +307,9 @@ TEST(Loadgen, AnAnswerBeforeTheBodyIsSentIsRecordedAndTheConnectionNotReused) {
     std::ofstream out(body, std::ios::binary);
     out << std::string(16 * 1024 * 1024, 'x');
   }
-  const auto result = loadgen({"-m", "POST", "--body-file", body, "-n", "3", "-c", "1", "--timeout", "20s", "--json", "-",
-                               "-q", "http://127.0.0.1:" + std::to_string(server.port()) + "/upload"});
+  const auto result = loadgen({"-m", "POST", "--body-file", body, "-n", "3", "-c", "1", "--timeout",
+                               "20s", "--json", "-", "-q",
+                               "http://127.0.0.1:" + std::to_string(server.port()) + "/upload"});
   std::remove(body.c_str());
   const auto report = json_of(result);
   EXPECT_EQ(report["status_codes"]["413"], 3);
@@ -302,16 +328,17 @@ TEST(Loadgen, ARequestOnAConnectionTheServerJustClosedIsResentOnce) {
                                        "http://127.0.0.1:" + std::to_string(server.port()) + "/"}));
   EXPECT_EQ(report["requests"]["responses"], 3);
   EXPECT_EQ(report["requests"]["errors"], 0);
-  EXPECT_EQ(report.value("retried_stale", 0), 2);       // requests 2 and 3, each on a reused connection
-  EXPECT_EQ(report["connections_opened"], 3);  // each resend on a new one
+  EXPECT_EQ(report.value("retried_stale", 0), 2);  // requests 2 and 3, each on a reused connection
+  EXPECT_EQ(report["connections_opened"], 3);      // each resend on a new one
 }
 
 // Only a reused connection's first break is resent, and only for a method that may be resent
 // (RFC 9110 §9.2.2): a POST, a fresh connection that breaks, or a second break, is an error.
 TEST(Loadgen, OnlyAnIdempotentRequestIsResentAndOnlyOnce) {
   FakeServer post_server(close_when_reused);
-  const auto post = json_of(loadgen({"-m", "POST", "--rate", "4", "-n", "3", "-c", "1", "--json", "-", "-q",
-                                     "http://127.0.0.1:" + std::to_string(post_server.port()) + "/"}));
+  const auto post =
+      json_of(loadgen({"-m", "POST", "--rate", "4", "-n", "3", "-c", "1", "--json", "-", "-q",
+                       "http://127.0.0.1:" + std::to_string(post_server.port()) + "/"}));
   EXPECT_EQ(post["requests"]["responses"], 2);  // requests 1 and 3, each on a new connection
   EXPECT_EQ(post["errors"]["reset"], 1);
   EXPECT_EQ(post.value("retried_stale", -1), 0);
@@ -322,8 +349,9 @@ TEST(Loadgen, OnlyAnIdempotentRequestIsResentAndOnlyOnce) {
     const bool first = connections.fetch_add(1) == 0;
     serve_heads(client, stop, [first](int request) { return first && request == 1; });
   });
-  const auto get = json_of(loadgen({"--rate", "4", "-n", "2", "-c", "1", "--json", "-", "-q",
-                                    "http://127.0.0.1:" + std::to_string(answers_once.port()) + "/"}));
+  const auto get =
+      json_of(loadgen({"--rate", "4", "-n", "2", "-c", "1", "--json", "-", "-q",
+                       "http://127.0.0.1:" + std::to_string(answers_once.port()) + "/"}));
   EXPECT_EQ(get["requests"]["responses"], 1);
   EXPECT_EQ(get["errors"]["reset"], 1);  // the resend, on a fresh connection, also met a close
   EXPECT_EQ(get.value("retried_stale", 0), 1);
@@ -336,7 +364,8 @@ TEST(Loadgen, AServerThatClosesAfterEveryResponseShowsErrorsNotResends) {
   FakeServer server(close_when_reused);
   const auto report = json_of(loadgen({"-n", "20", "-c", "1", "--json", "-", "-q",
                                        "http://127.0.0.1:" + std::to_string(server.port()) + "/"}));
-  EXPECT_GE(report["errors"]["reset"].get<int>(), 5);  // about 10 breaks: a preemption at reuse could make one a resend
+  EXPECT_GE(report["errors"]["reset"].get<int>(),
+            5);  // about 10 breaks: a preemption at reuse could make one a resend
   EXPECT_EQ(report["errors"]["reset"].get<int>() + report.value("retried_stale", 0) +
                 report["requests"]["responses"].get<int>(),
             20 + report.value("retried_stale", 0));

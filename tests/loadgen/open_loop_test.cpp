@@ -1,10 +1,10 @@
 // Open-loop runs (--rate) and the coordinated-omission correction, against the real
 // loadlab-server on loopback.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <signal.h>
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
 
@@ -20,7 +20,8 @@ using namespace std::chrono_literals;
 
 TEST(OpenLoop, AchievedRateMatchesTheRequestedRate) {
   ServerProcess server;
-  const auto result = loadgen({"--rate", "400", "-c", "20", "-n", "1200", "--json", "-", "-q", base(server) + "/1"});
+  const auto result = loadgen(
+      {"--rate", "400", "-c", "20", "-n", "1200", "--json", "-", "-q", base(server) + "/1"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto report = nlohmann::json::parse(result.out);
   EXPECT_EQ(report["requests"]["responses"], 1200);
@@ -31,12 +32,14 @@ TEST(OpenLoop, AchievedRateMatchesTheRequestedRate) {
   // Requests went out on schedule: 3 s of 1 s intervals, each near 400.
   const auto& intervals = report["intervals"];
   ASSERT_GE(intervals.size(), 3u);
-  for (std::size_t i = 0; i < 3; ++i) EXPECT_NEAR(intervals[i]["responses"].get<double>(), 400.0, 40.0) << i;
+  for (std::size_t i = 0; i < 3; ++i)
+    EXPECT_NEAR(intervals[i]["responses"].get<double>(), 400.0, 40.0) << i;
 }
 
 TEST(OpenLoop, SeveralThreadsShareTheRate) {
   ServerProcess server;
-  const auto result = loadgen({"--rate", "600", "-c", "20", "-t", "2", "-d", "2s", "--json", "-", "-q", base(server) + "/0"});
+  const auto result = loadgen({"--rate", "600", "-c", "20", "-t", "2", "-d", "2s", "--json", "-",
+                               "-q", base(server) + "/0"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto report = nlohmann::json::parse(result.out);
   EXPECT_NEAR(report["requests"]["total"].get<double>(), 1200.0, 1200.0 * 0.05);
@@ -48,14 +51,15 @@ TEST(OpenLoop, SeveralThreadsShareTheRate) {
 // service time (from when each request was actually sent) hides it.
 TEST(OpenLoop, AServerStallShowsInCorrectedLatencyNotInServiceTime) {
   ServerProcess server;
-  const auto result = loadgen({"--rate", "500", "-c", "10", "-d", "5s", "--json", "-", "-q", base(server) + "/0"},
-                              [&server](pid_t) {
-                                // Well into the run, however long the loadgen took to start.
-                                eventually([&] { return delays_answered(server) >= 200; });
-                                server.signal(SIGSTOP);
-                                std::this_thread::sleep_for(1s);
-                                server.signal(SIGCONT);
-                              });
+  const auto result =
+      loadgen({"--rate", "500", "-c", "10", "-d", "5s", "--json", "-", "-q", base(server) + "/0"},
+              [&server](pid_t) {
+                // Well into the run, however long the loadgen took to start.
+                eventually([&] { return delays_answered(server) >= 200; });
+                server.signal(SIGSTOP);
+                std::this_thread::sleep_for(1s);
+                server.signal(SIGCONT);
+              });
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto report = nlohmann::json::parse(result.out);
   EXPECT_EQ(report["errors"]["timeout"], 0);
@@ -66,7 +70,8 @@ TEST(OpenLoop, AServerStallShowsInCorrectedLatencyNotInServiceTime) {
   EXPECT_GT(report["rate"]["late_starts"].get<int>(), 100);
   // The stall is in the time series too: the interval holding it has a p99 near 1 s.
   std::uint64_t worst = 0;
-  for (const auto& interval : report["intervals"]) worst = std::max<std::uint64_t>(worst, interval["latency_us"]["p99"]);
+  for (const auto& interval : report["intervals"])
+    worst = std::max<std::uint64_t>(worst, interval["latency_us"]["p99"]);
   EXPECT_GE(worst, 500'000u);
 }
 
@@ -76,7 +81,8 @@ TEST(OpenLoop, IdleConnectionsTheServerClosesAreReusedOnce) {
   // as idle. Each must be reconnected once when a request is due, and never be handed a second
   // request while it carries one (that lost requests: 38 of 40 recorded).
   ServerProcess server({"--keepalive-timeout-ms", "10"});
-  const auto result = loadgen({"--rate", "20", "-c", "3", "-n", "40", "--json", "-", "-q", base(server) + "/120"});
+  const auto result =
+      loadgen({"--rate", "20", "-c", "3", "-n", "40", "--json", "-", "-q", base(server) + "/120"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto report = nlohmann::json::parse(result.out);
   EXPECT_EQ(report["requests"]["responses"], 40);
@@ -88,16 +94,20 @@ TEST(OpenLoop, IdleConnectionsTheServerClosesAreReusedOnce) {
 // schedule, the same connection was always the free one and every request went to one URL.
 TEST(OpenLoop, EveryUrlGetsItsShare) {
   ServerProcess server;
-  const auto result = loadgen({"--rate", "200", "-c", "10", "-n", "300", "-q", base(server) + "/0", base(server) + "/healthz"});
+  const auto result = loadgen({"--rate", "200", "-c", "10", "-n", "300", "-q", base(server) + "/0",
+                               base(server) + "/healthz"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto metrics = http_get(server.port(), "/metrics");
   ASSERT_TRUE(metrics);
   for (const char* route : {"delay", "healthz"}) {
     std::smatch match;
-    ASSERT_TRUE(std::regex_search(metrics->body, match,
-                                  std::regex(std::string(R"(loadlab_http_requests_total\{route=")") + route + R"(",code="200"\} (\d+))")))
+    ASSERT_TRUE(
+        std::regex_search(metrics->body, match,
+                          std::regex(std::string(R"(loadlab_http_requests_total\{route=")") +
+                                     route + R"(",code="200"\} (\d+))")))
         << route;
-    EXPECT_NEAR(std::stoi(match[1].str()), 150, 30) << route;  // the connections take turns (it was 0 and 300)
+    EXPECT_NEAR(std::stoi(match[1].str()), 150, 30)
+        << route;  // the connections take turns (it was 0 and 300)
   }
 }
 
@@ -106,7 +116,8 @@ TEST(OpenLoop, EveryUrlGetsItsShare) {
 TEST(OpenLoop, TheDurationEndsTheRunAndTheBacklogIsReportedUnsent) {
   ServerProcess server;
   const auto started = std::chrono::steady_clock::now();
-  const auto result = loadgen({"--rate", "1000", "-c", "2", "-d", "1s", "--json", "-", "-q", base(server) + "/100"});
+  const auto result = loadgen(
+      {"--rate", "1000", "-c", "2", "-d", "1s", "--json", "-", "-q", base(server) + "/100"});
   const auto took = std::chrono::steady_clock::now() - started;
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto report = nlohmann::json::parse(result.out);
@@ -129,7 +140,8 @@ TEST(OpenLoop, ASlowTargetIsReportedAsNotKeepingUp) {
 // 1.2 s response, and -d ends at 1.1 s, well before slot 2 (at 2 s) would end the schedule.
 TEST(OpenLoop, BackloggedRequestsAreNotSentAfterTheDeadline) {
   ServerProcess server;
-  const auto result = loadgen({"--rate", "1", "-c", "1", "-d", "1100ms", "--json", "-", "-q", base(server) + "/1200"});
+  const auto result = loadgen(
+      {"--rate", "1", "-c", "1", "-d", "1100ms", "--json", "-", "-q", base(server) + "/1200"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto report = nlohmann::json::parse(result.out);
   EXPECT_LT(report["rate"]["last_send_s"].get<double>(), 1.1);

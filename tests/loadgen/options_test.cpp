@@ -15,7 +15,8 @@ TEST(Options, Durations) {
   EXPECT_EQ(parse_duration_ms("10"), 10000u);
   EXPECT_EQ(parse_duration_ms("2m"), 120000u);
   EXPECT_EQ(parse_duration_ms("1h"), 3600000u);
-  for (const char* bad : {"", "s", "10x", "-1s", "1.5s", "ms10"}) EXPECT_THROW(parse_duration_ms(bad), std::invalid_argument) << bad;
+  for (const char* bad : {"", "s", "10x", "-1s", "1.5s", "ms10"})
+    EXPECT_THROW(parse_duration_ms(bad), std::invalid_argument) << bad;
 }
 
 TEST(Options, FinalizeChecksTheCombination) {
@@ -34,21 +35,25 @@ TEST(Options, FinalizeChecksTheCombination) {
 
 TEST(Options, UrlsFileLinesAreTrimmed) {
   const std::string path = testing::TempDir() + "/trimmed_urls.txt";
-  std::ofstream(path) << "  http://127.0.0.1:1/a \t\r\n\t3   http://127.0.0.1:1/b\t\n   \n  # a comment\nhttp://127.0.0.1:1/c \n";
+  std::ofstream(path) << "  http://127.0.0.1:1/a \t\r\n\t3   http://127.0.0.1:1/b\t\n   \n  # a "
+                         "comment\nhttp://127.0.0.1:1/c \n";
   RunOptions options;
   options.urls_file = path;
   finalize_options(options);
-  EXPECT_EQ(options.urls, (std::vector<std::string>{"http://127.0.0.1:1/a", "http://127.0.0.1:1/b", "http://127.0.0.1:1/c"}));
+  EXPECT_EQ(options.urls, (std::vector<std::string>{"http://127.0.0.1:1/a", "http://127.0.0.1:1/b",
+                                                    "http://127.0.0.1:1/c"}));
   EXPECT_EQ(options.weights, (std::vector<unsigned>{1, 3, 1}));
 }
 
 TEST(Options, AUrlWithASpaceOrControlCharacterIsRefusedByName) {
-  for (const char* url : {"http://127.0.0.1:1/a b", "http://127.0.0.1:1/a\x01", "http://127.0.0.1:1/\x7f"}) {
+  for (const char* url :
+       {"http://127.0.0.1:1/a b", "http://127.0.0.1:1/a\x01", "http://127.0.0.1:1/\x7f"}) {
     try {
       parse_target(url);
       ADD_FAILURE() << url;
     } catch (const std::invalid_argument& error) {
-      EXPECT_NE(std::string(error.what()).find("http://127.0.0.1:1/"), std::string::npos) << error.what();
+      EXPECT_NE(std::string(error.what()).find("http://127.0.0.1:1/"), std::string::npos)
+          << error.what();
     }
   }
 }

@@ -3,13 +3,13 @@
 #include "loadgen/outputs/output_table.h"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "loadgen/outputs/html_report.h"
@@ -71,7 +71,8 @@ TEST(OutputTable, EachCommandOffersTheFlagsItsRowsDeclare) {
     EXPECT_EQ(writer.run.names == nullptr, console) << writer.name;
     EXPECT_EQ(writer.merge.names == nullptr, console) << writer.name;
   }
-  const auto run = parse(OutputCommand::kRun, {"--json", "a.json", "--hgrm", "a.hgrm", "--html", "a.html"});
+  const auto run =
+      parse(OutputCommand::kRun, {"--json", "a.json", "--hgrm", "a.hgrm", "--html", "a.html"});
   EXPECT_EQ(run.paths[row("json")], "a.json");
   EXPECT_EQ(run.paths[row("hgrm")], "a.hgrm");
   EXPECT_EQ(run.paths[row("html")], "a.html");
@@ -102,7 +103,8 @@ TEST(OutputTable, EveryFileTheFlagsNameIsWrittenByItsWriter) {
   const std::vector<SloResult> slos;
   const std::string title = "a title";
   write_run_outputs(targets, RunReport{stats, config, slos, title});
-  const std::string json = slurp(dir + ".json"), hgrm = slurp(dir + ".hgrm"), html = slurp(dir + ".html");
+  const std::string json = slurp(dir + ".json"), hgrm = slurp(dir + ".hgrm"),
+                    html = slurp(dir + ".html");
   for (const char* name : {"json", "hgrm", "html"}) std::remove((dir + "." + name).c_str());
   EXPECT_EQ(nlohmann::json::parse(json)["schema"], "loadlab-report/1");
   EXPECT_NE(hgrm.find("Value"), std::string::npos) << hgrm;
@@ -115,7 +117,9 @@ TEST(OutputTable, TheOpenLoopWarningsReadTheSameInTextAndHtml) {
   std::ostringstream text;
   print_summary(text, stats, "t");
   const std::string html = render_html_report(stats, nlohmann::json::object(), {}, "t");
-  for (const std::string& sentence : {unsent_warning(stats.unsent), late_start_warning(stats.late_starts, stats.max_start_lag_us)}) {
+  for (const std::string& sentence :
+       {unsent_warning(stats.unsent),
+        late_start_warning(stats.late_starts, stats.max_start_lag_us)}) {
     EXPECT_NE(text.str().find(sentence), std::string::npos) << sentence << "\n" << text.str();
     EXPECT_NE(html.find(sentence), std::string::npos) << sentence;
   }

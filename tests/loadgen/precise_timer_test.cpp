@@ -12,7 +12,9 @@
 // libuv is not built with ASan, so its own reads of a handle freed too early would go unseen:
 // freed memory is scribbled over instead, and such a read then fails loudly. (Only an ASan
 // build calls this.)
-extern "C" const char* __asan_default_options() { return "max_free_fill_size=4096:free_fill_byte=190"; }
+extern "C" const char* __asan_default_options() {
+  return "max_free_fill_size=4096:free_fill_byte=190";
+}
 
 namespace loadlab::loadgen {
 namespace {
@@ -33,7 +35,8 @@ TEST(PreciseTimer, DroppedWhileArmed) {
     bool& reached;
   };
   auto owner = std::make_unique<Owner>(loop.get(), reached);
-  owner->timer.start_at<&Owner::on_tick>(owner.get(), uv_hrtime());  // due at once: the fd is readable
+  owner->timer.start_at<&Owner::on_tick>(owner.get(),
+                                         uv_hrtime());  // due at once: the fd is readable
   owner.reset();
   loop.run();
   EXPECT_FALSE(reached);

@@ -23,7 +23,8 @@ TEST(Progress, NothingWhenNotOnATerminal) {
 TEST(Progress, ALiveLineOnATerminal) {
   ServerProcess server;
   // script(1) runs the command on a pseudo-terminal, as a user's shell would.
-  const std::string command = std::string(LOADLAB_LOADGEN_BIN) + " -d 2500ms -c 5 " + base(server) + "/5";
+  const std::string command =
+      std::string(LOADLAB_LOADGEN_BIN) + " -d 2500ms -c 5 " + base(server) + "/5";
   const auto result = run_command({"script", "-qec", command, "/dev/null"}, 60s);
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
   EXPECT_NE(result.out.find("\r"), std::string::npos) << result.out;

@@ -1,7 +1,6 @@
-#include "loadgen/outputs/html_report.h"
-
 #include <gtest/gtest.h>
 
+#include "loadgen/outputs/html_report.h"
 #include "loadgen/outputs/svg_chart.h"
 
 namespace loadlab::loadgen {
@@ -37,7 +36,8 @@ TEST(SvgChart, LineChartDrawsEverySeriesWithALegend) {
   chart.add({"second", "#222222", {{0, 3}, {1, 0}}, true});
   const std::string svg = chart.svg();
   EXPECT_NE(svg.find("T &lt;1&gt;"), std::string::npos);
-  EXPECT_NE(svg.find("<polyline fill=\"none\" stroke-width=\"2\" stroke=\"#111111\""), std::string::npos);
+  EXPECT_NE(svg.find("<polyline fill=\"none\" stroke-width=\"2\" stroke=\"#111111\""),
+            std::string::npos);
   EXPECT_NE(svg.find("<rect fill=\"#222222\" opacity"), std::string::npos);
   EXPECT_NE(svg.find(">first</text>"), std::string::npos);
   EXPECT_NE(svg.find(">second</text>"), std::string::npos);
@@ -45,12 +45,14 @@ TEST(SvgChart, LineChartDrawsEverySeriesWithALegend) {
 
 TEST(HtmlReport, HoldsEveryPlotAndTheNumbers) {
   const RunStats stats = open_loop_run();
-  const std::string html = render_html_report(stats, {{"urls", {"http://x/<1>"}}, {"concurrency", 10}},
-                                              {evaluate_slo(parse_slo("p99<1ms"), stats)}, "run & title");
+  const std::string html =
+      render_html_report(stats, {{"urls", {"http://x/<1>"}}, {"concurrency", 10}},
+                         {evaluate_slo(parse_slo("p99<1ms"), stats)}, "run & title");
   EXPECT_NE(html.find("<title>run &amp; title</title>"), std::string::npos);
   EXPECT_NE(html.find("http://x/&lt;1&gt;"), std::string::npos);  // config text is escaped
-  for (const char* plot : {"Latency by percentile", "Latency over time", "Throughput and errors over time",
-                           "Status codes and errors", "Where the time went"}) {
+  for (const char* plot :
+       {"Latency by percentile", "Latency over time", "Throughput and errors over time",
+        "Status codes and errors", "Where the time went"}) {
     EXPECT_NE(html.find(std::string("aria-label=\"") + plot), std::string::npos) << plot;
   }
   EXPECT_NE(html.find("service time (from send)"), std::string::npos);
@@ -58,7 +60,8 @@ TEST(HtmlReport, HoldsEveryPlotAndTheNumbers) {
   EXPECT_NE(html.find("HTTP 503"), std::string::npos);
   EXPECT_NE(html.find("error: reset"), std::string::npos);
   EXPECT_NE(html.find("breached"), std::string::npos);
-  EXPECT_NE(html.find(">99%</text>"), std::string::npos);  // the percentile axis, as far as 300 samples reach
+  EXPECT_NE(html.find(">99%</text>"),
+            std::string::npos);  // the percentile axis, as far as 300 samples reach
   EXPECT_EQ(html.find("<script"), std::string::npos);
 }
 

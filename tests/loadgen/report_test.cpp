@@ -1,8 +1,7 @@
 // The JSON report: its schema, the round trip merge relies on, and what it refuses to read.
-#include "loadgen/outputs/json_report.h"
-
 #include <gtest/gtest.h>
 
+#include "loadgen/outputs/json_report.h"
 #include "loadgen/outputs/wording.h"
 #include "tests/loadgen/sample_stats.h"
 
@@ -14,18 +13,21 @@ TEST(Report, JsonRoundTripAndSchema) {
   RunOptions options;
   options.urls = {"http://127.0.0.1:1/{rand:1:5}"};
   const nlohmann::json json = report_to_json(stats, options_to_json(options));
-  for (const char* key : {"schema", "tool", "config", "start_time", "start_unix", "end_unix", "duration_s", "requests",
-                          "throughput_rps", "status_codes", "errors", "latency_us", "latency_histogram", "server_timing"}) {
+  for (const char* key : {"schema", "tool", "config", "start_time", "start_unix", "end_unix",
+                          "duration_s", "requests", "throughput_rps", "status_codes", "errors",
+                          "latency_us", "latency_histogram", "server_timing"}) {
     EXPECT_TRUE(json.contains(key)) << key;
   }
   EXPECT_EQ(json["schema"], "loadlab-report/1");
-  for (const char* key : {"p50", "p75", "p90", "p99", "p99_9", "p99_99", "min", "max", "mean", "stddev"}) {
+  for (const char* key :
+       {"p50", "p75", "p90", "p99", "p99_9", "p99_99", "min", "max", "mean", "stddev"}) {
     EXPECT_TRUE(json["latency_us"].contains(key)) << key;
   }
   const RunStats back = report_from_json(nlohmann::json::parse(json.dump()));
   EXPECT_EQ(report_to_json(back, options_to_json(options)), json);
   EXPECT_THROW(report_from_json(nlohmann::json{{"schema", "other"}}), std::invalid_argument);
-  EXPECT_THROW(report_from_json(nlohmann::json{{"schema", "loadlab-report/1"}}), std::invalid_argument);
+  EXPECT_THROW(report_from_json(nlohmann::json{{"schema", "loadlab-report/1"}}),
+               std::invalid_argument);
 }
 
 TEST(Report, OpenLoopFieldsRoundTrip) {
@@ -37,7 +39,8 @@ TEST(Report, OpenLoopFieldsRoundTrip) {
   stats.max_start_lag_us = 40'000;
   stats.record_response(200, 50'000, 10'000, 0);
   stats.record_response(200, 1'000, 1'000, 1'500'000'000);
-  const auto json = report_to_json(stats, nlohmann::json::object(), {evaluate_slo(parse_slo("rps>0.5"), stats)});
+  const auto json =
+      report_to_json(stats, nlohmann::json::object(), {evaluate_slo(parse_slo("rps>0.5"), stats)});
   EXPECT_EQ(json["rate"]["requested_rps"], 1.0);
   EXPECT_TRUE(json["rate"]["kept_up"]);
   EXPECT_EQ(json["service_us"]["max"], 10'000);
@@ -90,7 +93,8 @@ TEST(Report, OlderReportsCancelledErrorsAreReadAsCancelled) {
 TEST(Report, FromJsonRefusesNumbersThatAreNotCounts) {
   const nlohmann::json good = report_to_json(sample(1000, 1700000000.5), nlohmann::json::object());
   ASSERT_NO_THROW(report_from_json(good));
-  for (const nlohmann::json& number : {nlohmann::json(1e82), nlohmann::json(-1), nlohmann::json(2.5)}) {
+  for (const nlohmann::json& number :
+       {nlohmann::json(1e82), nlohmann::json(-1), nlohmann::json(2.5)}) {
     std::vector<nlohmann::json> bad(6, good);
     bad[0]["requests"]["responses"] = number;
     bad[1]["interval_ms"] = number;

@@ -2,13 +2,13 @@
 // deadline plus a bounded grace), the request mix follows the asked list whatever the
 // response times, every connection at any -c is counted right, and every byte is counted.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <signal.h>
 #include <sys/resource.h>
 
 #include <chrono>
 #include <fstream>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <regex>
 #include <thread>
@@ -25,8 +25,12 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string base(const ServerProcess& server) { return "http://127.0.0.1:" + std::to_string(server.port()); }
-std::string base(const FakeServer& server) { return "http://127.0.0.1:" + std::to_string(server.port()); }
+std::string base(const ServerProcess& server) {
+  return "http://127.0.0.1:" + std::to_string(server.port());
+}
+std::string base(const FakeServer& server) {
+  return "http://127.0.0.1:" + std::to_string(server.port());
+}
 
 struct Timed {
   CommandResult result;
@@ -34,11 +38,12 @@ struct Timed {
 };
 
 Timed loadgen(std::vector<std::string> args, std::chrono::milliseconds timeout = 60s,
-             const std::function<void(pid_t)>& meanwhile = {}) {
+              const std::function<void(pid_t)>& meanwhile = {}) {
   args.insert(args.begin(), LOADLAB_LOADGEN_BIN);
   const auto start = std::chrono::steady_clock::now();
   CommandResult result = run_command(args, timeout, meanwhile);
-  return {std::move(result), std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+  return {std::move(result),
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
 }
 
 nlohmann::json json_of(const Timed& run) {
@@ -58,8 +63,8 @@ void expect_ends_with_last_response(const nlohmann::json& report) {
   }
   const double duration = report["duration_s"].get<double>();
   EXPECT_GE(duration, step * static_cast<double>(last));
-  EXPECT_LT(duration, step * (static_cast<double>(last) + 1.5)) << "the last response came in [" << step * last << ", "
-                                                                  << step * (last + 1) << ") s";
+  EXPECT_LT(duration, step * (static_cast<double>(last) + 1.5))
+      << "the last response came in [" << step * last << ", " << step * (last + 1) << ") s";
   // Causality: every response came within the run.
   EXPECT_GE(duration * 1e6, report["latency_us"]["max"].get<double>());
 }
@@ -67,7 +72,8 @@ void expect_ends_with_last_response(const nlohmann::json& report) {
 TEST(RunTiming, AShortRunReportsItsOwnLengthNotAPollingPeriod) {
   ServerProcess server;
   for (int i = 0; i < 3; ++i) {
-    const Timed run = loadgen({"-q", "-n", "20", "-c", "5", "--interval", "10ms", "--json", "-", base(server) + "/0"});
+    const Timed run = loadgen(
+        {"-q", "-n", "20", "-c", "5", "--interval", "10ms", "--json", "-", base(server) + "/0"});
     const auto report = json_of(run);
     EXPECT_EQ(report["requests"]["responses"], 20);
     expect_ends_with_last_response(report);
@@ -77,7 +83,8 @@ TEST(RunTiming, AShortRunReportsItsOwnLengthNotAPollingPeriod) {
 
 TEST(RunTiming, DurationIsTheSlowestResponseNotTheNextPoll) {
   ServerProcess server;
-  const Timed run = loadgen({"-q", "-n", "100", "-c", "100", "--interval", "10ms", "--json", "-", base(server) + "/500"});
+  const Timed run = loadgen(
+      {"-q", "-n", "100", "-c", "100", "--interval", "10ms", "--json", "-", base(server) + "/500"});
   const auto report = json_of(run);
   EXPECT_EQ(report["requests"]["responses"], 100);
   expect_ends_with_last_response(report);
@@ -139,7 +146,9 @@ void expect_deadline_and_grace(const std::vector<std::string>& extra) {
 }
 
 TEST(RunTiming, DeadlineCancelsRequestsInFlightAfterTheGrace) { expect_deadline_and_grace({}); }
-TEST(RunTiming, DeadlineCancelsRequestsInFlightAfterTheGraceInAnOpenLoop) { expect_deadline_and_grace({"--rate", "50"}); }
+TEST(RunTiming, DeadlineCancelsRequestsInFlightAfterTheGraceInAnOpenLoop) {
+  expect_deadline_and_grace({"--rate", "50"});
+}
 
 TEST(RunTiming, CancelledRequestsAreNeitherErrorsNorRequestsNorTheEnd) {
   ServerProcess server;
@@ -147,9 +156,10 @@ TEST(RunTiming, CancelledRequestsAreNeitherErrorsNorRequestsNorTheEnd) {
   // /10000 each (whatever the timing), and the deadline cancels them after the grace.
   const std::string urls = testing::TempDir() + "/cancelled_urls.txt";
   std::ofstream(urls) << base(server) << "/0\n" << base(server) << "/10000\n";
-  const Timed run = loadgen({"-q", "-d", "1s", "-c", "2", "--grace", "500ms", "--urls-file", urls, "--slo", "errors<1%",
-                             "--json", "-"});
-  ASSERT_EQ(run.result.exit_code, 0) << "the cancels breached the error SLO?\n" << run.result.err << run.result.out;
+  const Timed run = loadgen({"-q", "-d", "1s", "-c", "2", "--grace", "500ms", "--urls-file", urls,
+                             "--slo", "errors<1%", "--json", "-"});
+  ASSERT_EQ(run.result.exit_code, 0) << "the cancels breached the error SLO?\n"
+                                     << run.result.err << run.result.out;
   const auto report = nlohmann::json::parse(run.result.out);
   EXPECT_GE(report["requests"]["cancelled"].get<int>(), 1);
   EXPECT_GE(report["requests"]["responses"].get<int>(), 1);
@@ -159,9 +169,11 @@ TEST(RunTiming, CancelledRequestsAreNeitherErrorsNorRequestsNorTheEnd) {
   const double duration = report["duration_s"].get<double>();
   EXPECT_GE(duration, 1.0);
   EXPECT_LT(duration, 1.5);
-  EXPECT_NEAR(report["throughput_rps"].get<double>(), report["requests"]["responses"].get<double>() / duration, 1e-6);
+  EXPECT_NEAR(report["throughput_rps"].get<double>(),
+              report["requests"]["responses"].get<double>() / duration, 1e-6);
   std::uint64_t cancelled = 0;
-  for (const auto& row : report["by_url"]) cancelled += row["requests"]["cancelled"].get<std::uint64_t>();
+  for (const auto& row : report["by_url"])
+    cancelled += row["requests"]["cancelled"].get<std::uint64_t>();
   EXPECT_EQ(cancelled, report["requests"]["cancelled"].get<std::uint64_t>());
 }
 
@@ -177,17 +189,18 @@ bool has_exited(pid_t pid) {
 TEST(RunTiming, ASecondCtrlCCancelsAtOnceAndStillReports) {
   SilentServer silent;
   // A 10 min grace nobody wants to wait out: the second signal cuts it short.
-  const Timed run = loadgen({"-q", "-d", "1h", "-c", "2", "--grace", "10m", "--json", "-", base(silent.server()) + "/"}, 60s,
-                            [&silent](pid_t pid) {
-                              // The connects come after the signals are blocked: from now on a
-                              // signal is a stop, not the default action.
-                              ASSERT_TRUE(eventually([&] { return silent.accepted() >= 2; }, 30s));
-                              // Signals sent close together may merge into one: send until it exits.
-                              for (int i = 0; i < 150 && !has_exited(pid); ++i) {
-                                ::kill(pid, SIGINT);
-                                std::this_thread::sleep_for(200ms);
-                              }
-                            });
+  const Timed run = loadgen(
+      {"-q", "-d", "1h", "-c", "2", "--grace", "10m", "--json", "-", base(silent.server()) + "/"},
+      60s, [&silent](pid_t pid) {
+        // The connects come after the signals are blocked: from now on a
+        // signal is a stop, not the default action.
+        ASSERT_TRUE(eventually([&] { return silent.accepted() >= 2; }, 30s));
+        // Signals sent close together may merge into one: send until it exits.
+        for (int i = 0; i < 150 && !has_exited(pid); ++i) {
+          ::kill(pid, SIGINT);
+          std::this_thread::sleep_for(200ms);
+        }
+      });
   ASSERT_EQ(run.result.exit_code, 0) << run.result.err;
   const auto report = nlohmann::json::parse(run.result.out);
   EXPECT_EQ(report["requests"]["cancelled"], 2);
@@ -197,7 +210,8 @@ TEST(RunTiming, ASecondCtrlCCancelsAtOnceAndStillReports) {
 TEST(RunTiming, GraceLetsRequestsInFlightFinish) {
   ServerProcess server;
   // Requests still running at the 500 ms deadline need at most 300 ms more: under the grace.
-  const auto report = json_of(loadgen({"-q", "-d", "500ms", "-c", "4", "--grace", "5s", "--json", "-", base(server) + "/300"}));
+  const auto report = json_of(loadgen(
+      {"-q", "-d", "500ms", "-c", "4", "--grace", "5s", "--json", "-", base(server) + "/300"}));
   EXPECT_EQ(report["requests"]["cancelled"], 0);
   EXPECT_GE(report["requests"]["responses"].get<int>(), 4);
   EXPECT_GE(report["duration_s"].get<double>(), 0.5);
@@ -237,7 +251,9 @@ void expect_even_mix(const std::vector<std::string>& mode) {
 }
 
 TEST(RequestMix, ClosedLoopTakesTheUrlsInTurnWhateverTheirLatency) { expect_even_mix({}); }
-TEST(RequestMix, OpenLoopTakesTheUrlsInTurnWhateverTheirLatency) { expect_even_mix({"--rate", "400"}); }
+TEST(RequestMix, OpenLoopTakesTheUrlsInTurnWhateverTheirLatency) {
+  expect_even_mix({"--rate", "400"});
+}
 
 TEST(RequestMix, WeightsInTheUrlsFileSetTheProportion) {
   ServerProcess server;
@@ -246,12 +262,15 @@ TEST(RequestMix, WeightsInTheUrlsFileSetTheProportion) {
     std::ofstream out(file);
     out << "# slow and rare\n1 " << base(server) << "/40\n3 " << base(server) << "/prime/97\n";
   }
-  const auto report = json_of(loadgen({"-q", "-n", "1000", "-c", "20", "--urls-file", file, "--json", "-"}));
+  const auto report =
+      json_of(loadgen({"-q", "-n", "1000", "-c", "20", "--urls-file", file, "--json", "-"}));
   std::remove(file.c_str());
   double slow = 0;
   EXPECT_TRUE(eventually([&] {
     slow = metric(server.port(), R"(loadlab_http_requests_total{route="delay",code="200"})");
-    return slow + metric(server.port(), R"(loadlab_http_requests_total{route="prime",code="200"})") >= 1000;
+    return slow +
+               metric(server.port(), R"(loadlab_http_requests_total{route="prime",code="200"})") >=
+           1000;
   }));
   EXPECT_NEAR(slow / 1000.0, 0.25, 0.02 * 0.25);
   EXPECT_EQ(url_count(report, "/40"), static_cast<std::uint64_t>(slow));
@@ -265,7 +284,10 @@ TEST(RequestMix, MergeKeepsTheBreakdown) {
   const std::string a = "/tmp/loadlab-test-" + std::to_string(getpid()) + "-mix-a.json";
   const std::string b = "/tmp/loadlab-test-" + std::to_string(getpid()) + "-mix-b.json";
   for (const auto& path : {a, b}) {
-    ASSERT_EQ(loadgen({"-q", "-n", "40", "-c", "4", "--json", path, base(server) + "/1", base(server) + "/2"}).result.exit_code, 0);
+    ASSERT_EQ(loadgen({"-q", "-n", "40", "-c", "4", "--json", path, base(server) + "/1",
+                       base(server) + "/2"})
+                  .result.exit_code,
+              0);
   }
   const Timed merged = loadgen({"merge", "-o", "-", a, b});
   std::remove(a.c_str());
@@ -275,7 +297,8 @@ TEST(RequestMix, MergeKeepsTheBreakdown) {
   EXPECT_EQ(url_count(report, "/1"), 40u);
   EXPECT_EQ(url_count(report, "/2"), 40u);
   EXPECT_EQ(report["by_url"][0]["latency_histogram"]["count"], 40);
-  EXPECT_NE(merged.result.err.find("By URL"), std::string::npos);  // the summary goes to stderr with -o -
+  EXPECT_NE(merged.result.err.find("By URL"),
+            std::string::npos);  // the summary goes to stderr with -o -
 }
 
 TEST(RequestMix, UrlsOnDifferentHostsAreAUsageError) {
@@ -290,7 +313,8 @@ TEST(RequestMix, UrlsOnDifferentHostsAreAUsageError) {
 // so all 5000 connect; the test asks only what holds at any speed.
 TEST(Connections, ThousandsOfConnectionsAllConnectAndTheirTimeIsReported) {
   ServerProcess server;
-  const auto report = json_of(loadgen({"-q", "-n", "5000", "-c", "5000", "--json", "-", base(server) + "/300"}));
+  const auto report =
+      json_of(loadgen({"-q", "-n", "5000", "-c", "5000", "--json", "-", base(server) + "/300"}));
   EXPECT_EQ(report["errors"]["connect"], 0);
   EXPECT_EQ(report["requests"]["responses"], 5000);
   // Every connection opened reports its connect time. Not always 5000 of them: on a busy
@@ -303,8 +327,9 @@ TEST(Connections, ThousandsOfConnectionsAllConnectAndTheirTimeIsReported) {
 
 TEST(Connections, MoreConnectionsThanTheOpenFileLimitIsAUsageErrorBeforeTheRun) {
   // prlimit sets both limits, so the loadgen cannot raise its own.
-  const CommandResult result =
-      run_command({"prlimit", "--nofile=256:256", LOADLAB_LOADGEN_BIN, "-n", "1000", "-c", "1000", "http://127.0.0.1:1/"}, 30s);
+  const CommandResult result = run_command({"prlimit", "--nofile=256:256", LOADLAB_LOADGEN_BIN,
+                                            "-n", "1000", "-c", "1000", "http://127.0.0.1:1/"},
+                                           30s);
   EXPECT_EQ(result.exit_code, 2) << result.err;
   EXPECT_NE(result.err.find("-c 1000"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("open-file limit is 256"), std::string::npos) << result.err;
@@ -352,7 +377,8 @@ class BigBodyServer {
 
 void expect_every_byte_counted(bool close_delimited) {
   BigBodyServer big(close_delimited);
-  const auto report = json_of(loadgen({"-q", "-n", "5", "-c", "1", "--json", "-", base(big.server()) + "/"}));
+  const auto report =
+      json_of(loadgen({"-q", "-n", "5", "-c", "1", "--json", "-", base(big.server()) + "/"}));
   EXPECT_EQ(report["requests"]["responses"], 5);
   // Every response was read whole (it completed), so the server sent exactly this much.
   EXPECT_EQ(report["bytes_read"].get<std::uint64_t>(), 5 * big_response(close_delimited).size());
@@ -368,9 +394,11 @@ TEST(RequestMix, ALongUrlsFileIsFoldedIntoAtMost101Rows) {
   const std::string urls = testing::TempDir() + "/many_urls.txt";
   {
     std::ofstream out(urls);
-    for (int i = 0; i < 20000; ++i) out << base(server) << (i % 2 ? "/prime/" + std::to_string(i) : "/0") << "\n";
+    for (int i = 0; i < 20000; ++i)
+      out << base(server) << (i % 2 ? "/prime/" + std::to_string(i) : "/0") << "\n";
   }
-  const Timed run = loadgen({"-q", "-n", "20000", "-c", "20", "-t", "2", "--urls-file", urls, "--json", "-"}, 120s);
+  const Timed run = loadgen(
+      {"-q", "-n", "20000", "-c", "20", "-t", "2", "--urls-file", urls, "--json", "-"}, 120s);
   const auto report = json_of(run);
   ASSERT_EQ(report["requests"]["total"], 20000);
   const auto& rows = report["by_url"];

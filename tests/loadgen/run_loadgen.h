@@ -16,10 +16,13 @@
 
 namespace loadlab::test {
 
-inline std::string base(const ServerProcess& server) { return "http://127.0.0.1:" + std::to_string(server.port()); }
+inline std::string base(const ServerProcess& server) {
+  return "http://127.0.0.1:" + std::to_string(server.port());
+}
 
 // Runs loadlab-loadgen with `args`; `meanwhile` runs while it does, given its pid.
-inline CommandResult loadgen(std::vector<std::string> args, const std::function<void(pid_t)>& meanwhile = {}) {
+inline CommandResult loadgen(std::vector<std::string> args,
+                             const std::function<void(pid_t)>& meanwhile = {}) {
   args.insert(args.begin(), LOADLAB_LOADGEN_BIN);
   return run_command(args, std::chrono::seconds(150), meanwhile);
 }
@@ -29,7 +32,9 @@ inline double delays_answered(const ServerProcess& server) {
   return metric(server.port(), R"(loadlab_http_requests_total{route="delay",code="200"})");
 }
 
-inline std::string temp_file(const char* name) { return std::string("/tmp/loadlab-test-") + std::to_string(getpid()) + "-" + name; }
+inline std::string temp_file(const char* name) {
+  return std::string("/tmp/loadlab-test-") + std::to_string(getpid()) + "-" + name;
+}
 
 inline std::string slurp(const std::string& path) {
   std::ifstream in(path);

@@ -22,8 +22,8 @@ TEST(RunStats, MergeAddsEverything) {
 
 TEST(RunStats, IntervalsCountEachResponseAndErrorInItsSlice) {
   RunStats stats;
-  stats.record_response(200, 100, 90, 200'000'000);    // 0.2 s
-  stats.record_response(200, 5000, 80, 2'500'000'000); // 2.5 s
+  stats.record_response(200, 100, 90, 200'000'000);     // 0.2 s
+  stats.record_response(200, 5000, 80, 2'500'000'000);  // 2.5 s
   stats.record_error(ErrorKind::kReset, 2'900'000'000);
   ASSERT_EQ(stats.intervals.size(), 3u);
   EXPECT_EQ(stats.intervals[0].responses, 1u);
@@ -60,7 +60,8 @@ TEST(RunStats, RunsThatDidNotOverlapAreLaidOverEachOtherFromTheirStarts) {
   RunStats yesterday, today;
   yesterday.start_unix = 1'000'000;
   yesterday.end_unix = 1'000'002;
-  today.start_unix = 1'086'400;  // a day later: wall-clock alignment would add 86 400 empty intervals
+  today.start_unix =
+      1'086'400;  // a day later: wall-clock alignment would add 86 400 empty intervals
   today.end_unix = 1'086'402;
   yesterday.record_response(200, 10, 10, 0);
   today.record_response(200, 20, 20, 1'500'000'000);
@@ -82,7 +83,8 @@ TEST(RunStats, ServerTimingKeepsABoundedNumberOfMetrics) {
   RunStats stats;
   for (int i = 0; i < 100; ++i) stats.record_server_timing("m" + std::to_string(i) + ";dur=1");
   EXPECT_EQ(stats.server_timing_us.size(), kMaxServerTimingMetrics);
-  stats.record_server_timing("huge;dur=1e300");  // the histogram's overflow, not undefined behaviour
+  stats.record_server_timing(
+      "huge;dur=1e300");  // the histogram's overflow, not undefined behaviour
 }
 
 TEST(RunStats, ATrailingFragmentFoldsIntoTheIntervalBefore) {

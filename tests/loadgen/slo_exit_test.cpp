@@ -1,5 +1,6 @@
 // --slo on a real run: the verdicts in the summary and the JSON report, and exit codes 0, 3 and 2.
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "tests/loadgen/run_loadgen.h"
@@ -12,8 +13,8 @@ using namespace std::chrono_literals;
 
 TEST(Slo, PassingObjectivesExitZeroAndAreReported) {
   ServerProcess server;
-  const auto result = loadgen({"-n", "200", "-c", "10", "--slo", "p99<5s", "--slo", "errors<1%", "--slo", "rps>1",
-                               "--json", "-", base(server) + "/1"});
+  const auto result = loadgen({"-n", "200", "-c", "10", "--slo", "p99<5s", "--slo", "errors<1%",
+                               "--slo", "rps>1", "--json", "-", base(server) + "/1"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto report = nlohmann::json::parse(result.out);
   EXPECT_TRUE(report["slo"]["passed"]);
@@ -24,7 +25,8 @@ TEST(Slo, PassingObjectivesExitZeroAndAreReported) {
 
 TEST(Slo, ABreachExitsThreeAndSaysWhich) {
   ServerProcess server;
-  const auto result = loadgen({"-n", "50", "-c", "10", "--slo", "p50<20ms", "--slo", "errors<1%", base(server) + "/50"});
+  const auto result = loadgen(
+      {"-n", "50", "-c", "10", "--slo", "p50<20ms", "--slo", "errors<1%", base(server) + "/50"});
   EXPECT_EQ(result.exit_code, 3) << result.out << result.err;
   EXPECT_NE(result.out.find("BREACHED"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("p50<20ms: p50 "), std::string::npos) << result.out;
@@ -34,7 +36,8 @@ TEST(Slo, ABreachExitsThreeAndSaysWhich) {
 TEST(Slo, ErrorObjectiveCountsFailedRequests) {
   ServerProcess server;
   // Every request times out: the server is reachable, so this is an SLO breach, not exit 1.
-  const auto result = loadgen({"-n", "6", "-c", "3", "--timeout", "50ms", "--slo", "errors<1%", base(server) + "/2000"});
+  const auto result = loadgen(
+      {"-n", "6", "-c", "3", "--timeout", "50ms", "--slo", "errors<1%", base(server) + "/2000"});
   EXPECT_EQ(result.exit_code, 3) << result.out << result.err;
   EXPECT_NE(result.out.find("errors 100% < 1%  FAIL"), std::string::npos) << result.out;
 }

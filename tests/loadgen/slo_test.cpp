@@ -32,13 +32,15 @@ TEST(SloParse, ErrorsAndThroughput) {
 }
 
 TEST(SloParse, RejectsWhatItCannotRead) {
-  for (const char* bad : {"", "p99", "p99<", "p0<1s", "p100.5<1s", "px<1s", "latency<1s", "p99<1parsec", "errors<-1%",
-                          "rps>fast", "p99=1s", "pnan<1s", "errors<inf", "p99<nanms", "rps>1e999"}) {
+  for (const char* bad :
+       {"", "p99", "p99<", "p0<1s", "p100.5<1s", "px<1s", "latency<1s", "p99<1parsec", "errors<-1%",
+        "rps>fast", "p99=1s", "pnan<1s", "errors<inf", "p99<nanms", "rps>1e999"}) {
     EXPECT_THROW(parse_slo(bad), std::invalid_argument) << bad;
   }
 }
 
-RunStats run_with(std::uint64_t responses, std::uint64_t latency_us, std::uint64_t errors, double seconds) {
+RunStats run_with(std::uint64_t responses, std::uint64_t latency_us, std::uint64_t errors,
+                  double seconds) {
   RunStats stats;
   for (std::uint64_t i = 0; i < responses; ++i) stats.record_response(200, latency_us);
   for (std::uint64_t i = 0; i < errors; ++i) stats.record_error(ErrorKind::kTimeout);
@@ -78,7 +80,8 @@ TEST(SloEvaluate, NoResponsesFailLatencyObjectives) {
 TEST(SloDescribe, SaysWhatWasMeasured) {
   const RunStats stats = run_with(10, 300'000, 0, 1.0);
   EXPECT_EQ(describe(evaluate_slo(parse_slo("p99<250ms"), stats)).substr(0, 8), "p99 300.");
-  EXPECT_NE(describe(evaluate_slo(parse_slo("p99<250ms"), stats)).find("< 250.00ms  FAIL"), std::string::npos);
+  EXPECT_NE(describe(evaluate_slo(parse_slo("p99<250ms"), stats)).find("< 250.00ms  FAIL"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -51,7 +51,8 @@ TEST(UrlTemplate, SameSeedSameSequence) {
 }
 
 TEST(UrlTemplate, RejectsBadPlaceholders) {
-  for (const char* bad : {"/{rand:5:1}", "/{rand:1}", "/{rand:a:b}", "/{nope}", "/{seq", "/{rand:-1:5}"}) {
+  for (const char* bad :
+       {"/{rand:5:1}", "/{rand:1}", "/{rand:a:b}", "/{nope}", "/{seq", "/{rand:-1:5}"}) {
     EXPECT_THROW(UrlTemplate{bad}, std::invalid_argument) << bad;
   }
 }
@@ -71,8 +72,8 @@ TEST(Target, ParsesHostPortAndPath) {
 }
 
 TEST(Target, RejectsWhatItCannotUse) {
-  for (const char* bad : {"https://127.0.0.1/", "ftp://x/", "127.0.0.1:80/", "http:///x", "http://127.0.0.1:0/",
-                          "http://127.0.0.1:70000/", "http://[::1/"}) {
+  for (const char* bad : {"https://127.0.0.1/", "ftp://x/", "127.0.0.1:80/", "http:///x",
+                          "http://127.0.0.1:0/", "http://127.0.0.1:70000/", "http://[::1/"}) {
     EXPECT_THROW(parse_target(bad), std::invalid_argument) << bad;
   }
 }

@@ -3,9 +3,9 @@
 // /anything echo; HEAD everywhere; every bad parameter a 400 that names it; route labels.
 // No timing is asserted: what a request was given is read from the JSON it returns.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 
@@ -18,8 +18,8 @@ namespace {
 
 using nlohmann::json;
 
-std::string request(const std::string& method, const std::string& target, const std::string& body = "",
-                    const std::string& extra_headers = "") {
+std::string request(const std::string& method, const std::string& target,
+                    const std::string& body = "", const std::string& extra_headers = "") {
   std::string text = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra_headers;
   if (!body.empty()) text += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   return text + "\r\n" + body;
@@ -45,8 +45,9 @@ TEST(ClientTarget, DelayAnswersEveryMethodWithABodyAndReportsItsLength) {
     EXPECT_EQ(body_of(*response)["delay_ms"], 1) << method;
   }
   // A chunked body counts its data, not its framing.
-  const auto chunked = ask(client, "POST /0 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-                                        "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+  const auto chunked = ask(client,
+                           "POST /0 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                           "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
   ASSERT_TRUE(chunked);
   EXPECT_EQ(body_of(*chunked)["body_bytes"], 11);
   const auto get = ask(client, request("GET", "/0"));
@@ -67,8 +68,11 @@ TEST(ClientTarget, ABodyOverTheLimitIs413) {
 TEST(ClientTarget, EveryEndpointAnswersHeadWithoutABody) {
   ServerProcess server({"--threads", "1", "--workers", "1"});
   TcpClient client(server.port());
-  const std::pair<std::string, int> cases[] = {
-      {"/3?jitter=2&seed=1", 200}, {"/status/418", 418}, {"/anything/x", 200}, {"/healthz", 200}, {"/metrics", 200}};
+  const std::pair<std::string, int> cases[] = {{"/3?jitter=2&seed=1", 200},
+                                               {"/status/418", 418},
+                                               {"/anything/x", 200},
+                                               {"/healthz", 200},
+                                               {"/metrics", 200}};
   for (const auto& [target, status] : cases) {
     const auto head = ask(client, request("HEAD", target), /*head=*/true);
     ASSERT_TRUE(head) << target;
@@ -97,7 +101,8 @@ TEST(ClientTarget, JitterDelayUsedIsWithinTheRange) {
     EXPECT_LE(used, 50u);
     // Never answered before the delay it drew.
     EXPECT_GE(body["waited_ms"].get<double>(), static_cast<double>(used));
-    EXPECT_TRUE(response->header("server-timing").starts_with("delay;dur=")) << response->header("server-timing");
+    EXPECT_TRUE(response->header("server-timing").starts_with("delay;dur="))
+        << response->header("server-timing");
   }
   // J > N: the range starts at 0.
   for (int i = 0; i < 10; ++i) {
@@ -127,7 +132,8 @@ TEST(ClientTarget, StatusAfterTheDelay) {
   EXPECT_EQ(body_of(*teapot)["delay_used_ms"], 5);
   EXPECT_TRUE(teapot->header("server-timing").starts_with("delay;dur="));
   // 204 and 304: no body and no Content-Length; the connection goes on.
-  for (const std::string target : {"/1?status=204", "/1?status=304", "/status/204", "/status/304"}) {
+  for (const std::string target :
+       {"/1?status=204", "/1?status=304", "/status/204", "/status/304"}) {
     const auto response = ask(client, request("GET", target));
     ASSERT_TRUE(response) << target;
     EXPECT_EQ(response->status, std::stoi(target.substr(target.size() - 3))) << target;
@@ -179,8 +185,8 @@ TEST(ClientTarget, WeightedStatusSeededIsFixedAndUnseededCoversEveryWeightAboveZ
 TEST(ClientTarget, AnythingEchoesTheRequest) {
   ServerProcess server({"--threads", "1", "--workers", "1"});
   TcpClient client(server.port());
-  const auto response = ask(
-      client, request("PROPFIND", "/anything/deep/path?a=1&a=2&b=%20c", "twelve bytes", "X-Test: yes\r\nX-Bin: \xff\xfe\r\n"));
+  const auto response = ask(client, request("PROPFIND", "/anything/deep/path?a=1&a=2&b=%20c",
+                                            "twelve bytes", "X-Test: yes\r\nX-Bin: \xff\xfe\r\n"));
   ASSERT_TRUE(response);
   ASSERT_EQ(response->status, 200);
   const json body = body_of(*response);
@@ -238,9 +244,11 @@ TEST(ClientTarget, NewRoutesHaveTheirLabelInMetrics) {
   ASSERT_TRUE(http_get(server.port(), "/1?status=429"));
   EXPECT_EQ(metric(server.port(), R"(loadlab_http_requests_total{route="status",code="418"})"), 1);
   EXPECT_EQ(metric(server.port(), R"(loadlab_http_requests_total{route="status",code="503"})"), 1);
-  EXPECT_EQ(metric(server.port(), R"(loadlab_http_requests_total{route="anything",code="200"})"), 1);
+  EXPECT_EQ(metric(server.port(), R"(loadlab_http_requests_total{route="anything",code="200"})"),
+            1);
   EXPECT_EQ(metric(server.port(), R"(loadlab_http_requests_total{route="delay",code="429"})"), 1);
-  EXPECT_GE(metric(server.port(), R"(loadlab_http_request_duration_seconds_count{route="anything"})"), 1);
+  EXPECT_GE(
+      metric(server.port(), R"(loadlab_http_request_duration_seconds_count{route="anything"})"), 1);
 }
 
 }  // namespace

@@ -61,15 +61,17 @@ std::size_t open_fds(pid_t pid) {
 std::size_t count_lines(const std::string& text, const std::string& needle) {
   std::size_t count = 0;
   std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) count += line.find(needle) != std::string::npos;
+  for (std::string line; std::getline(lines, line);)
+    count += line.find(needle) != std::string::npos;
   return count;
 }
 
 // Issue 16 (1): a client that sends "\r\n" now and then starts no request, and each read used
 // to replace the header deadline with the idle one, so it held its connection for ever.
 TEST(Hardening, EmptyLinesDoNotHoldAConnectionOpen) {
-  ServerProcess server({"--threads", "1", "--header-timeout-ms", "500", "--keepalive-timeout-ms", "60000"});
-  TcpClient fresh(server.port());  // blank lines from the start
+  ServerProcess server(
+      {"--threads", "1", "--header-timeout-ms", "500", "--keepalive-timeout-ms", "60000"});
+  TcpClient fresh(server.port());   // blank lines from the start
   TcpClient reused(server.port());  // blank lines after a request was answered
   ASSERT_TRUE(fresh.connected() && reused.connected());
   reused.send(get_request("/0"));
@@ -86,8 +88,10 @@ TEST(Hardening, EmptyLinesDoNotHoldAConnectionOpen) {
     if (!fresh_closed) fresh_closed = fresh.wait_closed(100ms);
     if (!reused_closed) reused_closed = reused.wait_closed(100ms);
   }
-  EXPECT_TRUE(fresh_closed) << "empty lines from a new connection kept it open past --header-timeout-ms";
-  EXPECT_TRUE(reused_closed) << "empty lines after a response kept the connection open past --header-timeout-ms";
+  EXPECT_TRUE(fresh_closed)
+      << "empty lines from a new connection kept it open past --header-timeout-ms";
+  EXPECT_TRUE(reused_closed)
+      << "empty lines after a response kept the connection open past --header-timeout-ms";
   EXPECT_GE(metric(server.port(), "loadlab_header_timeouts_total"), 2);
 }
 
@@ -106,7 +110,8 @@ TEST(Hardening, AnEmptyLineBeforeARequestIsIgnored) {
 // pauses once a connection's queued responses reach --max-queued-response-bytes.
 TEST(Hardening, ResponsesNobodyReadsAreBoundedInBytes) {
   constexpr double kBudget = 65536;
-  ServerProcess server({"--threads", "1", "--max-pipeline", "4096", "--max-queued-response-bytes", "65536"});
+  ServerProcess server(
+      {"--threads", "1", "--max-pipeline", "4096", "--max-queued-response-bytes", "65536"});
   const int fd = connect_non_reading(server.port());
   ASSERT_GE(fd, 0);
   std::string burst;
@@ -124,8 +129,9 @@ TEST(Hardening, ResponsesNobodyReadsAreBoundedInBytes) {
   // The server fills the kernel's buffers, then queues responses up to the budget and stops
   // reading this client.
   double queued = -1;
-  EXPECT_TRUE(eventually([&] { return (queued = metric(server.port(), "loadlab_queued_response_bytes")) >= kBudget; },
-                       20s))
+  EXPECT_TRUE(eventually(
+      [&] { return (queued = metric(server.port(), "loadlab_queued_response_bytes")) >= kBudget; },
+      20s))
       << "queued response bytes: " << queued << " (sent " << sent << " bytes of requests)";
   // Stays there while the client reads nothing: a budget plus at most one response (~10 KB).
   double in_flight = 0;
@@ -139,14 +145,16 @@ TEST(Hardening, ResponsesNobodyReadsAreBoundedInBytes) {
   // Each /metrics answer is several KB: at most ~65536 / 2048 of them are waiting, not thousands.
   EXPECT_LE(in_flight, 40);
   ::close(fd);
-  EXPECT_TRUE(eventually([&] { return metric(server.port(), "loadlab_queued_response_bytes") == 0; }, 10s));
+  EXPECT_TRUE(
+      eventually([&] { return metric(server.port(), "loadlab_queued_response_bytes") == 0; }, 10s));
 }
 
 // Issue 16 (3): with the fd limit below --max-connections, libuv's EMFILE handling spun (100 %
 // CPU, a warning per turn: millions of lines), dropped connections without counting them,
 // and a loop stuck in it never closed the connections its clients had left.
 TEST(Hardening, OutOfDescriptorsNeitherSpinsNorFloodsTheLogAndRecovers) {
-  ServerProcess server({"--threads", "2", "--workers", "1", "--max-connections", "5000", "--header-timeout-ms", "120000"});
+  ServerProcess server({"--threads", "2", "--workers", "1", "--max-connections", "5000",
+                        "--header-timeout-ms", "120000"});
   const rlimit low{256, 256};
   ASSERT_EQ(prlimit(server.pid(), RLIMIT_NOFILE, &low, nullptr), 0);
   const auto exhausted_at = Clock::now();
@@ -155,7 +163,8 @@ TEST(Hardening, OutOfDescriptorsNeitherSpinsNorFloodsTheLogAndRecovers) {
     clients.push_back(std::make_unique<TcpClient>(server.port()));
     ASSERT_TRUE(clients.back()->connected()) << i;
   }
-  ASSERT_TRUE(eventually([&] { return open_fds(server.pid()) >= 250; }, 20s)) << open_fds(server.pid());
+  ASSERT_TRUE(eventually([&] { return open_fds(server.pid()) >= 250; }, 20s))
+      << open_fds(server.pid());
   // More clients come and go at once while nothing is free, from two threads: each loop must
   // shed them, and the loops race for the descriptors they free for a moment.
   std::vector<std::thread> churn;
@@ -173,7 +182,8 @@ TEST(Hardening, OutOfDescriptorsNeitherSpinsNorFloodsTheLogAndRecovers) {
   std::this_thread::sleep_for(2s);
   const double cpu = cpu_seconds(server.pid()) - cpu_before;
   const double wall = std::chrono::duration<double>(Clock::now() - window_start).count();
-  EXPECT_LT(cpu, 0.3 * wall) << "the server used " << cpu << " s of CPU in " << wall << " s while out of descriptors";
+  EXPECT_LT(cpu, 0.3 * wall) << "the server used " << cpu << " s of CPU in " << wall
+                             << " s while out of descriptors";
 
   // At most a line a second per loop, plus one per loop to start with.
   const double elapsed = std::chrono::duration<double>(Clock::now() - exhausted_at).count();
@@ -195,9 +205,9 @@ TEST(Hardening, OutOfDescriptorsNeitherSpinsNorFloodsTheLogAndRecovers) {
       << answered << " probes answered";
   std::printf("probes answered %.0f ms after the clients left\n",
               std::chrono::duration<double, std::milli>(Clock::now() - left_at).count());
-  EXPECT_GT(metric(server.port(), "loadlab_connections_refused_total"), 0) << "the dropped connections were not counted";
+  EXPECT_GT(metric(server.port(), "loadlab_connections_refused_total"), 0)
+      << "the dropped connections were not counted";
 }
-
 
 // Issue 16 (4): the restart counter counted every failed attempt to start a replacement.
 TEST(Hardening, WorkerRestartsCountReplacementsNotAttempts) {
@@ -207,7 +217,8 @@ TEST(Hardening, WorkerRestartsCountReplacementsNotAttempts) {
   ASSERT_TRUE(eventually([&] { return children_of(server.pid(), false).size() == 2; }, 10s));
   std::remove(copy.c_str());  // replacements cannot start now
   for (int worker : children_of(server.pid(), false)) kill(worker, SIGKILL);
-  ASSERT_TRUE(eventually([&] { return count_lines(server.stderr_text(), "cannot start a /prime worker") >= 4; }, 20s));
+  ASSERT_TRUE(eventually(
+      [&] { return count_lines(server.stderr_text(), "cannot start a /prime worker") >= 4; }, 20s));
   EXPECT_EQ(metric(server.port(), "loadlab_prime_worker_restarts_total"), 0);
   EXPECT_GE(metric(server.port(), "loadlab_prime_worker_spawn_failures_total"), 4);
   ASSERT_EQ(run_command({"cp", LOADLAB_SERVER_BIN, copy}, 10s).exit_code, 0);  // they can again

@@ -1,8 +1,8 @@
 // The HTTP/1.1 surface of the real loadlab-server, over loopback sockets.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
 
@@ -176,8 +176,8 @@ TEST(Http, LargeBodyGets413ByLengthAndByChunks) {
   }
   {
     TcpClient client(server.port());
-    client.send("GET /0 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n64\r\n" + std::string(100, 'b') +
-                "\r\n10\r\n" + std::string(16, 'c') + "\r\n0\r\n\r\n");
+    client.send("GET /0 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n64\r\n" +
+                std::string(100, 'b') + "\r\n10\r\n" + std::string(16, 'c') + "\r\n0\r\n\r\n");
     const auto response = client.read_response();
     ASSERT_TRUE(response);
     expect_json_error(*response, 413);
@@ -188,7 +188,8 @@ TEST(Http, BodiesAreReadAndDiscarded) {
   ServerProcess server;
   TcpClient client(server.port());
   client.send("GET /1 HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nhello world" +
-              std::string("GET /2 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n") +
+              std::string("GET /2 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+                          "chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n") +
               get_request("/3"));
   for (int delay : {1, 2, 3}) {
     const auto response = client.read_response();
@@ -306,21 +307,25 @@ TEST(Http, OperationalEndpoints) {
   http_get(server.port(), "/7");
   // The /7 is counted once its write has completed, on its own loop's thread, which may be a
   // moment after the client has read it: poll briefly rather than race that.
-  EXPECT_TRUE(eventually([&] { return metric(server.port(), R"(loadlab_http_requests_total{route="delay",code="200"})") == 1; }));
+  EXPECT_TRUE(eventually([&] {
+    return metric(server.port(), R"(loadlab_http_requests_total{route="delay",code="200"})") == 1;
+  }));
   response = http_get(server.port(), "/metrics");
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 200);
   EXPECT_TRUE(response->header("content-type").starts_with("text/plain; version=0.0.4"));
-  for (const char* name : {"loadlab_http_requests_total{route=\"delay\",code=\"200\"} 1",
-                           "loadlab_http_requests_in_flight", "loadlab_open_connections",
-                           "loadlab_connections_refused_total", "loadlab_http_request_duration_seconds_bucket"}) {
+  for (const char* name :
+       {"loadlab_http_requests_total{route=\"delay\",code=\"200\"} 1",
+        "loadlab_http_requests_in_flight", "loadlab_open_connections",
+        "loadlab_connections_refused_total", "loadlab_http_request_duration_seconds_bucket"}) {
     EXPECT_NE(response->body.find(name), std::string::npos) << name;
   }
 }
 
 TEST(Http, ListensOnIpv6Loopback) {
   ServerProcess server({"--host", "::1"});
-  const auto result = run_command({"curl", "-s", "-g", "http://[::1]:" + std::to_string(server.port()) + "/healthz"}, 10s);
+  const auto result = run_command(
+      {"curl", "-s", "-g", "http://[::1]:" + std::to_string(server.port()) + "/healthz"}, 10s);
   if (result.exit_code == 127) GTEST_SKIP() << "curl not installed";
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.out.find("ok"), std::string::npos);

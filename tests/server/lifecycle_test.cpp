@@ -1,10 +1,10 @@
 // Timeouts, disconnects, limits, load and shutdown of the real loadlab-server.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <signal.h>
 
 #include <chrono>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
 #include <vector>
@@ -43,7 +43,8 @@ TEST(Lifecycle, SlowHeadersGet408AndClose) {
   // Not cut off early; libuv's loop clock counts whole milliseconds (seen: 299.96 ms).
   EXPECT_GE(Clock::now() - start, 299ms);
   EXPECT_TRUE(client.wait_closed(60s));
-  EXPECT_TRUE(eventually([&] { return metric(server.port(), "loadlab_header_timeouts_total") == 1; }));
+  EXPECT_TRUE(
+      eventually([&] { return metric(server.port(), "loadlab_header_timeouts_total") == 1; }));
 }
 
 TEST(Lifecycle, SilentNewConnectionIsCutOffToo) {
@@ -61,7 +62,8 @@ TEST(Lifecycle, IdleKeepAliveConnectionIsClosed) {
   client.send(get_request("/0"));
   ASSERT_TRUE(client.read_response());
   EXPECT_TRUE(client.wait_closed(60s));
-  EXPECT_TRUE(eventually([&] { return metric(server.port(), "loadlab_idle_timeouts_total") == 1; }));
+  EXPECT_TRUE(
+      eventually([&] { return metric(server.port(), "loadlab_idle_timeouts_total") == 1; }));
 }
 
 TEST(Lifecycle, DisconnectDuringDelayFreesTheRequest) {
@@ -92,7 +94,8 @@ TEST(Lifecycle, ConnectionsBeyondTheLimitAreRefusedCleanly) {
   extra.send(get_request("/0"));
   EXPECT_TRUE(extra.wait_closed(60s));
   held.pop_back();  // make room, then the server accepts again
-  EXPECT_TRUE(eventually([&] { return metric(server.port(), "loadlab_connections_refused_total") >= 1; }));
+  EXPECT_TRUE(
+      eventually([&] { return metric(server.port(), "loadlab_connections_refused_total") >= 1; }));
 }
 
 TEST(Lifecycle, TwoThousandConcurrentDelaysAreAllAnswered) {
@@ -121,7 +124,8 @@ TEST(Lifecycle, TwoThousandConcurrentDelaysAreAllAnswered) {
 TEST(Lifecycle, SigtermDrainsInFlightRequestsAndExitsZero) {
   ServerProcess server({"--threads", "2"});
   TcpClient in_flight(server.port());
-  const auto start = Clock::now();  // before the send: the delay cannot end sooner than 500 ms after
+  const auto start =
+      Clock::now();  // before the send: the delay cannot end sooner than 500 ms after
   in_flight.send(get_request("/500"));
   ASSERT_TRUE(in_flight_reaches(server.port(), 1));
   server.signal(SIGTERM);
@@ -203,8 +207,9 @@ TEST(Lifecycle, EnvironmentVariablesConfigureTheServer) {
 // without a word; it must refuse to start instead.
 TEST(Lifecycle, APortInUseIsAnErrorNotAShare) {
   ServerProcess first;
-  const auto second = run_command(
-      {LOADLAB_SERVER_BIN, "--host", "127.0.0.1", "--port", std::to_string(first.port()), "--workers", "1"}, 10s);
+  const auto second = run_command({LOADLAB_SERVER_BIN, "--host", "127.0.0.1", "--port",
+                                   std::to_string(first.port()), "--workers", "1"},
+                                  10s);
   EXPECT_EQ(second.exit_code, 1);
   EXPECT_NE(second.err.find("in use"), std::string::npos) << second.err;
   EXPECT_NE(second.err.find(std::to_string(first.port())), std::string::npos) << second.err;

@@ -16,17 +16,31 @@ TEST(Metrics, SumsEveryLoopAndRendersPrometheusText) {
   registry.loop(1).in_flight.add(2);
   std::string text;
   registry.render(text);
-  EXPECT_NE(text.find("loadlab_http_requests_total{route=\"delay\",code=\"200\"} 2\n"), std::string::npos);
-  EXPECT_NE(text.find("loadlab_http_requests_total{route=\"other\",code=\"404\"} 1\n"), std::string::npos);
-  EXPECT_NE(text.find("loadlab_http_requests_total{route=\"other\",code=\"other\"} 1\n"), std::string::npos);
-  EXPECT_NE(text.find("loadlab_http_requests_total{route=\"other\",code=\"418\"} 1\n"), std::string::npos);
-  EXPECT_NE(text.find("loadlab_http_request_duration_seconds_bucket{route=\"delay\",le=\"0.001\"} 0\n"), std::string::npos);
-  EXPECT_NE(text.find("loadlab_http_request_duration_seconds_bucket{route=\"delay\",le=\"0.0025\"} 1\n"), std::string::npos);
-  EXPECT_NE(text.find("loadlab_http_request_duration_seconds_bucket{route=\"delay\",le=\"0.25\"} 2\n"), std::string::npos);
-  EXPECT_NE(text.find("loadlab_http_request_duration_seconds_bucket{route=\"delay\",le=\"+Inf\"} 2\n"), std::string::npos);
-  EXPECT_NE(text.find("loadlab_http_request_duration_seconds_count{route=\"delay\"} 2\n"), std::string::npos);
+  EXPECT_NE(text.find("loadlab_http_requests_total{route=\"delay\",code=\"200\"} 2\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("loadlab_http_requests_total{route=\"other\",code=\"404\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("loadlab_http_requests_total{route=\"other\",code=\"other\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("loadlab_http_requests_total{route=\"other\",code=\"418\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(
+      text.find("loadlab_http_request_duration_seconds_bucket{route=\"delay\",le=\"0.001\"} 0\n"),
+      std::string::npos);
+  EXPECT_NE(
+      text.find("loadlab_http_request_duration_seconds_bucket{route=\"delay\",le=\"0.0025\"} 1\n"),
+      std::string::npos);
+  EXPECT_NE(
+      text.find("loadlab_http_request_duration_seconds_bucket{route=\"delay\",le=\"0.25\"} 2\n"),
+      std::string::npos);
+  EXPECT_NE(
+      text.find("loadlab_http_request_duration_seconds_bucket{route=\"delay\",le=\"+Inf\"} 2\n"),
+      std::string::npos);
+  EXPECT_NE(text.find("loadlab_http_request_duration_seconds_count{route=\"delay\"} 2\n"),
+            std::string::npos);
   EXPECT_NE(text.find("loadlab_http_requests_in_flight 5\n"), std::string::npos);
-  EXPECT_NE(text.find("# TYPE loadlab_http_request_duration_seconds histogram\n"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE loadlab_http_request_duration_seconds histogram\n"),
+            std::string::npos);
 }
 
 class FixedSource : public MetricsSource {

@@ -8,11 +8,22 @@ namespace loadlab::server {
 namespace {
 
 TEST(Primality, KnownValues) {
-  struct Case { std::uint64_t n; bool prime; std::uint64_t divisor; };
+  struct Case {
+    std::uint64_t n;
+    bool prime;
+    std::uint64_t divisor;
+  };
   const Case cases[] = {
-      {0, false, 0}, {1, false, 0}, {2, true, 0}, {3, true, 0}, {4, false, 2}, {9, false, 3},
-      {561, false, 3},          // Carmichael numbers fool Fermat, not these tests
-      {1105, false, 5}, {7919, true, 0}, {1000003ULL * 1000003ULL, false, 1000003},
+      {0, false, 0},
+      {1, false, 0},
+      {2, true, 0},
+      {3, true, 0},
+      {4, false, 2},
+      {9, false, 3},
+      {561, false, 3},  // Carmichael numbers fool Fermat, not these tests
+      {1105, false, 5},
+      {7919, true, 0},
+      {1000003ULL * 1000003ULL, false, 1000003},
       {2305843009213693951ULL, true, 0},  // 2^61 - 1
       {18446744073709551615ULL, false, 3},
   };
@@ -23,7 +34,7 @@ TEST(Primality, KnownValues) {
     EXPECT_EQ(miller_rabin(c.n).prime, c.prime) << c.n;
   }
   EXPECT_TRUE(miller_rabin(18446744073709551557ULL).prime);  // the largest 64-bit prime
-  EXPECT_FALSE(miller_rabin(3215031751ULL).prime);           // strong pseudoprime to bases 2, 3, 5, 7
+  EXPECT_FALSE(miller_rabin(3215031751ULL).prime);  // strong pseudoprime to bases 2, 3, 5, 7
   EXPECT_FALSE(miller_rabin(3825123056546413051ULL).prime);  // strong pseudoprime to bases 2..23
 }
 

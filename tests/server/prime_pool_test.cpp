@@ -1,16 +1,16 @@
 // /prime against the real server and its real worker processes.
 #include <dirent.h>
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
-#include <memory>
-#include <optional>
 #include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -73,12 +73,25 @@ constexpr const char* kNoJobTimeout = "3600000";
 
 TEST(PrimePool, CorrectnessTable) {
   ServerProcess server({"--workers", "2"});
-  struct Case { const char* query; bool prime; std::optional<std::uint64_t> divisor; };
+  struct Case {
+    const char* query;
+    bool prime;
+    std::optional<std::uint64_t> divisor;
+  };
   const Case cases[] = {
-      {"0", false, {}}, {"1", false, {}}, {"2", true, {}}, {"3", true, {}}, {"4", false, 2}, {"561", false, 3},
-      {"1105", false, 5}, {"7919", true, {}}, {"1000006000009", false, 1000003},
-      {"2305843009213693951?method=mr", true, {}}, {"18446744073709551557?method=mr", true, {}},
-      {"18446744073709551615", false, 3}, {"1000006000009?method=mr", false, {}},
+      {"0", false, {}},
+      {"1", false, {}},
+      {"2", true, {}},
+      {"3", true, {}},
+      {"4", false, 2},
+      {"561", false, 3},
+      {"1105", false, 5},
+      {"7919", true, {}},
+      {"1000006000009", false, 1000003},
+      {"2305843009213693951?method=mr", true, {}},
+      {"18446744073709551557?method=mr", true, {}},
+      {"18446744073709551615", false, 3},
+      {"1000006000009?method=mr", false, {}},
   };
   for (const auto& c : cases) {
     const auto body = prime(server.port(), c.query);
@@ -104,13 +117,15 @@ TEST(PrimePool, BothMethodsAgreeOverHttp) {
     const auto trial = client.read_response();
     const auto mr = client.read_response();
     ASSERT_TRUE(trial && mr);
-    EXPECT_EQ(nlohmann::json::parse(trial->body)["prime"], nlohmann::json::parse(mr->body)["prime"]) << value;
+    EXPECT_EQ(nlohmann::json::parse(trial->body)["prime"], nlohmann::json::parse(mr->body)["prime"])
+        << value;
   }
 }
 
 TEST(PrimePool, BadNumbersAre400) {
   ServerProcess server;
-  for (const char* bad : {"-1", "abc", "18446744073709551616", "7?method=fermat"}) prime(server.port(), bad, 400);
+  for (const char* bad : {"-1", "abc", "18446744073709551616", "7?method=fermat"})
+    prime(server.port(), bad, 400);
 }
 
 TEST(PrimePool, KilledWorkerFailsOnlyItsJobAndIsReplaced) {
@@ -147,7 +162,8 @@ TEST(PrimePool, KilledWorkerFailsOnlyItsJobAndIsReplaced) {
   EXPECT_EQ(failed.load(), 0);
   EXPECT_EQ(metric(server.port(), "loadlab_prime_worker_restarts_total"), 1);
   EXPECT_EQ(metric(server.port(), R"(loadlab_prime_jobs_total{outcome="worker_died"})"), 1);
-  EXPECT_TRUE(eventually([&] { return children_of(server.pid()).size() == 2u; }));  // replaced, the dead one reaped
+  EXPECT_TRUE(eventually(
+      [&] { return children_of(server.pid()).size() == 2u; }));  // replaced, the dead one reaped
 }
 
 // Cheap jobs are pipelined: a busy worker holds several. When it dies, only the one it was
@@ -162,7 +178,8 @@ TEST(PrimePool, JobsWaitingAtAKilledWorkerAreRetriedNotFailed) {
     clients.push_back(std::make_unique<TcpClient>(server.port()));
     clients.back()->send(get_request("/prime/" + std::to_string(101 + 2 * i)));
   }
-  ASSERT_TRUE(eventually([&] { return metric(server.port(), "loadlab_prime_jobs_in_flight") == 5; }));
+  ASSERT_TRUE(
+      eventually([&] { return metric(server.port(), "loadlab_prime_jobs_in_flight") == 5; }));
   EXPECT_EQ(metric(server.port(), "loadlab_prime_queue_depth"), 0);
   std::this_thread::sleep_for(100ms);  // a wait the jobs' queue_ms must show, not a condition
   kill(worker, SIGKILL);
@@ -175,7 +192,8 @@ TEST(PrimePool, JobsWaitingAtAKilledWorkerAreRetriedNotFailed) {
     ++ok;
     const auto body = nlohmann::json::parse(response->body);
     EXPECT_NE(body["worker_pid"], worker);
-    EXPECT_GE(body["queue_ms"].get<double>(), 100.0);  // the time spent waiting at the stopped worker
+    EXPECT_GE(body["queue_ms"].get<double>(),
+              100.0);  // the time spent waiting at the stopped worker
   }
   EXPECT_EQ(ok, 4);
   EXPECT_EQ(failed, 1);
@@ -207,7 +225,8 @@ TEST(PrimePool, NothingWaitsBehindACostlyJob) {
     pids.insert(nlohmann::json::parse(response->body)["worker_pid"].get<int>());
   }
   EXPECT_EQ(pids.size(), 1u);  // all on the free worker
-  EXPECT_EQ(metric(server.port(), "loadlab_prime_workers_busy"), 1);  // the costly one still computing
+  EXPECT_EQ(metric(server.port(), "loadlab_prime_workers_busy"),
+            1);  // the costly one still computing
   kill(busy_pid, SIGKILL);
 }
 
@@ -330,7 +349,8 @@ TEST(PrimePool, QueuedJobsOfClientsThatLeftAreDropped) {
       leavers.push_back(std::make_unique<TcpClient>(server.port()));
       leavers.back()->send(get_request("/prime/18446744073709551557"));
     }
-    ASSERT_TRUE(eventually([&] { return metric(server.port(), "loadlab_prime_queue_depth") == 3; }));
+    ASSERT_TRUE(
+        eventually([&] { return metric(server.port(), "loadlab_prime_queue_depth") == 3; }));
   }  // ...and they all leave
   EXPECT_TRUE(eventually([&] { return metric(server.port(), "loadlab_prime_queue_depth") == 0; }));
   EXPECT_EQ(metric(server.port(), R"(loadlab_prime_jobs_total{outcome="cancelled"})"), 3);
@@ -338,14 +358,16 @@ TEST(PrimePool, QueuedJobsOfClientsThatLeftAreDropped) {
   const auto response = stays.read_response(60s);  // the one that stayed is answered
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 200);
-  EXPECT_EQ(metric(server.port(), "loadlab_prime_worker_restarts_total"), 0);  // no worker disturbed
+  EXPECT_EQ(metric(server.port(), "loadlab_prime_worker_restarts_total"),
+            0);  // no worker disturbed
 }
 
 TEST(PrimePool, QuickJobsBackToBackKeepTheServerUp) {
   ServerProcess server({"--workers", "2"});
-  const auto run = run_command({LOADLAB_LOADGEN_BIN, "-n", "3000", "-c", "20", "-q", "--json", "-",
-                                "http://127.0.0.1:" + std::to_string(server.port()) + "/prime/{rand:1000:100000}"},
-                               150s);
+  const auto run = run_command(
+      {LOADLAB_LOADGEN_BIN, "-n", "3000", "-c", "20", "-q", "--json", "-",
+       "http://127.0.0.1:" + std::to_string(server.port()) + "/prime/{rand:1000:100000}"},
+      150s);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const auto report = nlohmann::json::parse(run.out);
   EXPECT_EQ(report["status_codes"]["200"], 3000) << run.out;
@@ -354,13 +376,15 @@ TEST(PrimePool, QuickJobsBackToBackKeepTheServerUp) {
 }
 
 TEST(PrimePool, ShutdownFinishesJobsAndLeavesNoZombie) {
-  auto server = std::make_unique<ServerProcess>(std::vector<std::string>{"--workers", "2", "--job-timeout-ms", kNoJobTimeout});
+  auto server = std::make_unique<ServerProcess>(
+      std::vector<std::string>{"--workers", "2", "--job-timeout-ms", kNoJobTimeout});
   ASSERT_TRUE(eventually([&] { return metric(server->port(), "loadlab_prime_workers") == 2; }));
   const std::set<int> workers = children_of(server->pid());
   for (int worker : workers) kill(worker, SIGSTOP);  // the job is surely in flight at the SIGTERM
   TcpClient client(server->port());
   client.send(get_request(std::string("/prime/") + kCostlyButQuick));
-  ASSERT_TRUE(eventually([&] { return metric(server->port(), "loadlab_prime_workers_busy") == 1; }));
+  ASSERT_TRUE(
+      eventually([&] { return metric(server->port(), "loadlab_prime_workers_busy") == 1; }));
   server->signal(SIGTERM);
   for (int worker : workers) kill(worker, SIGCONT);
   const auto response = client.read_response(60s);
@@ -377,14 +401,15 @@ TEST(PrimePool, ShutdownFinishesJobsAndLeavesNoZombie) {
 // reply), and the connection it left was closed on a pool already gone (a segfault at exit).
 TEST(PrimePool, ADrainWaitsForTheJobOfAClientThatIsNotReadFrom) {
   auto server = std::make_unique<ServerProcess>(
-      std::vector<std::string>{"--threads", "1", "--workers", "1", "--job-timeout-ms", kNoJobTimeout,
-                               "--header-timeout-ms", "200"});
+      std::vector<std::string>{"--threads", "1", "--workers", "1", "--job-timeout-ms",
+                               kNoJobTimeout, "--header-timeout-ms", "200"});
   const int worker = only_worker(*server);
   ASSERT_NE(worker, 0);
   kill(worker, SIGSTOP);  // the job waits until the drain has begun
   TcpClient client(server->port());
   client.send(get_request(std::string("/prime/") + kCostlyButQuick, "Connection: close\r\n"));
-  ASSERT_TRUE(eventually([&] { return metric(server->port(), "loadlab_prime_workers_busy") == 1; }));
+  ASSERT_TRUE(
+      eventually([&] { return metric(server->port(), "loadlab_prime_workers_busy") == 1; }));
   // Not a wait for a condition: the connection's header timer, armed while the request was
   // read, may keep the loop alive until it fires; past it, only the job can. (On a machine
   // too slow for this the test passes without showing anything, it never fails.)

@@ -71,8 +71,8 @@ TEST(QueryParams, WholeNumberErrorNamesParameterAndBounds) {
     const auto params = parsed(query, {"n"});
     const auto result = params.whole_number("n", 1, 100, 1);
     ASSERT_TRUE(std::holds_alternative<ParamError>(result)) << query;
-    EXPECT_EQ(std::get<ParamError>(result).message.rfind("n must be a whole number from 1 to 100", 0),
-              0u)
+    EXPECT_EQ(
+        std::get<ParamError>(result).message.rfind("n must be a whole number from 1 to 100", 0), 0u)
         << std::get<ParamError>(result).message;
   }
   const auto low = parsed("n=0", {"n"}).whole_number("n", 1, 100, 1);

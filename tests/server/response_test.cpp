@@ -86,7 +86,9 @@ TEST(Response, Millis) {
 TEST(Response, ErrorBodyIsEscapedJson) {
   std::string out;
   append_error_body(out, 400, "bad \"number\"\n");
-  EXPECT_EQ(out, "{\"error\":{\"status\":400,\"reason\":\"Bad Request\",\"message\":\"bad \\\"number\\\"\\n\"}}\n");
+  EXPECT_EQ(out,
+            "{\"error\":{\"status\":400,\"reason\":\"Bad Request\",\"message\":\"bad "
+            "\\\"number\\\"\\n\"}}\n");
 }
 
 }  // namespace

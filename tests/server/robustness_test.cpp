@@ -41,9 +41,14 @@ TEST(Robustness, RandomBytesFromManyClients) {
   ServerProcess server({"--header-timeout-ms", "1000"});
   std::mt19937 random(20261124);
   std::vector<std::unique_ptr<TcpClient>> clients;
-  const std::vector<std::string> prefixes = {"", "GET ", "GET /", "GET /1 HTTP/1.1\r\n", "GET /1 HTTP/1.1\r\nHost: x\r\n",
-                                             "POST /1 HTTP/1.1\r\nContent-Length: 5\r\n\r\n",
-                                             "GET /1 HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"};
+  const std::vector<std::string> prefixes = {
+      "",
+      "GET ",
+      "GET /",
+      "GET /1 HTTP/1.1\r\n",
+      "GET /1 HTTP/1.1\r\nHost: x\r\n",
+      "POST /1 HTTP/1.1\r\nContent-Length: 5\r\n\r\n",
+      "GET /1 HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"};
   for (int i = 0; i < 200; ++i) {
     auto client = std::make_unique<TcpClient>(server.port());
     ASSERT_TRUE(client->connected());
@@ -96,12 +101,16 @@ TEST(Robustness, AClientThatReadsNothingIsClosedAfterTheKeepaliveTimeout) {
   const auto until = std::chrono::steady_clock::now() + 1s;
   while (sent < burst.size() && std::chrono::steady_clock::now() < until) {
     const ssize_t n = ::send(fd, burst.data() + sent, burst.size() - sent, MSG_NOSIGNAL);
-    if (n > 0) sent += static_cast<std::size_t>(n);
-    else std::this_thread::sleep_for(10ms);
+    if (n > 0)
+      sent += static_cast<std::size_t>(n);
+    else
+      std::this_thread::sleep_for(10ms);
   }
   EXPECT_TRUE(eventually([&] { return metric(server.port(), "loadlab_idle_timeouts_total") >= 1; }))
       << "a client reading nothing still holds its connection";
-  EXPECT_TRUE(eventually([&] { return metric(server.port(), "loadlab_open_connections") == 1; }));  // the /metrics request's own
+  EXPECT_TRUE(eventually([&] {
+    return metric(server.port(), "loadlab_open_connections") == 1;
+  }));  // the /metrics request's own
   ::close(fd);
 }
 
@@ -111,7 +120,7 @@ TEST(Robustness, ConnectAndCloseChurn) {
     TcpClient client(server.port());
     ASSERT_TRUE(client.connected()) << i;
     if (i % 3 == 0) client.send("GET /5 HTTP/1.1\r\n");  // half a request, then gone
-    if (i % 3 == 1) client.send(get_request("/5"));     // a whole one, then gone
+    if (i % 3 == 1) client.send(get_request("/5"));      // a whole one, then gone
   }
   EXPECT_TRUE(healthy(server.port()));
 }

@@ -10,7 +10,8 @@ const RouterLimits kLimits{60000};
 Route expect_route(std::string_view method, std::string_view target) {
   const RouteResult result = route_request(method, target, kLimits);
   EXPECT_TRUE(std::holds_alternative<Route>(result)) << target;
-  return std::holds_alternative<Route>(result) ? std::get<Route>(result) : Route{RouteKind::kHealthz};
+  return std::holds_alternative<Route>(result) ? std::get<Route>(result)
+                                               : Route{RouteKind::kHealthz};
 }
 
 HttpError expect_error(std::string_view method, std::string_view target) {
@@ -36,7 +37,8 @@ TEST(Router, AbsoluteFormTarget) {
 }
 
 TEST(Router, BadDelaysAre400) {
-  for (const char* target : {"/60001", "/-1", "/+5", "/1.5", "/12abc", "/99999999999999999999999", "/1e3"}) {
+  for (const char* target :
+       {"/60001", "/-1", "/+5", "/1.5", "/12abc", "/99999999999999999999999", "/1e3"}) {
     const HttpError error = expect_error("GET", target);
     EXPECT_EQ(error.status, 400) << target;
     EXPECT_FALSE(error.message.empty());
@@ -76,7 +78,8 @@ TEST(Router, Prime) {
   EXPECT_EQ(route.number, UINT64_MAX);
   EXPECT_EQ(route.prime_method, PrimeMethod::kMillerRabin);
   EXPECT_EQ(expect_route("GET", "/prime/9?method=trial").prime_method, PrimeMethod::kTrial);
-  EXPECT_NE(expect_error("GET", "/prime/9?x=1&method=trial").message.find("'x'"), std::string::npos);
+  EXPECT_NE(expect_error("GET", "/prime/9?x=1&method=trial").message.find("'x'"),
+            std::string::npos);
   EXPECT_EQ(expect_error("GET", "/prime/18446744073709551616").status, 400);
   EXPECT_EQ(expect_error("GET", "/prime/-3").status, 400);
   EXPECT_EQ(expect_error("GET", "/prime/").status, 400);
@@ -168,7 +171,8 @@ TEST(Router, BadStatusIs400NamingWhatIsWrong) {
 }
 
 TEST(Router, AnythingTakesEveryMethodAndAnySubpath) {
-  for (const char* method : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "PROPFIND"}) {
+  for (const char* method :
+       {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "PROPFIND"}) {
     EXPECT_EQ(expect_route(method, "/anything").kind, RouteKind::kAnything) << method;
   }
   for (const char* target : {"/anything/", "/anything/a/b?x=1&x=2&y", "http://h/anything?z"}) {

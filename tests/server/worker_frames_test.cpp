@@ -41,12 +41,13 @@ TEST(WorkerFrames, FramesSplitAcrossReadsComeOutWholeAndInOrder) {
   std::vector<JobFrame> jobs;
   for (std::uint64_t i = 0; i < 40; ++i) jobs.push_back(JobFrame{i + 1, 1000 + i, i % 2});
   const std::string bytes = bytes_of(jobs);
-  for (std::size_t piece : {std::size_t{1}, std::size_t{5}, sizeof(JobFrame) - 1, sizeof(JobFrame) + 3,
-                            std::size_t{1000}}) {
+  for (std::size_t piece : {std::size_t{1}, std::size_t{5}, sizeof(JobFrame) - 1,
+                            sizeof(JobFrame) + 3, std::size_t{1000}}) {
     FrameReader<JobFrame> reader;
     const std::vector<JobFrame> got = feed(reader, bytes, piece);
     ASSERT_EQ(got.size(), jobs.size()) << piece;
-    for (std::size_t i = 0; i < got.size(); ++i) EXPECT_TRUE(same(got[i], jobs[i])) << piece << " " << i;
+    for (std::size_t i = 0; i < got.size(); ++i)
+      EXPECT_TRUE(same(got[i], jobs[i])) << piece << " " << i;
     EXPECT_FALSE(reader.failed());
     EXPECT_EQ(reader.partial_bytes(), 0u);
   }
@@ -93,14 +94,16 @@ TEST(WorkerFrames, AFullBufferOfFramesIsTakenInOneGo) {
 
 TEST(WorkerFrames, AnInvalidFrameStopsTheStreamAfterTheFramesBeforeIt) {
   // Garbage: a method that does not exist, in the middle of valid jobs.
-  std::vector<JobFrame> jobs{JobFrame{1, 10, 0}, JobFrame{2, 11, 1}, JobFrame{3, 12, 7}, JobFrame{4, 13, 0}};
+  std::vector<JobFrame> jobs{JobFrame{1, 10, 0}, JobFrame{2, 11, 1}, JobFrame{3, 12, 7},
+                             JobFrame{4, 13, 0}};
   FrameReader<JobFrame> reader;
   const std::vector<JobFrame> got = feed(reader, bytes_of(jobs), 1000);
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[1].job_id, 2u);
   EXPECT_TRUE(reader.failed());
   // Nothing after it is yielded, however valid it looks.
-  const std::vector<JobFrame> more = feed(reader, bytes_of(std::vector<JobFrame>{JobFrame{5, 14, 0}}), 1000);
+  const std::vector<JobFrame> more =
+      feed(reader, bytes_of(std::vector<JobFrame>{JobFrame{5, 14, 0}}), 1000);
   EXPECT_TRUE(more.empty());
 }
 

@@ -18,7 +18,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return text;
 }
 
@@ -72,7 +73,8 @@ void TcpClient::send(const std::string& bytes) {
 
 bool TcpClient::fill(Clock::time_point deadline) {
   if (fd_ < 0 || eof_) return false;
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  const auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
   if (left <= 0) return false;
   pollfd p{fd_, POLLIN, 0};
   if (poll(&p, 1, static_cast<int>(left)) <= 0) return false;
@@ -86,7 +88,8 @@ bool TcpClient::fill(Clock::time_point deadline) {
   return true;
 }
 
-std::optional<HttpResponse> TcpClient::read_response(std::chrono::milliseconds timeout, bool head_request) {
+std::optional<HttpResponse> TcpClient::read_response(std::chrono::milliseconds timeout,
+                                                     bool head_request) {
   const auto deadline = Clock::now() + timeout;
   std::size_t header_end;
   while ((header_end = buffer_.find("\r\n\r\n")) == std::string::npos) {
@@ -100,16 +103,18 @@ std::optional<HttpResponse> TcpClient::read_response(std::chrono::milliseconds t
   response.status = std::atoi(status_line.c_str() + 9);
   while (line_end != std::string::npos) {
     const std::size_t next = head.find("\r\n", line_end + 2);
-    const std::string line = head.substr(line_end + 2, next == std::string::npos ? std::string::npos : next - line_end - 2);
+    const std::string line = head.substr(
+        line_end + 2, next == std::string::npos ? std::string::npos : next - line_end - 2);
     const auto colon = line.find(':');
-    if (colon != std::string::npos) response.headers[lower(line.substr(0, colon))] = trim(line.substr(colon + 1));
+    if (colon != std::string::npos)
+      response.headers[lower(line.substr(0, colon))] = trim(line.substr(colon + 1));
     line_end = next;
   }
   buffer_.erase(0, header_end + 4);
   std::size_t length = 0;
   if (!head_request && response.status >= 200 && response.status != 204 && response.status != 304) {
-    length = static_cast<std::size_t>(std::stoull(response.header("content-length").empty()
-                                                      ? "0" : response.header("content-length")));
+    length = static_cast<std::size_t>(std::stoull(
+        response.header("content-length").empty() ? "0" : response.header("content-length")));
   }
   while (buffer_.size() < length) {
     if (!fill(deadline)) return std::nullopt;
@@ -133,7 +138,8 @@ std::string get_request(const std::string& target, const std::string& extra_head
   return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra_headers + "\r\n";
 }
 
-std::optional<HttpResponse> http_get(std::uint16_t port, const std::string& target, std::chrono::milliseconds timeout) {
+std::optional<HttpResponse> http_get(std::uint16_t port, const std::string& target,
+                                     std::chrono::milliseconds timeout) {
   TcpClient client(port);
   if (!client.connected()) return std::nullopt;
   client.send(get_request(target, "Connection: close\r\n"));

@@ -29,8 +29,8 @@ class TcpClient {
   int fd() const { return fd_; }
   void send(const std::string& bytes);
   // One response (Content-Length framed; HEAD responses have no body when head_request).
-  std::optional<HttpResponse> read_response(std::chrono::milliseconds timeout = std::chrono::seconds(60),
-                                            bool head_request = false);
+  std::optional<HttpResponse> read_response(
+      std::chrono::milliseconds timeout = std::chrono::seconds(60), bool head_request = false);
   // True if the server closed the connection (EOF or reset) within the timeout.
   bool wait_closed(std::chrono::milliseconds timeout);
   // Shuts both directions down: unblocks another thread blocked in send() on this socket.

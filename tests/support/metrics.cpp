@@ -11,7 +11,8 @@ double metric(std::uint16_t port, const std::string& name) {
   if (!response || response->status != 200) return -1;
   const std::string& body = response->body;
   const std::string sample = name + " ";
-  for (std::size_t at = body.find(sample); at != std::string::npos; at = body.find(sample, at + 1)) {
+  for (std::size_t at = body.find(sample); at != std::string::npos;
+       at = body.find(sample, at + 1)) {
     if (at != 0 && body[at - 1] != '\n') continue;  // a longer name ending in this one
     return std::strtod(body.c_str() + at + sample.size(), nullptr);
   }

@@ -16,7 +16,8 @@ std::string stat_fields(int pid) {
   std::string line;
   std::getline(stat, line);
   const auto close = line.rfind(')');
-  return close == std::string::npos || close + 2 >= line.size() ? std::string() : line.substr(close + 2);
+  return close == std::string::npos || close + 2 >= line.size() ? std::string()
+                                                                : line.substr(close + 2);
 }
 
 }  // namespace

@@ -52,7 +52,8 @@ std::string read_line(int fd, Clock::time_point deadline) {
   char c = 0;
   while (Clock::now() < deadline) {
     pollfd p{fd, POLLIN, 0};
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (poll(&p, 1, static_cast<int>(std::max<long>(left, 1))) <= 0) continue;
     const ssize_t n = ::read(fd, &c, 1);
     if (n <= 0) break;
@@ -69,7 +70,9 @@ ServerProcess::ServerProcess(std::vector<std::string> args, std::string binary) 
   int out[2];
   if (pipe(out) != 0) throw std::runtime_error("pipe failed");
   std::vector<std::string> full = {binary};
-  const auto given = [&](const char* flag) { return std::find(args.begin(), args.end(), flag) != args.end(); };
+  const auto given = [&](const char* flag) {
+    return std::find(args.begin(), args.end(), flag) != args.end();
+  };
   if (!given("--host")) full.insert(full.end(), {"--host", "127.0.0.1"});
   if (!given("--port")) full.insert(full.end(), {"--port", "0"});
   full.insert(full.end(), args.begin(), args.end());
@@ -127,7 +130,8 @@ std::optional<int> ServerProcess::wait_exit(std::chrono::milliseconds timeout) {
 
 std::string ServerProcess::stderr_text() const { return read_file(stderr_path_); }
 
-CommandResult run_command(const std::vector<std::string>& argv_in, std::chrono::milliseconds timeout,
+CommandResult run_command(const std::vector<std::string>& argv_in,
+                          std::chrono::milliseconds timeout,
                           const std::function<void(pid_t)>& meanwhile) {
   const std::string out_path = temp_path("loadlab-cmd-out");
   const std::string err_path = temp_path("loadlab-cmd-err");

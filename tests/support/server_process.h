@@ -17,7 +17,8 @@ class ServerProcess {
  public:
   // Runs `binary` with `args` (plus `--host 127.0.0.1 --port 0` unless given); waits for the
   // listening line.
-  explicit ServerProcess(std::vector<std::string> args = {}, std::string binary = LOADLAB_SERVER_BIN);
+  explicit ServerProcess(std::vector<std::string> args = {},
+                         std::string binary = LOADLAB_SERVER_BIN);
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;

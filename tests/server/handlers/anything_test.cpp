@@ -4,9 +4,9 @@
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
-#include <nlohmann/json.hpp>
 
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "server/config.h"
 #include "server/loop_context.h"
@@ -28,7 +28,8 @@ struct AnythingHandlerTest : ::testing::Test {
                       std::uint64_t body_bytes = 0) {
     AnythingHandler handler(*loop);
     const Route route{RouteKind::kAnything};
-    const Reply reply = handler.handle(Request{ExchangeRef{1, 0}, route, method, target, 0, body_bytes, headers});
+    const Reply reply =
+        handler.handle(Request{ExchangeRef{1, 0}, route, method, target, 0, body_bytes, headers});
     EXPECT_TRUE(reply.now.has_value());
     if (!reply.now) return {};
     EXPECT_EQ(reply.now->status, 200);

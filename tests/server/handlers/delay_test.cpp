@@ -46,7 +46,8 @@ TEST_F(DelayHandlerTest, ZeroAnswersAtOnceWithServerTiming) {
   ASSERT_TRUE(reply.now.has_value());
   EXPECT_EQ(reply.now->status, 200);
   EXPECT_EQ(reply.now->body,
-            "{\"delay_ms\":0,\"jitter_ms\":0,\"delay_used_ms\":0,\"waited_ms\":0.000,\"body_bytes\":0}\n");
+            "{\"delay_ms\":0,\"jitter_ms\":0,\"delay_used_ms\":0,\"waited_ms\":0.000,\"body_"
+            "bytes\":0}\n");
   EXPECT_EQ(reply.now->extra_headers, "Server-Timing: delay;dur=0.000\r\n");
   EXPECT_EQ(handler.waiting(), 0u);
   EXPECT_FALSE(loop_alive());
@@ -57,7 +58,7 @@ TEST_F(DelayHandlerTest, KeepsTheRequestUntilItsTimerFires) {
   const Reply reply = handle(handler, 1, 0);
   EXPECT_FALSE(reply.now.has_value());
   EXPECT_EQ(handler.waiting(), 1u);
-  EXPECT_TRUE(loop_alive());  // the timer keeps a draining loop running for the answer
+  EXPECT_TRUE(loop_alive());             // the timer keeps a draining loop running for the answer
   uv_run(loop->loop(), UV_RUN_DEFAULT);  // returns once the timer has fired and answered
   EXPECT_EQ(handler.waiting(), 0u);
 }

@@ -18,7 +18,8 @@ namespace {
 Route route_for(std::string_view target) {
   const RouteResult result = route_request("GET", target, RouterLimits{60000});
   EXPECT_TRUE(std::holds_alternative<Route>(result)) << target;
-  return std::holds_alternative<Route>(result) ? std::get<Route>(result) : Route{RouteKind::kStatus};
+  return std::holds_alternative<Route>(result) ? std::get<Route>(result)
+                                               : Route{RouteKind::kStatus};
 }
 
 TEST(StatusChoice, SameSeedSameStatus) {
