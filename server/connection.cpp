@@ -42,6 +42,7 @@ const llhttp_settings_t* parser_settings() {
     s.on_version = forward_data<&Connection::on_version>;
     s.on_version_complete = forward<&Connection::on_version_complete>;
     s.on_header_field = forward_data<&Connection::on_header_field>;
+    s.on_header_field_complete = forward<&Connection::on_header_field_complete>;
     s.on_header_value = forward_data<&Connection::on_header_value>;
     s.on_header_value_complete = forward<&Connection::on_header_value_complete>;
     s.on_headers_complete = forward<&Connection::on_headers_complete>;
@@ -227,6 +228,11 @@ int Connection::on_message_begin() {
   header_value_.clear();
   header_bytes_ = 0;
   body_bytes_ = 0;
+  header_lines_.clear();
+  if (header_lines_.capacity() > kPooledResponseBytes)
+    std::string().swap(header_lines_);  // a rare /anything's
+  headers_routed_ = false;
+  collect_headers_ = false;
   expect_continue_ = false;
   rejected_status_ = 0;
   validator_.reset();
@@ -272,6 +278,16 @@ int Connection::on_header_field(const char* at, std::size_t length) {
   }
   append_bounded(header_field_, at, length, kHeaderCompareBytes);
   validator_.on_field_name({at, length});
+  if (!headers_routed_) {  // the request-target is complete once the first field begins
+    headers_routed_ = true;
+    collect_headers_ = route_wants_headers(target_);
+  }
+  if (collect_headers_ && !framing_.past_header_section()) header_lines_.append(at, length);
+  return 0;
+}
+
+int Connection::on_header_field_complete() {
+  if (collect_headers_ && !framing_.past_header_section()) header_lines_.push_back(':');
   return 0;
 }
 
@@ -283,6 +299,7 @@ int Connection::on_header_value(const char* at, std::size_t length) {
   }
   append_bounded(header_value_, at, length, kHeaderCompareBytes);
   validator_.on_field_value({at, length});
+  if (collect_headers_ && !framing_.past_header_section()) header_lines_.append(at, length);
   return 0;
 }
 
@@ -296,6 +313,7 @@ int Connection::on_header_value_complete() {
     }
     expect_continue_ = true;
   }
+  if (collect_headers_ && !framing_.past_header_section()) header_lines_.append("\r\n");
   header_field_.clear();
   header_value_.clear();
   return 0;
@@ -351,7 +369,7 @@ int Connection::on_body(const char* at, std::size_t length) {
   if (!scan_framing(at)) return HPE_USER;
   if (auto error = framing_.skip_body()) return reject(400, std::move(*error));
   scan_from_ = at + length;
-  body_bytes_ += length;  // read and discarded: no endpoint uses a body
+  body_bytes_ += length;  // read and discarded: handlers see only its length (Request::body_bytes)
   if (body_bytes_ > loop_.config().max_body_bytes) {
     return reject(413, "request body exceeds the limit of " +
                            std::to_string(loop_.config().max_body_bytes) + " bytes");
@@ -416,16 +434,17 @@ void Connection::dispatch() {
 
   const std::string_view method = llhttp_method_name(static_cast<llhttp_method_t>(parser_.method));
   const RouteResult result =
-      route_request(method, target_, RouterLimits{loop_.config().max_delay_ms});
+      route_request(method, target_,
+                    RouterLimits{loop_.config().max_delay_ms, loop_.config().max_response_bytes});
   if (const auto* error = std::get_if<HttpError>(&result)) {
     respond_error(exchange, error->status, error->message, error->allow);
     return;
   }
   const Route& route = std::get<Route>(result);
   exchange.route = route.kind;
-  const Reply reply =
-      loop_.handler(route.kind)
-          .handle(Request{ExchangeRef{id_, exchange.seq}, route, method, target_, now});
+  const Reply reply = loop_.handler(route.kind)
+                          .handle(Request{ExchangeRef{id_, exchange.seq}, route, method, target_,
+                                          now, body_bytes_, header_lines_});
   if (reply.now) {
     respond(exchange, *reply.now);
   } else {

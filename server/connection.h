@@ -46,6 +46,7 @@ class Connection {
   int on_version(const char* at, std::size_t length);
   int on_version_complete();
   int on_header_field(const char* at, std::size_t length);
+  int on_header_field_complete();
   int on_header_value(const char* at, std::size_t length);
   int on_header_value_complete();
   int on_headers_complete();
@@ -118,6 +119,12 @@ class Connection {
   std::string header_value_;
   std::uint64_t header_bytes_ = 0;
   std::uint64_t body_bytes_ = 0;
+  // The header section as "name:value\r\n" lines, kept only when the request's route reads
+  // its header fields (RoutePath::wants_headers, decided at the first field), so /N pays
+  // nothing for them.
+  std::string header_lines_;
+  bool headers_routed_ = false;
+  bool collect_headers_ = false;
   bool in_message_ = false;
   bool expect_continue_ = false;
   int rejected_status_ = 0;  // set by a callback that refuses the request (413, 414, 431, ...)

@@ -55,6 +55,24 @@ std::string accepted_list(std::initializer_list<std::string_view> accepted) {
 
 ParamResult<QueryParams> QueryParams::parse(std::string_view query,
                                             std::initializer_list<std::string_view> accepted) {
+  auto parsed = parse_any(query);
+  if (std::holds_alternative<ParamError>(parsed)) return parsed;
+  const auto& pairs = std::get<QueryParams>(parsed).pairs_;
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    const std::string& name = pairs[i].first;
+    if (std::find(accepted.begin(), accepted.end(), name) == accepted.end()) {
+      return ParamError{"unknown query parameter " + quoted(name) + " (" + accepted_list(accepted) +
+                        ")"};
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (pairs[j].first == name)
+        return ParamError{"query parameter " + quoted(name) + " given twice"};
+    }
+  }
+  return parsed;
+}
+
+ParamResult<QueryParams> QueryParams::parse_any(std::string_view query) {
   QueryParams params;
   while (!query.empty()) {
     const auto amp = query.find('&');
@@ -67,11 +85,6 @@ ParamResult<QueryParams> QueryParams::parse(std::string_view query,
     if (!name || !value) {
       return ParamError{"malformed percent-escape in query parameter " + quoted(pair)};
     }
-    if (std::find(accepted.begin(), accepted.end(), *name) == accepted.end()) {
-      return ParamError{"unknown query parameter " + quoted(*name) + " (" +
-                        accepted_list(accepted) + ")"};
-    }
-    if (params.has(*name)) return ParamError{"query parameter " + quoted(*name) + " given twice"};
     params.pairs_.emplace_back(std::move(*name), std::move(*value));
   }
   return params;

@@ -31,6 +31,12 @@ class QueryParams {
   static ParamResult<QueryParams> parse(std::string_view query,
                                         std::initializer_list<std::string_view> accepted);
 
+  // For an endpoint that echoes its query (/anything): every name is accepted, repeats kept in
+  // order; only a malformed escape is refused.
+  static ParamResult<QueryParams> parse_any(std::string_view query);
+
+  // The decoded pairs, in the order sent.
+  const std::vector<std::pair<std::string, std::string>>& pairs() const { return pairs_; }
   bool empty() const { return pairs_.empty(); }
   bool has(std::string_view name) const { return find(name) != nullptr; }
   // The decoded value ("" for a bare name such as "?chunked"), or nullopt when absent.

@@ -5,27 +5,92 @@
 namespace loadlab::server {
 
 std::string_view reason_phrase(int status) {
+  // RFC 9110 §15 and the IANA registry: any code /status or /N?status= may send.
   switch (status) {
     case 100:
       return "Continue";
     case 200:
       return "OK";
+    case 201:
+      return "Created";
+    case 202:
+      return "Accepted";
+    case 203:
+      return "Non-Authoritative Information";
+    case 204:
+      return "No Content";
+    case 205:
+      return "Reset Content";
+    case 206:
+      return "Partial Content";
+    case 300:
+      return "Multiple Choices";
+    case 301:
+      return "Moved Permanently";
+    case 302:
+      return "Found";
+    case 303:
+      return "See Other";
+    case 304:
+      return "Not Modified";
+    case 307:
+      return "Temporary Redirect";
+    case 308:
+      return "Permanent Redirect";
     case 400:
       return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 402:
+      return "Payment Required";
+    case 403:
+      return "Forbidden";
     case 404:
       return "Not Found";
     case 405:
       return "Method Not Allowed";
+    case 406:
+      return "Not Acceptable";
+    case 407:
+      return "Proxy Authentication Required";
     case 408:
       return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 410:
+      return "Gone";
+    case 411:
+      return "Length Required";
+    case 412:
+      return "Precondition Failed";
     case 413:
       return "Content Too Large";
     case 414:
       return "URI Too Long";
+    case 415:
+      return "Unsupported Media Type";
+    case 416:
+      return "Range Not Satisfiable";
     case 417:
       return "Expectation Failed";
+    case 418:
+      return "I'm a teapot";
+    case 421:
+      return "Misdirected Request";
+    case 422:
+      return "Unprocessable Content";
+    case 425:
+      return "Too Early";
+    case 426:
+      return "Upgrade Required";
+    case 428:
+      return "Precondition Required";
+    case 429:
+      return "Too Many Requests";
     case 431:
       return "Request Header Fields Too Large";
+    case 451:
+      return "Unavailable For Legal Reasons";
     case 500:
       return "Internal Server Error";
     case 501:
@@ -38,9 +103,15 @@ std::string_view reason_phrase(int status) {
       return "Gateway Timeout";
     case 505:
       return "HTTP Version Not Supported";
+    case 511:
+      return "Network Authentication Required";
     default:
       return "Unknown";
   }
+}
+
+bool has_no_content(int status) {
+  return (status >= 100 && status < 200) || status == 204 || status == 304;
 }
 
 void append_response(std::string& out, const ResponseHead& head, std::string_view body) {
@@ -50,10 +121,15 @@ void append_response(std::string& out, const ResponseHead& head, std::string_vie
   out.append(reason_phrase(head.status));
   out.append("\r\nServer: loadlab\r\nDate: ");
   out.append(head.date);
-  out.append("\r\nContent-Type: ");
-  out.append(head.content_type);
-  out.append("\r\nContent-Length: ");
-  append_uint(out, body.size());
+  // RFC 9110 §8.6, §15.3.5, §15.4.5: a 204 must not carry Content-Length, nor a 304 one
+  // other than the 200's; neither has content, so neither gets a body nor says its type.
+  const bool no_content = has_no_content(head.status);
+  if (!no_content) {
+    out.append("\r\nContent-Type: ");
+    out.append(head.content_type);
+    out.append("\r\nContent-Length: ");
+    append_uint(out, body.size());
+  }
   switch (head.connection) {
     case ConnectionHeader::kOmit:
       break;
@@ -67,7 +143,7 @@ void append_response(std::string& out, const ResponseHead& head, std::string_vie
   out.append("\r\n");
   out.append(head.extra_headers);
   out.append("\r\n");
-  if (!head.head_only) out.append(body);
+  if (!head.head_only && !no_content) out.append(body);
 }
 
 void append_millis(std::string& out, std::uint64_t nanoseconds) {

@@ -27,7 +27,11 @@ struct ResponseHead {
 
 std::string_view reason_phrase(int status);
 
-// Appends status line, headers (Content-Length, Date, Server, Connection, extras) and body.
+// 1xx, 204 and 304: no content, so no body, Content-Length nor Content-Type (RFC 9110 §6.4.1).
+bool has_no_content(int status);
+
+// Appends status line, headers (Content-Length, Date, Server, Connection, extras) and body;
+// for a status that has no content (has_no_content()), neither body nor Content-Length.
 void append_response(std::string& out, const ResponseHead& head, std::string_view body);
 
 // Small helpers for building bodies and header values without formatting machinery.

@@ -3,10 +3,12 @@
 
 #include <array>
 
+#include "server/handlers/anything.h"
 #include "server/handlers/delay.h"
 #include "server/handlers/health.h"
 #include "server/handlers/metrics.h"
 #include "server/handlers/prime.h"
+#include "server/handlers/status.h"
 #include "server/router.h"
 
 namespace loadlab::server {
@@ -14,11 +16,16 @@ namespace {
 
 // Tried in this order; the 404 message lists them in it too.
 constexpr std::array kRoutePaths = {
-    RoutePath{RouteKind::kDelay, PathMatch::kNumber, "", "/N (delay N ms)", parse_delay_route},
+    RoutePath{RouteKind::kDelay, PathMatch::kNumber, "", "/N (delay N ms)", parse_delay_route,
+              RouteMethods::kWithBody},
     RoutePath{RouteKind::kPrime, PathMatch::kPrefix, "/prime/", "/prime/N", parse_prime_route},
     RoutePath{RouteKind::kHealthz, PathMatch::kExact, "/healthz", "/healthz", nullptr},
     RoutePath{RouteKind::kReadyz, PathMatch::kExact, "/readyz", "/readyz", nullptr},
     RoutePath{RouteKind::kMetrics, PathMatch::kExact, "/metrics", "/metrics", nullptr},
+    RoutePath{RouteKind::kStatus, PathMatch::kPrefix, "/status/", "/status/C[:W,...]",
+              parse_status_route},
+    RoutePath{RouteKind::kAnything, PathMatch::kSubtree, "/anything", "/anything[/...]",
+              parse_anything_route, RouteMethods::kAny, /*wants_headers=*/true},
 };
 
 }  // namespace
@@ -37,6 +44,10 @@ std::unique_ptr<Handler> make_handler(RouteKind kind, LoopContext& loop) {
       return std::make_unique<ReadinessHandler>(loop);
     case RouteKind::kMetrics:
       return std::make_unique<MetricsHandler>(loop);
+    case RouteKind::kStatus:
+      return std::make_unique<StatusHandler>(loop);
+    case RouteKind::kAnything:
+      return std::make_unique<AnythingHandler>(loop);
     case RouteKind::kOther:
     case RouteKind::kCount:
       break;

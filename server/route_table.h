@@ -13,19 +13,21 @@
 namespace loadlab::server {
 
 enum class RouteKind : std::uint8_t {
-  kDelay,    // GET /N
-  kPrime,    // GET /prime/N
-  kHealthz,  // GET /healthz
-  kReadyz,   // GET /readyz
-  kMetrics,  // GET /metrics
-  kOther,    // no route took the request (400, 404, 405, 408, ...): answered by the connection
+  kDelay,     // /N (GET, HEAD, POST, PUT, PATCH, DELETE), ?jitter, ?status
+  kPrime,     // GET /prime/N
+  kHealthz,   // GET /healthz
+  kReadyz,    // GET /readyz
+  kMetrics,   // GET /metrics
+  kStatus,    // GET /status/C or /status/C1:W1,C2:W2,...
+  kAnything,  // /anything[/...], any method: an echo
+  kOther,     // no route took the request (400, 404, 405, 408, ...): answered by the connection
   kCount,
 };
 inline constexpr std::size_t kRouteKinds = static_cast<std::size_t>(RouteKind::kCount);
 
 // By RouteKind. Prometheus label values: a name that changes breaks dashboards.
 inline constexpr std::array<std::string_view, kRouteKinds> kRouteNames = {
-    "delay", "prime", "healthz", "readyz", "metrics", "other",
+    "delay", "prime", "healthz", "readyz", "metrics", "status", "anything", "other",
 };
 
 namespace route_table_detail {

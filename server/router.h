@@ -2,6 +2,7 @@
 // says why not. Pure: no I/O, no clocks, so every rule is unit-tested.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -17,10 +18,24 @@ enum class PrimeMethod : std::uint8_t { kTrial, kMillerRabin };
 
 std::string_view prime_method_name(PrimeMethod method);
 
+// One status of /status/C1:W1,C2:W2,... and its integer weight.
+struct StatusChoice {
+  std::uint16_t status = 0;
+  std::uint32_t weight = 0;
+};
+// A bound on the list, so a route stays a fixed-size value (no allocation per request).
+inline constexpr std::size_t kMaxStatusChoices = 32;
+
 struct Route {
   RouteKind kind;
   std::uint64_t number = 0;  // the delay in ms, or the n to test
   PrimeMethod prime_method = PrimeMethod::kTrial;
+  std::uint64_t jitter_ms = 0;             // /N?jitter=J
+  std::uint16_t status = 200;              // /N?status=C
+  std::optional<std::uint64_t> seed = {};  // ?seed=S: the same random choice for the same S
+  std::optional<std::uint64_t> retry_after_s = {};  // /status?retry_after=S
+  std::uint8_t choice_count = 0;  // /status/...: the first choice_count of choices
+  std::array<StatusChoice, kMaxStatusChoices> choices{};
 };
 
 // An expected failure, carried as a value up to the code that answers it.
@@ -32,15 +47,24 @@ struct HttpError {
 
 struct RouterLimits {
   std::uint64_t max_delay_ms;
+  std::uint64_t max_response_bytes = 10 * 1024 * 1024;  // --max-response-bytes, for sized bodies
 };
 
 using RouteResult = std::variant<Route, HttpError>;
 
 // How a route's path is recognised.
 enum class PathMatch : std::uint8_t {
-  kExact,   // the path is `pattern`
-  kPrefix,  // the path starts with `pattern`; the rest, less one trailing '/', is the parameter
-  kNumber,  // "/S" or "/S/" where S, one segment, starts like a number: S is the parameter
+  kExact,    // the path is `pattern`
+  kPrefix,   // the path starts with `pattern`; the rest, less one trailing '/', is the parameter
+  kNumber,   // "/S" or "/S/" where S, one segment, starts like a number: S is the parameter
+  kSubtree,  // the path is `pattern` or starts with `pattern` and '/': the rest is the parameter
+};
+
+// The methods a route answers; any other is 405 with `Allow`.
+enum class RouteMethods : std::uint8_t {
+  kGetHead,   // GET and HEAD (every route answers both)
+  kWithBody,  // also POST, PUT, PATCH and DELETE, whose body is read and discarded
+  kAny,       // every method llhttp knows, but CONNECT
 };
 
 // One line of the route table (route_table.cpp): the paths of one route.
@@ -52,6 +76,10 @@ struct RoutePath {
   // Checks the parameter and the query and fills in the route; null for a route that takes none.
   RouteResult (*parse)(std::string_view parameter, std::string_view query,
                        const RouterLimits& limits);
+  RouteMethods methods = RouteMethods::kGetHead;
+  // The handler reads the request's header fields (Request::headers): the connection keeps
+  // them for this route's requests only, so no other request pays for copying them.
+  bool wants_headers = false;
 };
 
 // The value of `key` in an application/x-www-form-urlencoded query, if present (for parsers).
@@ -63,5 +91,9 @@ std::span<const RoutePath> route_paths();
 // method is llhttp's name ("GET", "HEAD", ...); target is the request-target as sent.
 RouteResult route_request(std::string_view method, std::string_view target,
                           const RouterLimits& limits);
+
+// Whether the route `target` reaches reads header fields (RoutePath::wants_headers): asked by
+// the connection once the request-target is complete. Cheap and allocation-free.
+bool route_wants_headers(std::string_view target);
 
 }  // namespace loadlab::server

@@ -19,9 +19,15 @@ class LoopContext;
 struct Request {
   ExchangeRef ref;          // the connection and the request's sequence number on it
   const Route& route;       // what the router made of the target: the kind and its parameters
-  std::string_view method;  // llhttp's name: "GET" or "HEAD" (HEAD's body is the connection's)
+  std::string_view method;  // llhttp's name: "GET", "HEAD", ... as the route allows (HEAD's body is
+                            // the connection's)
   std::string_view target;  // the request-target as sent
   std::uint64_t start_ns;   // uv_hrtime() when the request was fully received
+  std::uint64_t body_bytes =
+      0;  // the request body's length (read and discarded, within --max-body-bytes)
+  // The header section as "name:value\r\n" lines, as received (names as sent, values without
+  // leading whitespace); collected only for a route that wants_headers, empty for the others.
+  std::string_view headers = {};
 };
 
 // An answer. The views must stay valid until the connection has copied them, which it does

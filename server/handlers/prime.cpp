@@ -2,6 +2,7 @@
 
 #include "common/decimal.h"
 #include "server/loop_context.h"
+#include "server/query_params.h"
 
 namespace loadlab::server {
 
@@ -13,7 +14,9 @@ RouteResult parse_prime_route(std::string_view number, std::string_view query,
                               std::string(number.substr(0, 64)) + "'"};
   }
   PrimeMethod method = PrimeMethod::kTrial;
-  if (const auto name = query_value(query, "method")) {
+  auto parsed = QueryParams::parse(query, {"method"});
+  if (const auto* error = std::get_if<ParamError>(&parsed)) return HttpError{400, error->message};
+  if (const auto name = std::get<QueryParams>(parsed).get("method")) {
     if (*name == "trial") {
       method = PrimeMethod::kTrial;
     } else if (*name == "mr") {

@@ -239,6 +239,7 @@ TEST(Hardening, CountsAndSizesHaveBounds) {
       {{"--threads", "1000"}, "--threads", "256"},
       {{"--max-queue", "100000000"}, "--max-queue", "1000000"},
       {{"--max-queued-response-bytes", "10"}, "--max-queued-response-bytes", "4096"},
+      {{"--max-response-bytes", "2000000000"}, "--max-response-bytes", "1073741824"},
       {{"--max-connections", "100000000000"}, "--max-connections", "10000000"},
   };
   for (const auto& c : cases) {

@@ -10,7 +10,8 @@ TEST(Metrics, SumsEveryLoopAndRendersPrometheusText) {
   registry.loop(0).record_response(RouteKind::kDelay, 200, 150'000'000);  // 0.15 s
   registry.loop(1).record_response(RouteKind::kDelay, 200, 2'000'000);    // 0.002 s
   registry.loop(1).record_response(RouteKind::kOther, 404, 1000);
-  registry.loop(1).record_response(RouteKind::kOther, 418, 1000);  // untracked status
+  registry.loop(1).record_response(RouteKind::kOther, 418, 1000);
+  registry.loop(1).record_response(RouteKind::kOther, 599, 1000);  // untracked status
   registry.loop(0).in_flight.add(3);
   registry.loop(1).in_flight.add(2);
   std::string text;
@@ -20,6 +21,8 @@ TEST(Metrics, SumsEveryLoopAndRendersPrometheusText) {
   EXPECT_NE(text.find("loadlab_http_requests_total{route=\"other\",code=\"404\"} 1\n"),
             std::string::npos);
   EXPECT_NE(text.find("loadlab_http_requests_total{route=\"other\",code=\"other\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("loadlab_http_requests_total{route=\"other\",code=\"418\"} 1\n"),
             std::string::npos);
   EXPECT_NE(
       text.find("loadlab_http_request_duration_seconds_bucket{route=\"delay\",le=\"0.001\"} 0\n"),

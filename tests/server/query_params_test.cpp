@@ -98,5 +98,17 @@ TEST(QueryParams, Flags) {
   EXPECT_TRUE(std::get<bool>(params.flag("g", true)));
 }
 
+TEST(QueryParams, ParseAnyKeepsEveryNameAndRepeatsInOrder) {
+  auto result = QueryParams::parse_any("b=2&a=1&b=3&flag&x=%41+B");
+  ASSERT_TRUE(std::holds_alternative<QueryParams>(result));
+  const auto& pairs = std::get<QueryParams>(result).pairs();
+  ASSERT_EQ(pairs.size(), 5u);
+  EXPECT_EQ(pairs[0], (std::pair<std::string, std::string>{"b", "2"}));
+  EXPECT_EQ(pairs[2], (std::pair<std::string, std::string>{"b", "3"}));
+  EXPECT_EQ(pairs[3], (std::pair<std::string, std::string>{"flag", ""}));
+  EXPECT_EQ(pairs[4], (std::pair<std::string, std::string>{"x", "A B"}));
+  EXPECT_TRUE(std::holds_alternative<ParamError>(QueryParams::parse_any("a=%4")));
+}
+
 }  // namespace
 }  // namespace loadlab::server

@@ -44,6 +44,27 @@ TEST(Response, HeadKeepsContentLengthButNoBody) {
   EXPECT_TRUE(out.ends_with("\r\n\r\n"));
 }
 
+// RFC 9110 §8.6, §15.3.5, §15.4.5: no content, so no body and no Content-Length.
+TEST(Response, NoContentStatusesHaveNoBodyNorContentLength) {
+  for (const int status : {204, 304}) {
+    std::string out;
+    append_response(out, head_for(status), "{\"x\":1}");
+    EXPECT_EQ(out.find("Content-Length"), std::string::npos) << out;
+    EXPECT_EQ(out.find("Content-Type"), std::string::npos) << out;
+    EXPECT_TRUE(out.ends_with("GMT\r\n\r\n")) << out;
+  }
+  std::string out;
+  append_response(out, head_for(205), "");
+  EXPECT_NE(out.find("HTTP/1.1 205 Reset Content\r\n"), std::string::npos);
+  EXPECT_NE(out.find("Content-Length: 0\r\n"), std::string::npos);
+}
+
+TEST(Response, EveryStatusAClientMayAskForHasAReasonPhrase) {
+  for (const int status : {201, 204, 301, 302, 304, 307, 401, 403, 418, 429, 503}) {
+    EXPECT_NE(reason_phrase(status), "Unknown") << status;
+  }
+}
+
 TEST(Response, AppendsIntoExistingBuffer) {
   std::string out = "previous";
   append_response(out, head_for(404), "");

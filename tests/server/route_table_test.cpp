@@ -22,6 +22,8 @@ TEST(RouteTable, MetricNamesAreTheLabelsInUse) {
   EXPECT_EQ(route_name(RouteKind::kHealthz), "healthz");
   EXPECT_EQ(route_name(RouteKind::kReadyz), "readyz");
   EXPECT_EQ(route_name(RouteKind::kMetrics), "metrics");
+  EXPECT_EQ(route_name(RouteKind::kStatus), "status");
+  EXPECT_EQ(route_name(RouteKind::kAnything), "anything");
   EXPECT_EQ(route_name(RouteKind::kOther), "other");
 }
 

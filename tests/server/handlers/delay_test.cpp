@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 
 #include <memory>
+#include <set>
 
 #include "server/config.h"
 #include "server/loop_context.h"
@@ -27,6 +28,9 @@ struct LoopFixture : ::testing::Test {
     const Route route{RouteKind::kDelay, delay_ms};
     return handler.handle(Request{ExchangeRef{42, seq}, route, "GET", "/", uv_hrtime()});
   }
+  Reply handle(DelayHandler& handler, const Route& route, std::uint64_t body_bytes = 0) {
+    return handler.handle(Request{ExchangeRef{42, 0}, route, "POST", "/", uv_hrtime(), body_bytes});
+  }
   bool loop_alive() { return uv_loop_alive(loop->loop()) != 0; }
 
   ServerConfig config;
@@ -41,7 +45,9 @@ TEST_F(DelayHandlerTest, ZeroAnswersAtOnceWithServerTiming) {
   const Reply reply = handle(handler, 0, 0);
   ASSERT_TRUE(reply.now.has_value());
   EXPECT_EQ(reply.now->status, 200);
-  EXPECT_EQ(reply.now->body, "{\"delay_ms\":0,\"waited_ms\":0.000}\n");
+  EXPECT_EQ(reply.now->body,
+            "{\"delay_ms\":0,\"jitter_ms\":0,\"delay_used_ms\":0,\"waited_ms\":0.000,\"body_"
+            "bytes\":0}\n");
   EXPECT_EQ(reply.now->extra_headers, "Server-Timing: delay;dur=0.000\r\n");
   EXPECT_EQ(handler.waiting(), 0u);
   EXPECT_FALSE(loop_alive());
@@ -71,6 +77,39 @@ TEST_F(DelayHandlerTest, CancelStopsTheTimerAndFreesItsSlot) {
   const Reply third = handle(handler, 60000, 2);
   EXPECT_TRUE(third.ticket == first.ticket || third.ticket == second.ticket);
   handler.cancel(ExchangeRef{42, 2}, third.ticket);
+}
+
+TEST_F(DelayHandlerTest, ReportsBodyBytesAndAnswersTheAskedStatus) {
+  DelayHandler handler(*loop);
+  Route route{RouteKind::kDelay, 0};
+  route.status = 503;
+  const Reply reply = handle(handler, route, 12345);
+  ASSERT_TRUE(reply.now.has_value());
+  EXPECT_EQ(reply.now->status, 503);
+  EXPECT_NE(reply.now->body.find("\"body_bytes\":12345"), std::string_view::npos);
+}
+
+// A seeded draw is the same every time (every loop, run and machine), within
+// [max(0, N-J), N+J], and every value of the range can be drawn.
+TEST(DelayDraw, SeededDrawsAreDeterministicAndCoverTheRange) {
+  for (const auto& [n, j] : {std::pair<std::uint64_t, std::uint64_t>{5, 10}, {100, 10}, {0, 3}}) {
+    const std::uint64_t low = n > j ? n - j : 0;
+    std::set<std::uint64_t> seen;
+    for (std::uint64_t seed = 0; seed < 2000; ++seed) {
+      SplitMix64 a(seed);
+      SplitMix64 b(seed);
+      const std::uint64_t draw = draw_delay(n, j, a);
+      EXPECT_EQ(draw, draw_delay(n, j, b));
+      EXPECT_GE(draw, low);
+      EXPECT_LE(draw, n + j);
+      seen.insert(draw);
+    }
+    // 2000 seeds over at most 21 values: each value is missed with odds of about e^-95; and
+    // the seeds are fixed, so the outcome is the same on every run.
+    EXPECT_EQ(seen.size(), n + j - low + 1);
+  }
+  SplitMix64 random(1);
+  EXPECT_EQ(draw_delay(250, 0, random), 250u);
 }
 
 }  // namespace
