@@ -14,9 +14,12 @@
 //  - drop it (reset(), or destroy its owner): `data` of the handle and of its requests is
 //    cleared first, so no callback, not even a cancelled write's, reaches the owner;
 //  - close<&Owner::on_closed>(owner): for an owner whose life is its handle's (a socket's
-//    connection). It hears its cancelled requests and then on_closed, and may free itself
-//    there. The wrapper is empty from then on: what it is asked to do fails with UV_EBADF, as
-//    libuv's own calls fail on a closing handle.
+//    connection). It hears its pending requests and then on_closed, and may free itself
+//    there. A pending request is reported with UV_ECANCELED, or with 0 when it had completed
+//    just before the close (libuv defers write callbacks to the next loop turn), so an owner
+//    checks whether it is closing before acting on a successful write. The wrapper is empty from
+//    then on: what it is asked to do fails with UV_EBADF, as libuv's own calls fail on a closing
+//    handle.
 // uv_close appears only here (and in EventLoop's teardown, for handles no owner closed).
 //
 // The bytes a write sends need to live only as long as the owner that passed them: uv_close

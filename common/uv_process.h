@@ -17,7 +17,9 @@ class Process {
   template <auto Method, typename Owner>
   int spawn(uv_loop_t* loop, Owner* owner, uv_process_options_t options) {
     options.exit_cb = [](uv_process_t* process, std::int64_t exit_status, int term_signal) {
-      (owner_of<Owner>(process)->*Method)(exit_status, term_signal);
+      // libuv 1.44 collects every exited child before calling back, so a process dropped in
+      // another's exit callback of the same batch is still called back, with its owner gone.
+      if (Owner* target = owner_of<Owner>(process)) (target->*Method)(exit_status, term_signal);
     };
     const int status = uv_spawn(loop, handle_.get(), &options);
     handle_.get()->data = owner;  // uv_spawn initialises the handle, even when it fails

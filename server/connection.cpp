@@ -442,14 +442,20 @@ void Connection::dispatch() {
   }
   const Route& route = std::get<Route>(result);
   exchange.route = route.kind;
+  // A handler that answers through complete() before handle() returns (instead of with
+  // Reply::answer) must not write from inside llhttp's callback: the write could finish and
+  // pop this request's slot under the parser. complete() only marks it ready meanwhile; the
+  // read that parsed it flushes.
+  dispatching_ = true;
   const Reply reply = loop_.handler(route.kind)
                           .handle(Request{ExchangeRef{id_, exchange.seq}, route, method, target_,
                                           now, body_bytes_, header_lines_});
+  dispatching_ = false;
   if (reply.now) {
     respond(exchange, *reply.now);
-  } else {
+  } else if (exchange.state == Exchange::State::kWaiting) {
     // Still this request's slot: handle() adds no request to the queue, and an answer given
-    // already (through complete()) left the slot in place.
+    // already (through complete()) was not flushed.
     exchange.ticket = reply.ticket;
   }
 }
@@ -492,7 +498,7 @@ void Connection::complete(std::uint64_t seq, int status, std::string_view body,
     if (exchange.state == Exchange::State::kWaiting) {
       loop_.handler(exchange.route).answered(ExchangeRef{id_, seq}, exchange.ticket);
       respond(exchange, Response{status, "application/json", body, extra_headers});
-      flush();
+      if (!dispatching_) flush();
     }
     return;
   }
@@ -562,6 +568,9 @@ void Connection::flush() {
 
 void Connection::on_write(int status) {
   write_timer_.stop();
+  // A write that had completed before close() is reported from the close with status 0: what
+  // it finished was settled by close() already (queued bytes, gauges).
+  if (closing_) return;
   if (status < 0) {
     close();  // reset by the peer, or cancelled because we are closing
     return;

@@ -143,6 +143,7 @@ class Connection {
   bool continue_pending_ = false;
   bool draining_ = false;
   bool closing_ = false;
+  bool dispatching_ = false;  // inside a handler's handle(): complete() must not write
 };
 
 }  // namespace loadlab::server

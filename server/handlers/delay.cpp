@@ -76,8 +76,12 @@ Reply DelayHandler::handle(const Request& request) {
   return Reply::later(wait.index);
 }
 
-void DelayHandler::cancel(ExchangeRef, std::uint32_t ticket) {
+void DelayHandler::cancel(ExchangeRef ref, std::uint32_t ticket) {
+  // A ticket that is not this request's (freed, or another request's since) is ignored:
+  // freeing it would let two requests share one timer.
+  if (ticket >= waits_.size()) return;
   Wait& wait = *waits_[ticket];
+  if (wait.ref.connection_id != ref.connection_id || wait.ref.seq != ref.seq) return;
   wait.timer.stop();
   release(wait);
 }
@@ -136,6 +140,9 @@ DelayHandler::Wait& DelayHandler::acquire() {
   return *waits_[index];
 }
 
-void DelayHandler::release(Wait& wait) { idle_.push_back(wait.index); }
+void DelayHandler::release(Wait& wait) {
+  wait.ref = {};  // connection ids start at 1: no request's
+  idle_.push_back(wait.index);
+}
 
 }  // namespace loadlab::server

@@ -79,6 +79,23 @@ TEST_F(DelayHandlerTest, CancelStopsTheTimerAndFreesItsSlot) {
   handler.cancel(ExchangeRef{42, 2}, third.ticket);
 }
 
+// A cancel whose ticket is not (or no longer) its request's must not free another request's
+// slot: two requests would then share one timer, and one of them would never be answered.
+TEST_F(DelayHandlerTest, CancelWithAnotherRequestsTicketChangesNothing) {
+  DelayHandler handler(*loop);
+  const Reply first = handle(handler, 60'000, 0);
+  handler.cancel(ExchangeRef{42, 0}, first.ticket);
+  const Reply second = handle(handler, 60'000, 1);  // reuses the freed slot
+  ASSERT_EQ(second.ticket, first.ticket);
+  handler.cancel(ExchangeRef{42, 0}, first.ticket);  // the first request's stale ticket
+  handler.cancel(ExchangeRef{7, 1}, second.ticket);  // another connection's request
+  handler.cancel(ExchangeRef{42, 1}, 1'000'000);     // a ticket never handed out
+  EXPECT_EQ(handler.waiting(), 1u);
+  EXPECT_TRUE(loop_alive());
+  handler.cancel(ExchangeRef{42, 1}, second.ticket);
+  EXPECT_EQ(handler.waiting(), 0u);
+}
+
 TEST_F(DelayHandlerTest, ReportsBodyBytesAndAnswersTheAskedStatus) {
   DelayHandler handler(*loop);
   Route route{RouteKind::kDelay, 0};
