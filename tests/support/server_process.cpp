@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +17,15 @@
 
 namespace loadlab::test {
 namespace {
+
+// A test that dies (a failed ASSERT in a helper, an abort, ctest's timeout) must not leave its
+// server or loadgen running, holding a port and a core on the machine that runs the next test.
+// The signal comes when the thread that forked exits: tests start processes from their own
+// thread.
+void die_with_test(pid_t parent) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) _exit(127);  // the test died before prctl took effect
+}
 
 using Clock = std::chrono::steady_clock;
 
@@ -76,8 +86,10 @@ ServerProcess::ServerProcess(std::vector<std::string> args, std::string binary) 
   if (!given("--host")) full.insert(full.end(), {"--host", "127.0.0.1"});
   if (!given("--port")) full.insert(full.end(), {"--port", "0"});
   full.insert(full.end(), args.begin(), args.end());
+  const pid_t parent = getpid();
   pid_ = fork();
   if (pid_ == 0) {
+    die_with_test(parent);
     dup2(out[1], STDOUT_FILENO);
     const int err = open(stderr_path_.c_str(), O_WRONLY | O_TRUNC);
     if (err >= 0) dup2(err, STDERR_FILENO);
@@ -136,8 +148,10 @@ CommandResult run_command(const std::vector<std::string>& argv_in,
   const std::string out_path = temp_path("loadlab-cmd-out");
   const std::string err_path = temp_path("loadlab-cmd-err");
   std::vector<std::string> args = argv_in;
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid == 0) {
+    die_with_test(parent);
     const int out = open(out_path.c_str(), O_WRONLY | O_TRUNC);
     const int err = open(err_path.c_str(), O_WRONLY | O_TRUNC);
     dup2(out, STDOUT_FILENO);
