@@ -126,6 +126,20 @@ TEST_P(Http, DeepPipelinePausesAndResumes) {
   }
 }
 
+// The same, one write per request: over TLS each is a record of its own, so when reading
+// pauses, whole records wait in the TLS session (decrypted or not), not in the socket, and
+// resuming must take them from there (no new bytes will come to wake the connection).
+TEST_P(Http, PipelineOfSeparateWritesPausesAndResumes) {
+  TestServer server(GetParam(), {"--max-pipeline", "2"});
+  TcpClient client = server.connect();
+  for (int i = 0; i < 50; ++i) client.send(get_request("/0"));
+  for (int i = 0; i < 50; ++i) {
+    const auto response = client.read_response(60s);
+    ASSERT_TRUE(response) << i;
+    EXPECT_EQ(response->status, 200) << i;
+  }
+}
+
 TEST_P(Http, ErrorsAreJsonWithTheRightStatus) {
   TestServer server(GetParam());
   auto response = server.get("/nope");
