@@ -15,6 +15,7 @@ namespace {
 constexpr std::uint64_t kReservedFds = 64;
 constexpr std::uint64_t kReservedFdsPerLoop = 6;
 constexpr std::uint64_t kReservedFdsPerWorker = 4;
+constexpr std::uint64_t kReservedFdsPerTlsLoop = 2;  // the HTTPS listener and its reserve
 // Upper bounds for the counts of threads and processes. A fixed bound (not a multiple of the
 // CPU count) keeps one configuration valid on every machine of a workshop room. The prime
 // jobs are CPU-bound, so workers beyond the cores only add waiting and memory (each worker is
@@ -24,6 +25,9 @@ constexpr std::uint64_t kReservedFdsPerWorker = 4;
 constexpr unsigned kMaxWorkers = 256;
 constexpr unsigned kMaxThreads = 256;
 constexpr std::uint64_t kMaxMillis = 86'400'000;  // a day
+// subjectAltName entries of a self-signed certificate: a machine's names and addresses fit
+// easily; the bound keeps the certificate (sent in every full handshake) small.
+constexpr std::size_t kMaxTlsNames = 32;
 
 }  // namespace
 
@@ -112,6 +116,29 @@ void add_server_options(CLI::App& app, ServerConfig& c) {
       ->envname("LOADLAB_JOB_TIMEOUT_MS")
       ->check(CLI::Range(std::uint64_t{1}, kMaxMillis))
       ->capture_default_str();
+  app.add_option("--tls-cert", c.tls_cert,
+                 "Serve HTTPS on --tls-port with this PEM certificate chain (needs --tls-key)")
+      ->envname("LOADLAB_TLS_CERT");
+  app.add_option("--tls-key", c.tls_key, "The PEM private key of --tls-cert (unencrypted)")
+      ->envname("LOADLAB_TLS_KEY");
+  app.add_option("--tls-port", c.tls_port,
+                 "HTTPS port, beside --port (with --tls-cert or --tls-self-signed); 0 picks a "
+                 "free one (printed on stdout)")
+      ->envname("LOADLAB_TLS_PORT")
+      ->capture_default_str();
+  app.add_flag("--tls-self-signed", c.tls_self_signed,
+               "Serve HTTPS with a P-256 certificate made at start-up (its SHA-256 fingerprint "
+               "is logged)")
+      ->envname("LOADLAB_TLS_SELF_SIGNED");
+  app.add_option("--tls-name", c.tls_names,
+                 "A host name or IP address of the self-signed certificate (repeatable; default: "
+                 "localhost and the listen address)")
+      ->envname("LOADLAB_TLS_NAME")
+      ->delimiter(',')
+      ->type_name("NAME");
+  app.add_option("--tls-cert-out", c.tls_cert_out,
+                 "Write the self-signed certificate (PEM) here, for clients to trust it")
+      ->envname("LOADLAB_TLS_CERT_OUT");
   app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error, critical, off")
       ->envname("LOADLAB_LOG_LEVEL")
       ->capture_default_str();
@@ -128,6 +155,22 @@ void add_server_options(CLI::App& app, ServerConfig& c) {
       ->envname("LOADLAB_ACCESS_LOG");
 }
 
+std::string check_tls_options(const ServerConfig& c) {
+  if (!c.tls_cert.empty() && c.tls_key.empty())
+    return "--tls-cert needs its private key: --tls-key";
+  if (c.tls_cert.empty() && !c.tls_key.empty())
+    return "--tls-key needs its certificate: --tls-cert";
+  if (c.tls_self_signed && !c.tls_cert.empty())
+    return "--tls-self-signed and --tls-cert are alternatives: give one";
+  if (!c.tls_self_signed && (!c.tls_names.empty() || !c.tls_cert_out.empty()))
+    return "--tls-name and --tls-cert-out describe a certificate made by --tls-self-signed";
+  if (c.tls_names.size() > kMaxTlsNames)
+    return "--tls-name: at most " + std::to_string(kMaxTlsNames) + " names";
+  if (c.tls_enabled() && c.tls_port != 0 && c.tls_port == c.port)
+    return "--tls-port must differ from --port";
+  return {};
+}
+
 void resolve_defaults(ServerConfig& c) {
   const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
   if (c.threads == 0) c.threads = cpus;
@@ -138,7 +181,9 @@ void resolve_defaults(ServerConfig& c) {
     if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
       fds = limit.rlim_cur;
     const std::uint64_t reserved =
-        kReservedFds + kReservedFdsPerLoop * c.threads + kReservedFdsPerWorker * c.workers;
+        kReservedFds +
+        (kReservedFdsPerLoop + (c.tls_enabled() ? kReservedFdsPerTlsLoop : 0)) * c.threads +
+        kReservedFdsPerWorker * c.workers;
     c.max_connections = fds > 2 * reserved ? fds - reserved : fds / 2;
   }
 }

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/logging.h"
 
@@ -40,6 +41,15 @@ struct ServerConfig {
   std::uint64_t max_queue = 1024;
   std::uint64_t job_timeout_ms = 10000;
 
+  // HTTPS on a second port (server/tls.h): from PEM files, or a certificate made at start-up.
+  std::string tls_cert;  // certificate chain, leaf first
+  std::string tls_key;
+  std::uint16_t tls_port = 8443;
+  bool tls_self_signed = false;
+  std::vector<std::string> tls_names;  // empty: localhost and the listen address
+  std::string tls_cert_out;            // where the self-signed certificate's PEM goes
+  bool tls_enabled() const { return !tls_cert.empty() || tls_self_signed; }
+
   std::string log_level = "info";
   LogFormat log_format = LogFormat::kText;
   bool access_log = false;
@@ -47,6 +57,10 @@ struct ServerConfig {
 
 // Registers every option with its LOADLAB_* environment variable.
 void add_server_options(CLI::App& app, ServerConfig& config);
+
+// Combinations of flags that make no sense (a certificate without its key, ...): the message,
+// or "" when the configuration is usable. A usage error (exit 2), like a bad value.
+std::string check_tls_options(const ServerConfig& config);
 
 // Fills the zero "auto" values (threads, workers, max_connections) from the machine.
 void resolve_defaults(ServerConfig& config);

@@ -4,6 +4,7 @@
 
 #include <variant>
 
+#include "common/tls_session.h"
 #include "server/loop_context.h"
 #include "server/router.h"
 
@@ -68,8 +69,9 @@ void append_bounded(std::string& out, const char* at, std::size_t length, std::s
 
 }  // namespace
 
-Connection::Connection(LoopContext& loop, std::uint64_t id)
+Connection::Connection(LoopContext& loop, std::uint64_t id, const TlsContext* tls)
     : loop_(loop), id_(id), deadline_timer_(loop.loop()), write_timer_(loop.loop()) {
+  if (tls != nullptr) tls_ = std::make_unique<TlsSession>(*tls);
   uv_check(tcp_.init(loop.loop()), "uv_tcp_init");
   llhttp_init(&parser_, HTTP_REQUEST, parser_settings());
   parser_.data = this;
@@ -122,10 +124,15 @@ void Connection::on_read(ssize_t nread, const uv_buf_t* buf) {
   if (nread < 0) {
     // EOF or reset: the client is gone, whatever it was waiting for (like nginx, we do not
     // keep serving a half-closed connection).
+    if (tls_ != nullptr) on_tls_eof();
     close();
     return;
   }
   if (read_state_ != ReadState::kReading) return;  // lingering: discard
+  if (tls_ != nullptr) {
+    read_tls(buf->base, static_cast<std::size_t>(nread));
+    return;
+  }
   // The first byte of the next request starts its header clock, even if it is only an empty
   // line (RFC 9112 §2.2 lets a server ignore those, not wait for ever on them): a client that
   // sends "\r\n" now and then must not hold the connection open like an idle keep-alive one.
@@ -210,6 +217,8 @@ void Connection::resume_reading() {
   std::string input;
   input.swap(pending_input_);
   feed(input.data(), input.size());
+  // Plaintext the session decrypted before reading paused waits there, not in the socket.
+  if (tls_ != nullptr && read_state_ == ReadState::kReading) read_tls_plaintext();
   if (read_state_ == ReadState::kReading) set_reading(true);
 }
 
@@ -344,6 +353,14 @@ int Connection::check_headers() {
   // An HTTP/1.0 client cannot ask for it (RFC 9110 §10.1.1: the expectation is ignored).
   const bool http11 = parser_.http_minor >= 1;
   if (expect_continue_ && http11 && body_expected && exchanges_.empty() && !continue_pending_) {
+    if (tls_ != nullptr) {
+      // A record like any other, ahead of the final response's (no write callback to await).
+      if (!tls_->write(kContinueResponse) || send_tls_output() < 0) {
+        close();
+        return -1;
+      }
+      return 0;
+    }
     continue_pending_ = true;
     uv_buf_t buf = uv_buf_init(const_cast<char*>(kContinueResponse.data()),
                                static_cast<unsigned>(kContinueResponse.size()));
@@ -535,6 +552,16 @@ void Connection::flush() {
     }
     if (count == 0) break;
     writing_ = count;
+    if (tls_ != nullptr) {
+      const int sent = write_tls(bufs, count);
+      if (sent < 0) {
+        close();
+        return;
+      }
+      if (sent == 0) return;  // on_tls_written finishes these exchanges
+      if (finish_writes()) return;
+      continue;
+    }
     // Most responses fit in the socket buffer: write them now and finish synchronously, which
     // saves a write request and a loop iteration per response. Whatever does not fit goes
     // through uv_write, which keeps the order (and returns EAGAIN here while one is queued).
@@ -662,6 +689,12 @@ void Connection::on_deadline_timer() {
 
 void Connection::on_header_timeout() {
   loop_.metrics().header_timeouts.add();
+  if (tls_ != nullptr && !tls_->handshake_done()) {
+    // No session yet to carry a 408: the client is cut off, as a slow one would be.
+    count_tls_failure(static_cast<int>(TlsFailureReason::kTimeout));
+    close();
+    return;
+  }
   fail_request(408, "request not received within " +
                         std::to_string(loop_.config().header_timeout_ms) + " ms");
   flush();
@@ -686,6 +719,19 @@ void Connection::begin_drain() {
 
 void Connection::start_lingering_close() {
   read_state_ = ReadState::kLingering;
+  if (tls_ != nullptr) {
+    tls_->shutdown();  // close_notify ahead of the FIN (RFC 8446 §6.1)
+    const int sent = send_tls_output();
+    if (sent < 0) {
+      close();
+      return;
+    }
+    if (sent == 0) return;  // on_tls_written sends the FIN once it has left
+  }
+  send_fin();
+}
+
+void Connection::send_fin() {
   const int status = tcp_.shutdown();
   if (status < 0) {
     close();
@@ -712,10 +758,19 @@ void Connection::close() {
   loop_.metrics().queued_response_bytes.add(-static_cast<std::int64_t>(queued_bytes_));
   queued_bytes_ = 0;
   loop_.forget(this);
+  // A closing TLS connection says so (close_notify), if the socket takes it now.
+  if (tls_ != nullptr && !tls_write_pending_) {
+    tls_->shutdown();
+    const auto pending = tls_->pending_output();
+    uv_buf_t buf =
+        uv_buf_init(const_cast<char*>(pending.data()), static_cast<unsigned>(pending.size()));
+    if (buf.len > 0) tcp_.try_write(&buf, 1);
+  }
   // Cancelled writes call back first, then on_closed frees this connection.
   tcp_.close<&Connection::on_closed>(this);
   // The socket's descriptor is closed now (uv_close does it at once), its buffers soon.
-  loop_.connection_closed(exchanges_.buffer_bytes() + pending_input_.capacity());
+  loop_.connection_closed(exchanges_.buffer_bytes() + pending_input_.capacity() +
+                          tls_out_.capacity());
 }
 
 void Connection::on_closed() { delete this; }

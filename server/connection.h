@@ -8,8 +8,10 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/uv_handle.h"
 #include "common/uv_stream.h"
@@ -17,13 +19,21 @@
 #include "server/handlers/handler.h"
 #include "server/request_validation.h"
 
+namespace loadlab {
+class TlsContext;
+class TlsSession;
+}  // namespace loadlab
+
 namespace loadlab::server {
 
 class LoopContext;
 
 class Connection {
  public:
-  Connection(LoopContext& loop, std::uint64_t id);
+  // `tls` (null: plain HTTP) puts a TLS session under HTTP/1.1: reads are decrypted before
+  // llhttp sees them, responses encrypted before the socket does (see "TLS transport" in
+  // connection.cpp).
+  Connection(LoopContext& loop, std::uint64_t id, const TlsContext* tls = nullptr);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -91,6 +101,21 @@ class Connection {
   bool backlogged() const;
   void after_idle_change();
 
+  // TLS transport (connection_tls.cpp): the seam between the socket and HTTP/1.1.
+  void read_tls(const char* data, std::size_t length);
+  void read_tls_plaintext();
+  void on_tls_failed();
+  void on_tls_eof();
+  void note_tls_handshake();
+  void count_tls_failure(int reason);
+  // Encrypts the responses in `bufs`, then send_tls_output().
+  int write_tls(const uv_buf_t* bufs, std::size_t count);
+  // Ciphertext to the socket: 1 all of it is in the kernel, 0 a uv_write is pending
+  // (on_tls_written continues), < 0 the socket failed.
+  int send_tls_output();
+  void on_tls_written(int status);
+  void send_fin();
+
   enum class Deadline : std::uint8_t { kNone, kHeaders, kIdle, kLinger };
   void set_deadline(Deadline kind, std::uint64_t timeout_ms);
   void on_deadline_timer();
@@ -111,6 +136,10 @@ class Connection {
   std::uint64_t deadline_at_ms_ = 0;     // loop time (uv_now) when the deadline expires
   std::uint64_t deadline_armed_ms_ = 0;  // loop time the timer is armed for
   ExchangeQueue exchanges_;
+  std::unique_ptr<TlsSession> tls_;  // null on the plain port
+  std::vector<char> tls_out_;  // ciphertext in the pending uv_write (swaps with the session's)
+  bool tls_write_pending_ = false;
+  bool tls_handshake_noted_ = false;
 
   // The request being parsed. Its pieces may span reads, so they are copied (into buffers
   // that keep their capacity across requests).

@@ -22,7 +22,8 @@ constexpr std::uint64_t kTrimDelayMs = 1000;
 
 }  // namespace
 
-LoopContext::LoopContext(SharedState& shared, unsigned index, const sockaddr* address)
+LoopContext::LoopContext(SharedState& shared, unsigned index, const sockaddr* address,
+                         const sockaddr* tls_address)
     : shared_(shared),
       index_(index),
       metrics_(shared.metrics.loop(index)),
@@ -38,6 +39,8 @@ LoopContext::LoopContext(SharedState& shared, unsigned index, const sockaddr* ad
   mailbox_signal_.unref();
   trim_timer_.unref();
   listener_ = std::make_unique<Listener>(loop_.get(), address, index, metrics_.refused);
+  if (tls_address != nullptr)
+    tls_listener_ = std::make_unique<Listener>(loop_.get(), tls_address, index, metrics_.refused);
   for (std::size_t kind = 0; kind < kRouteKinds; ++kind) {
     handlers_[kind] = make_handler(static_cast<RouteKind>(kind), *this);
   }
@@ -47,18 +50,28 @@ LoopContext::~LoopContext() {
   // Connections free themselves from their close callbacks, which the loop's destructor runs.
   std::vector<Connection*> open;
   for (auto& [id, connection] : connections_) open.push_back(connection);
-  listener_.reset();
+  stop_listening();
   for (Connection* connection : open) connection->close();
 }
 
 std::uint16_t LoopContext::bound_port() const { return listener_->port(); }
-
-void LoopContext::listen() {
-  listener_->listen(static_cast<int>(shared_.config.backlog), [this](int fd) { on_accepted(fd); });
+std::uint16_t LoopContext::bound_tls_port() const {
+  return tls_listener_ ? tls_listener_->port() : 0;
 }
 
-void LoopContext::on_accepted(int fd) {
-  auto* connection = new Connection(*this, next_connection_id_++);
+void LoopContext::listen() {
+  const int backlog = static_cast<int>(shared_.config.backlog);
+  listener_->listen(backlog, [this](int fd) { on_accepted(fd, false); });
+  if (tls_listener_) tls_listener_->listen(backlog, [this](int fd) { on_accepted(fd, true); });
+}
+
+void LoopContext::stop_listening() {
+  listener_.reset();
+  tls_listener_.reset();
+}
+
+void LoopContext::on_accepted(int fd, bool tls) {
+  auto* connection = new Connection(*this, next_connection_id_++, tls ? shared_.tls : nullptr);
   if (uv_tcp_open(reinterpret_cast<uv_tcp_t*>(connection->stream()), fd) != 0) {
     ::close(fd);  // not the handle's: it never took it
     metrics_.refused.add();
@@ -80,6 +93,7 @@ void LoopContext::forget(Connection* connection) { connections_.erase(connection
 
 void LoopContext::connection_closed(std::size_t buffer_bytes) {
   if (listener_) listener_->on_descriptor_freed();
+  if (tls_listener_) tls_listener_->on_descriptor_freed();
   note_freed(buffer_bytes);
 }
 
@@ -130,14 +144,14 @@ void LoopContext::on_mailbox() {
 void LoopContext::on_drain_requested() {
   if (draining_) return;
   draining_ = true;
-  listener_.reset();  // stop accepting: new connections are refused by the kernel
+  stop_listening();  // new connections are refused by the kernel
   std::vector<Connection*> open;
   for (auto& [id, connection] : connections_) open.push_back(connection);
   for (Connection* connection : open) connection->begin_drain();
 }
 
 void LoopContext::on_close_all_requested() {
-  listener_.reset();
+  stop_listening();
   draining_ = true;
   std::vector<Connection*> open;
   for (auto& [id, connection] : connections_) open.push_back(connection);

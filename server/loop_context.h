@@ -27,13 +27,16 @@ class Connection;
 
 class LoopContext {
  public:
-  // Binds the listener (so start-up errors surface on the main thread) but does not listen yet.
-  LoopContext(SharedState& shared, unsigned index, const sockaddr* address);
+  // Binds the listeners (so start-up errors surface on the main thread) but does not listen
+  // yet. `tls_address` (null: no HTTPS) gets a second listener whose connections speak TLS.
+  LoopContext(SharedState& shared, unsigned index, const sockaddr* address,
+              const sockaddr* tls_address = nullptr);
   ~LoopContext();
   LoopContext(const LoopContext&) = delete;
   LoopContext& operator=(const LoopContext&) = delete;
 
   std::uint16_t bound_port() const;
+  std::uint16_t bound_tls_port() const;
 
   // Starts accepting (on the main thread, before run(), so a failure stops start-up).
   void listen();
@@ -85,7 +88,8 @@ class LoopContext {
   void post(Completion completion);
 
  private:
-  void on_accepted(int fd);
+  void on_accepted(int fd, bool tls);
+  void stop_listening();
   void on_trim_timer();
   void on_drain_requested();
   void on_close_all_requested();
@@ -95,7 +99,8 @@ class LoopContext {
   unsigned index_;
   LoopMetrics& metrics_;
   EventLoop loop_;  // declared before every handle so it is destroyed after them
-  std::unique_ptr<Listener> listener_;  // null once draining
+  std::unique_ptr<Listener> listener_;      // null once draining
+  std::unique_ptr<Listener> tls_listener_;  // null once draining, or without HTTPS
   AsyncSignal drain_signal_;
   AsyncSignal close_all_signal_;
   AsyncSignal mailbox_signal_;

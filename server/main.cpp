@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <string>
 #include <string_view>
 
 #include "common/logging.h"
@@ -35,6 +36,10 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);  // prints the message, which names the flag and its bounds
+    return kExitUsage;
+  }
+  if (const std::string problem = server::check_tls_options(config); !problem.empty()) {
+    std::fprintf(stderr, "loadlab-server: %s\n", problem.c_str());
     return kExitUsage;
   }
 

@@ -54,7 +54,7 @@ void LoopMetrics::record_response(RouteKind route, int status, std::uint64_t dur
   duration_sum_us[r].add(duration_ns / 1000);
 }
 
-MetricsRegistry::MetricsRegistry(unsigned loops) {
+MetricsRegistry::MetricsRegistry(unsigned loops, bool tls) : tls_(tls) {
   for (unsigned i = 0; i < loops; ++i) loops_.push_back(std::make_unique<LoopMetrics>());
 }
 
@@ -144,6 +144,28 @@ void MetricsRegistry::render(std::string& out) const {
               "Requests rejected as malformed or over a limit.");
   append_sample(out, "loadlab_parse_errors_total",
                 sum_loops(loops_, [](const LoopMetrics& m) { return m.parse_errors.get(); }));
+
+  if (tls_) {
+    append_help(out, "loadlab_tls_handshakes_total", "counter",
+                "TLS handshakes completed on the HTTPS port, by negotiated version.");
+    for (std::size_t v = 0; v < kTlsVersions.size(); ++v) {
+      out.append("loadlab_tls_handshakes_total{version=\"").append(kTlsVersions[v]).append("\"} ");
+      append_uint(
+          out, sum_loops(loops_, [&](const LoopMetrics& m) { return m.tls_handshakes[v].get(); }));
+      out.append("\n");
+    }
+    append_help(out, "loadlab_tls_handshake_failures_total", "counter",
+                "TLS handshakes that failed, by reason (plain_http: answered with a 400).");
+    for (std::size_t r = 0; r < kTlsFailureReasons.size(); ++r) {
+      out.append("loadlab_tls_handshake_failures_total{reason=\"")
+          .append(kTlsFailureReasons[r])
+          .append("\"} ");
+      append_uint(out, sum_loops(loops_, [&](const LoopMetrics& m) {
+                    return m.tls_handshake_failures[r].get();
+                  }));
+      out.append("\n");
+    }
+  }
 
   for (const MetricsSource* source : sources_) source->append_prometheus(out);
 }

@@ -48,6 +48,18 @@ class LocalGauge {
   std::atomic<std::int64_t> value_{0};
 };
 
+// TLS handshakes by negotiated version, and failures by reason (metric labels).
+inline constexpr std::array<const char*, 2> kTlsVersions = {"TLSv1.2", "TLSv1.3"};
+enum class TlsFailureReason : std::uint8_t {
+  kPlainHttp,  // plain HTTP sent to the HTTPS port (answered with a 400)
+  kNotTls,     // anything else that is not TLS (closed)
+  kTimeout,    // not done within --header-timeout-ms
+  kEof,        // the client closed during the handshake
+  kHandshake,  // a protocol error or alert (no common version or cipher, ...)
+};
+inline constexpr std::array<const char*, 5> kTlsFailureReasons = {"plain_http", "not_tls",
+                                                                  "timeout", "eof", "handshake"};
+
 struct LoopMetrics {
   std::array<std::array<LocalCounter, kStatusSlots>, kRouteKinds> requests;
   std::array<std::array<LocalCounter, kDurationBuckets.size() + 1>, kRouteKinds> duration_buckets;
@@ -60,6 +72,8 @@ struct LoopMetrics {
   LocalCounter header_timeouts;
   LocalCounter idle_timeouts;
   LocalCounter parse_errors;
+  std::array<LocalCounter, kTlsVersions.size()> tls_handshakes;
+  std::array<LocalCounter, kTlsFailureReasons.size()> tls_handshake_failures;
 
   void record_response(RouteKind route, int status, std::uint64_t duration_ns);
 };
@@ -73,7 +87,8 @@ class MetricsSource {
 
 class MetricsRegistry {
  public:
-  explicit MetricsRegistry(unsigned loops);
+  // `tls`: the TLS samples are rendered only when the server serves HTTPS.
+  explicit MetricsRegistry(unsigned loops, bool tls = false);
   LoopMetrics& loop(unsigned index) { return *loops_[index]; }
   void add_source(const MetricsSource* source) { sources_.push_back(source); }
   void render(std::string& out) const;
@@ -81,6 +96,7 @@ class MetricsRegistry {
  private:
   std::vector<std::unique_ptr<LoopMetrics>> loops_;
   std::vector<const MetricsSource*> sources_;
+  bool tls_ = false;
 };
 
 }  // namespace loadlab::server

@@ -72,21 +72,39 @@ Server::Server(const ServerConfig& config)
       loop_finished_(AsyncSignal::create<&Server::on_loop_finished>(main_loop_.get(), this)) {
   sockaddr_storage address = resolve_listen_address(config.host, config.port);
   ensure_port_is_free(address, config.host, config.port);
+  sockaddr_storage tls_address = address;
+  if (config.tls_enabled()) {
+    set_port(tls_address, config.tls_port);
+    ensure_port_is_free(tls_address, config.host, config.tls_port);
+    tls_ = make_server_tls(config);
+    shared_.tls = &tls_->context;
+  }
   // The pool's processes start before any event-loop thread exists.
   pool_ = std::make_unique<WorkerPool>(config);
   shared_.prime = pool_.get();
   shared_.metrics.add_source(pool_.get());
   for (unsigned i = 0; i < config.threads; ++i) {
-    loops_.push_back(
-        std::make_unique<LoopContext>(shared_, i, reinterpret_cast<const sockaddr*>(&address)));
+    loops_.push_back(std::make_unique<LoopContext>(
+        shared_, i, reinterpret_cast<const sockaddr*>(&address),
+        tls_ ? reinterpret_cast<const sockaddr*>(&tls_address) : nullptr));
     // With --port 0 the first bind picks the port; every other loop joins it.
     if (i == 0) set_port(address, loops_[0]->bound_port());
+    if (i == 0 && tls_) set_port(tls_address, loops_[0]->bound_tls_port());
   }
   for (auto& loop : loops_) loop->listen();
   const std::uint16_t port = loops_[0]->bound_port();
+  const std::string host = url_host(config.host, address);
   // One machine-readable line on stdout, so scripts and tests can find a --port 0 server.
-  std::printf("{\"event\":\"listening\",\"host\":\"%s\",\"port\":%u,\"url\":\"http://%s:%u\"}\n",
-              config.host.c_str(), port, url_host(config.host, address).c_str(), port);
+  std::string tls_fields;
+  if (tls_) {
+    const std::uint16_t tls_port = loops_[0]->bound_tls_port();
+    tls_fields = ",\"tls_port\":" + std::to_string(tls_port) + ",\"tls_url\":\"https://" + host +
+                 ":" + std::to_string(tls_port) + "\",\"tls_fingerprint_sha256\":\"" +
+                 tls_->fingerprint + "\"";
+    spdlog::info("HTTPS on {}:{} (TLS 1.2 and 1.3, ALPN http/1.1)", config.host, tls_port);
+  }
+  std::printf("{\"event\":\"listening\",\"host\":\"%s\",\"port\":%u,\"url\":\"http://%s:%u\"%s}\n",
+              config.host.c_str(), port, host.c_str(), port, tls_fields.c_str());
   std::fflush(stdout);
   spdlog::info(
       "loadlab-server {} listening on {}:{} with {} event-loop thread(s), {} /prime worker(s), max "

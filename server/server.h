@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "server/config.h"
 #include "server/loop_context.h"
 #include "server/shared_state.h"
+#include "server/tls_setup.h"
 #include "server/worker_pool.h"
 
 namespace loadlab::server {
@@ -34,6 +36,7 @@ class Server {
 
   const ServerConfig& config_;
   SharedState shared_;
+  std::optional<ServerTls> tls_;  // before the loops: their connections' sessions use it
   EventLoop main_loop_;
   std::vector<std::unique_ptr<LoopContext>> loops_;
   std::vector<std::thread> threads_;

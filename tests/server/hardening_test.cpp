@@ -230,6 +230,8 @@ TEST(Hardening, WorkerRestartsCountReplacementsNotAttempts) {
 // Issue 16 (4): --workers 5000 took all of a machine's memory; counts have bounds now, and a
 // value past one is a usage error (exit 2) that names the flag and the bound.
 TEST(Hardening, CountsAndSizesHaveBounds) {
+  std::string many_names = "n0";
+  for (int i = 1; i < 33; ++i) many_names += ",n" + std::to_string(i);
   const struct {
     std::vector<std::string> args;
     std::string flag;
@@ -241,6 +243,7 @@ TEST(Hardening, CountsAndSizesHaveBounds) {
       {{"--max-queued-response-bytes", "10"}, "--max-queued-response-bytes", "4096"},
       {{"--max-response-bytes", "2000000000"}, "--max-response-bytes", "1073741824"},
       {{"--max-connections", "100000000000"}, "--max-connections", "10000000"},
+      {{"--tls-self-signed", "--tls-port", "0", "--tls-name", many_names}, "--tls-name", "32"},
   };
   for (const auto& c : cases) {
     std::vector<std::string> argv = {LOADLAB_SERVER_BIN, "--host", "127.0.0.1", "--port", "0"};

@@ -1,10 +1,12 @@
-// The HTTP/1.1 surface of the real loadlab-server, over loopback sockets.
+// The HTTP/1.1 surface of the real loadlab-server, over loopback sockets: every test runs on
+// the plain port and on the HTTPS port (--tls-self-signed), which must behave the same.
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
+#include <vector>
 
 #include "tests/support/eventually.h"
 #include "tests/support/http_client.h"
@@ -17,6 +19,34 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
+// A server under test and the port its clients use: the plain one, or the HTTPS one.
+class TestServer {
+ public:
+  explicit TestServer(Transport transport, std::vector<std::string> args = {})
+      : process_(with_tls(transport, std::move(args))), transport_(transport) {}
+
+  std::uint16_t port() const {
+    return transport_ == Transport::kPlain ? process_.port() : process_.tls_port();
+  }
+  std::uint16_t plain_port() const { return process_.port(); }  // /metrics for assertions
+  TcpClient connect() const { return TcpClient(port(), transport_); }
+  std::optional<HttpResponse> get(const std::string& target) const {
+    return http_get(port(), transport_, target);
+  }
+
+ private:
+  static std::vector<std::string> with_tls(Transport transport, std::vector<std::string> args) {
+    if (transport != Transport::kPlain)
+      args.insert(args.end(), {"--tls-self-signed", "--tls-port", "0"});
+    return args;
+  }
+
+  ServerProcess process_;
+  Transport transport_;
+};
+
+class Http : public ::testing::TestWithParam<Transport> {};
+
 void expect_json_error(const HttpResponse& response, int status) {
   EXPECT_EQ(response.status, status);
   EXPECT_EQ(response.header("content-type"), "application/json");
@@ -26,10 +56,10 @@ void expect_json_error(const HttpResponse& response, int status) {
   EXPECT_FALSE(body["error"]["message"].get<std::string>().empty());
 }
 
-TEST(Http, DelayAnswersAfterAtLeastNMilliseconds) {
-  ServerProcess server({"--threads", "1"});
+TEST_P(Http, DelayAnswersAfterAtLeastNMilliseconds) {
+  TestServer server(GetParam(), {"--threads", "1"});
   const auto start = Clock::now();
-  const auto response = http_get(server.port(), "/100");
+  const auto response = server.get("/100");
   const auto elapsed = Clock::now() - start;
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 200);
@@ -42,18 +72,18 @@ TEST(Http, DelayAnswersAfterAtLeastNMilliseconds) {
   EXPECT_EQ(response->header("content-length"), std::to_string(response->body.size()));
 }
 
-TEST(Http, TrailingSlashAndQueryAreAccepted) {
-  ServerProcess server;
+TEST_P(Http, TrailingSlashAndQueryAreAccepted) {
+  TestServer server(GetParam());
   for (const char* target : {"/5/", "/5?jitter=0", "/0"}) {
-    const auto response = http_get(server.port(), target);
+    const auto response = server.get(target);
     ASSERT_TRUE(response) << target;
     EXPECT_EQ(response->status, 200) << target;
   }
 }
 
-TEST(Http, KeepAliveReusesOneConnection) {
-  ServerProcess server({"--threads", "1"});
-  TcpClient client(server.port());
+TEST_P(Http, KeepAliveReusesOneConnection) {
+  TestServer server(GetParam(), {"--threads", "1"});
+  TcpClient client = server.connect();
   for (int i = 0; i < 5; ++i) {
     client.send(get_request("/1"));
     const auto response = client.read_response();
@@ -62,12 +92,12 @@ TEST(Http, KeepAliveReusesOneConnection) {
     EXPECT_EQ(response->header("connection"), "");
   }
   // This client's one connection plus the /metrics request's own.
-  EXPECT_EQ(metric(server.port(), "loadlab_connections_accepted_total"), 2);
+  EXPECT_EQ(metric(server.plain_port(), "loadlab_connections_accepted_total"), 2);
 }
 
-TEST(Http, PipelinedResponsesKeepRequestOrder) {
-  ServerProcess server;
-  TcpClient client(server.port());
+TEST_P(Http, PipelinedResponsesKeepRequestOrder) {
+  TestServer server(GetParam());
+  TcpClient client = server.connect();
   const auto start = Clock::now();
   client.send(get_request("/1000") + get_request("/10") + get_request("/0"));
   const auto first = client.read_response();
@@ -83,9 +113,9 @@ TEST(Http, PipelinedResponsesKeepRequestOrder) {
   EXPECT_GE(elapsed, 1000ms);
 }
 
-TEST(Http, DeepPipelinePausesAndResumes) {
-  ServerProcess server({"--max-pipeline", "4"});
-  TcpClient client(server.port());
+TEST_P(Http, DeepPipelinePausesAndResumes) {
+  TestServer server(GetParam(), {"--max-pipeline", "4"});
+  TcpClient client = server.connect();
   std::string burst;
   for (int i = 0; i < 300; ++i) burst += get_request(i % 2 ? "/0" : "/1");
   client.send(burst);
@@ -96,21 +126,35 @@ TEST(Http, DeepPipelinePausesAndResumes) {
   }
 }
 
-TEST(Http, ErrorsAreJsonWithTheRightStatus) {
-  ServerProcess server;
-  auto response = http_get(server.port(), "/nope");
+// The same, one write per request: over TLS each is a record of its own, so when reading
+// pauses, whole records wait in the TLS session (decrypted or not), not in the socket, and
+// resuming must take them from there (no new bytes will come to wake the connection).
+TEST_P(Http, PipelineOfSeparateWritesPausesAndResumes) {
+  TestServer server(GetParam(), {"--max-pipeline", "2"});
+  TcpClient client = server.connect();
+  for (int i = 0; i < 50; ++i) client.send(get_request("/0"));
+  for (int i = 0; i < 50; ++i) {
+    const auto response = client.read_response(60s);
+    ASSERT_TRUE(response) << i;
+    EXPECT_EQ(response->status, 200) << i;
+  }
+}
+
+TEST_P(Http, ErrorsAreJsonWithTheRightStatus) {
+  TestServer server(GetParam());
+  auto response = server.get("/nope");
   ASSERT_TRUE(response);
   expect_json_error(*response, 404);
 
-  response = http_get(server.port(), "/60001");
+  response = server.get("/60001");
   ASSERT_TRUE(response);
   expect_json_error(*response, 400);
 
-  response = http_get(server.port(), "/99999999999999999999999");
+  response = server.get("/99999999999999999999999");
   ASSERT_TRUE(response);
   expect_json_error(*response, 400);
 
-  TcpClient client(server.port());
+  TcpClient client = server.connect();
   client.send("POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
   response = client.read_response();
   ASSERT_TRUE(response);
@@ -123,21 +167,21 @@ TEST(Http, ErrorsAreJsonWithTheRightStatus) {
   EXPECT_EQ(response->status, 200);
 }
 
-TEST(Http, MalformedRequestGets400ThenClose) {
-  ServerProcess server;
-  TcpClient client(server.port());
+TEST_P(Http, MalformedRequestGets400ThenClose) {
+  TestServer server(GetParam());
+  TcpClient client = server.connect();
   client.send("GARBAGE\r\n\r\n");
   const auto response = client.read_response();
   ASSERT_TRUE(response);
   expect_json_error(*response, 400);
   EXPECT_EQ(response->header("connection"), "close");
   EXPECT_TRUE(client.wait_closed(60s));
-  EXPECT_EQ(metric(server.port(), "loadlab_parse_errors_total"), 1);
+  EXPECT_EQ(metric(server.plain_port(), "loadlab_parse_errors_total"), 1);
 }
 
-TEST(Http, UnsupportedVersionGets505) {
-  ServerProcess server;
-  TcpClient client(server.port());
+TEST_P(Http, UnsupportedVersionGets505) {
+  TestServer server(GetParam());
+  TcpClient client = server.connect();
   client.send("GET /0 HTTP/2.0\r\nHost: x\r\n\r\n");
   const auto response = client.read_response();
   ASSERT_TRUE(response);
@@ -145,9 +189,9 @@ TEST(Http, UnsupportedVersionGets505) {
   EXPECT_TRUE(client.wait_closed(60s));
 }
 
-TEST(Http, LongUrlGets414) {
-  ServerProcess server({"--max-url-bytes", "64"});
-  TcpClient client(server.port());
+TEST_P(Http, LongUrlGets414) {
+  TestServer server(GetParam(), {"--max-url-bytes", "64"});
+  TcpClient client = server.connect();
   client.send(get_request("/" + std::string(100, '1')));
   const auto response = client.read_response();
   ASSERT_TRUE(response);
@@ -155,9 +199,9 @@ TEST(Http, LongUrlGets414) {
   EXPECT_TRUE(client.wait_closed(60s));
 }
 
-TEST(Http, LargeHeadersGet431) {
-  ServerProcess server({"--max-header-bytes", "1024"});
-  TcpClient client(server.port());
+TEST_P(Http, LargeHeadersGet431) {
+  TestServer server(GetParam(), {"--max-header-bytes", "1024"});
+  TcpClient client = server.connect();
   client.send(get_request("/0", "X-Big: " + std::string(2000, 'a') + "\r\n"));
   const auto response = client.read_response();
   ASSERT_TRUE(response);
@@ -165,17 +209,17 @@ TEST(Http, LargeHeadersGet431) {
   EXPECT_TRUE(client.wait_closed(60s));
 }
 
-TEST(Http, LargeBodyGets413ByLengthAndByChunks) {
-  ServerProcess server({"--max-body-bytes", "100"});
+TEST_P(Http, LargeBodyGets413ByLengthAndByChunks) {
+  TestServer server(GetParam(), {"--max-body-bytes", "100"});
   {
-    TcpClient client(server.port());
+    TcpClient client = server.connect();
     client.send("GET /0 HTTP/1.1\r\nHost: x\r\nContent-Length: 101\r\n\r\n");
     const auto response = client.read_response();
     ASSERT_TRUE(response);
     expect_json_error(*response, 413);
   }
   {
-    TcpClient client(server.port());
+    TcpClient client = server.connect();
     client.send("GET /0 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n64\r\n" +
                 std::string(100, 'b') + "\r\n10\r\n" + std::string(16, 'c') + "\r\n0\r\n\r\n");
     const auto response = client.read_response();
@@ -184,9 +228,9 @@ TEST(Http, LargeBodyGets413ByLengthAndByChunks) {
   }
 }
 
-TEST(Http, BodiesAreReadAndDiscarded) {
-  ServerProcess server;
-  TcpClient client(server.port());
+TEST_P(Http, BodiesAreReadAndDiscarded) {
+  TestServer server(GetParam());
+  TcpClient client = server.connect();
   client.send("GET /1 HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nhello world" +
               std::string("GET /2 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
                           "chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n") +
@@ -199,9 +243,9 @@ TEST(Http, BodiesAreReadAndDiscarded) {
   }
 }
 
-TEST(Http, ExpectContinue) {
-  ServerProcess server;
-  TcpClient client(server.port());
+TEST_P(Http, ExpectContinue) {
+  TestServer server(GetParam());
+  TcpClient client = server.connect();
   client.send("GET /5 HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
   const auto interim = client.read_response(60s);
   ASSERT_TRUE(interim);
@@ -217,9 +261,9 @@ TEST(Http, ExpectContinue) {
   EXPECT_EQ(refused->status, 417);
 }
 
-TEST(Http, HeadHasHeadersButNoBody) {
-  ServerProcess server;
-  TcpClient client(server.port());
+TEST_P(Http, HeadHasHeadersButNoBody) {
+  TestServer server(GetParam());
+  TcpClient client = server.connect();
   client.send("HEAD /1 HTTP/1.1\r\nHost: x\r\n\r\n" + get_request("/healthz"));
   const auto head = client.read_response(60s, /*head_request=*/true);
   ASSERT_TRUE(head);
@@ -233,10 +277,10 @@ TEST(Http, HeadHasHeadersButNoBody) {
   EXPECT_EQ(nlohmann::json::parse(next->body)["status"], "ok");
 }
 
-TEST(Http, Http10ClosesUnlessKeepAliveAsked) {
-  ServerProcess server;
+TEST_P(Http, Http10ClosesUnlessKeepAliveAsked) {
+  TestServer server(GetParam());
   {
-    TcpClient client(server.port());
+    TcpClient client = server.connect();
     client.send("GET /0 HTTP/1.0\r\n\r\n");
     const auto response = client.read_response();
     ASSERT_TRUE(response);
@@ -244,7 +288,7 @@ TEST(Http, Http10ClosesUnlessKeepAliveAsked) {
     EXPECT_TRUE(client.wait_closed(60s));
   }
   {
-    TcpClient client(server.port());
+    TcpClient client = server.connect();
     client.send("GET /0 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
     auto response = client.read_response();
     ASSERT_TRUE(response);
@@ -256,22 +300,27 @@ TEST(Http, Http10ClosesUnlessKeepAliveAsked) {
   }
 }
 
-TEST(Http, ConnectionCloseIsHonoured) {
-  ServerProcess server;
-  TcpClient client(server.port());
+TEST_P(Http, ConnectionCloseIsHonoured) {
+  TestServer server(GetParam());
+  TcpClient client = server.connect();
   client.send(get_request("/0", "Connection: close\r\n") + get_request("/0"));
   const auto response = client.read_response();
   ASSERT_TRUE(response);
   EXPECT_EQ(response->header("connection"), "close");
   EXPECT_TRUE(client.wait_closed(60s));  // the second request is never answered
+  // Over TLS, the close is announced (close_notify), not a bare FIN a client cannot tell from
+  // a truncation.
+  if (GetParam() != Transport::kPlain) {
+    EXPECT_TRUE(client.close_notify_received());
+  }
 }
 
 // What follows an Upgrade request is not HTTP/1.1: it is answered, then the connection closes
 // (with a shallow pipeline it used to stay open, unread and unanswered, for ever).
-TEST(Http, AnUpgradeRequestIsTheConnectionsLast) {
+TEST_P(Http, AnUpgradeRequestIsTheConnectionsLast) {
   for (const char* pipeline : {"1", "32"}) {
-    ServerProcess server({"--max-pipeline", pipeline});
-    TcpClient client(server.port());
+    TestServer server(GetParam(), {"--max-pipeline", pipeline});
+    TcpClient client = server.connect();
     client.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\nUpgrade: foo\r\n\r\nX");
     const auto response = client.read_response();
     ASSERT_TRUE(response) << pipeline;
@@ -281,9 +330,9 @@ TEST(Http, AnUpgradeRequestIsTheConnectionsLast) {
   }
 }
 
-TEST(Http, ErrorBodiesAreValidJsonWhateverTheUrlHolds) {
-  ServerProcess server;
-  TcpClient client(server.port());
+TEST_P(Http, ErrorBodiesAreValidJsonWhateverTheUrlHolds) {
+  TestServer server(GetParam());
+  TcpClient client = server.connect();
   // Quotes, backslashes and braces reach the router (and its 404 message) ...
   client.send("GET /\"\\{}\" HTTP/1.1\r\nHost: x\r\n\r\n");
   const auto response = client.read_response();
@@ -296,21 +345,22 @@ TEST(Http, ErrorBodiesAreValidJsonWhateverTheUrlHolds) {
   expect_json_error(*refused, 400);  // the JSON parser throws on invalid UTF-8
 }
 
-TEST(Http, OperationalEndpoints) {
-  ServerProcess server;
-  auto response = http_get(server.port(), "/healthz");
+TEST_P(Http, OperationalEndpoints) {
+  TestServer server(GetParam());
+  auto response = server.get("/healthz");
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 200);
-  response = http_get(server.port(), "/readyz");
+  response = server.get("/readyz");
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 200);
-  http_get(server.port(), "/7");
+  server.get("/7");
   // The /7 is counted once its write has completed, on its own loop's thread, which may be a
   // moment after the client has read it: poll briefly rather than race that.
   EXPECT_TRUE(eventually([&] {
-    return metric(server.port(), R"(loadlab_http_requests_total{route="delay",code="200"})") == 1;
+    return metric(server.plain_port(),
+                  R"(loadlab_http_requests_total{route="delay",code="200"})") == 1;
   }));
-  response = http_get(server.port(), "/metrics");
+  response = server.get("/metrics");
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 200);
   EXPECT_TRUE(response->header("content-type").starts_with("text/plain; version=0.0.4"));
@@ -322,7 +372,7 @@ TEST(Http, OperationalEndpoints) {
   }
 }
 
-TEST(Http, ListensOnIpv6Loopback) {
+TEST(HttpIpv6, ListensOnIpv6Loopback) {
   ServerProcess server({"--host", "::1"});
   const auto result = run_command(
       {"curl", "-s", "-g", "http://[::1]:" + std::to_string(server.port()) + "/healthz"}, 10s);
@@ -330,6 +380,11 @@ TEST(Http, ListensOnIpv6Loopback) {
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.out.find("ok"), std::string::npos);
 }
+
+INSTANTIATE_TEST_SUITE_P(Transports, Http, ::testing::Values(Transport::kPlain, Transport::kTls),
+                         [](const ::testing::TestParamInfo<Transport>& param) {
+                           return std::string(to_string(param.param));
+                         });
 
 }  // namespace
 }  // namespace loadlab::test

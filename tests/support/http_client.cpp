@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -29,7 +31,42 @@ std::string trim(const std::string& text) {
   return begin == std::string::npos ? std::string() : text.substr(begin, end - begin + 1);
 }
 
+// One client context per transport for the whole test process (SSL_CTX is thread-safe).
+SSL_CTX* client_context(Transport transport) {
+  static SSL_CTX* const contexts[2] = {[] {
+                                         SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+                                         SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
+                                         static const unsigned char alpn[] = "\x08http/1.1";
+                                         SSL_CTX_set_alpn_protos(ctx, alpn, sizeof alpn - 1);
+                                         return ctx;
+                                       }(),
+                                       [] {
+                                         SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+                                         SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
+                                         SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
+                                         return ctx;
+                                       }()};
+  return contexts[transport == Transport::kTls12 ? 1 : 0];
+}
+
+void set_receive_timeout(int fd, long milliseconds) {
+  timeval tv{milliseconds / 1000, (milliseconds % 1000) * 1000};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+}
+
 }  // namespace
+
+const char* to_string(Transport transport) {
+  switch (transport) {
+    case Transport::kPlain:
+      return "plain";
+    case Transport::kTls:
+      return "tls";
+    case Transport::kTls12:
+      return "tls12";
+  }
+  return "?";
+}
 
 std::string HttpResponse::header(const std::string& name) const {
   const auto it = headers.find(lower(name));
@@ -51,6 +88,31 @@ TcpClient::TcpClient(std::uint16_t port, const char* host) {
   setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
 }
 
+TcpClient::TcpClient(std::uint16_t port, Transport transport, const char* host)
+    : TcpClient(port, host) {
+  if (transport != Transport::kPlain && fd_ >= 0 && !handshake(transport)) close();
+}
+
+bool TcpClient::handshake(Transport transport) {
+  ssl_ = SSL_new(client_context(transport));
+  if (ssl_ == nullptr) return false;
+  SSL_set_fd(ssl_, fd_);
+  SSL_set_tlsext_host_name(ssl_, "localhost");
+  set_receive_timeout(fd_, 60'000);  // a server that never answers fails the test, not hangs it
+  const bool done = SSL_connect(ssl_) == 1;
+  ERR_clear_error();
+  return done;
+}
+
+std::string TcpClient::tls_version() const { return ssl_ ? SSL_get_version(ssl_) : ""; }
+
+std::string TcpClient::alpn() const {
+  const unsigned char* data = nullptr;
+  unsigned length = 0;
+  if (ssl_) SSL_get0_alpn_selected(ssl_, &data, &length);
+  return data ? std::string(reinterpret_cast<const char*>(data), length) : std::string();
+}
+
 TcpClient::~TcpClient() { close(); }
 
 void TcpClient::shutdown() {
@@ -58,6 +120,8 @@ void TcpClient::shutdown() {
 }
 
 void TcpClient::close() {
+  if (ssl_ != nullptr) SSL_free(ssl_);
+  ssl_ = nullptr;
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
 }
@@ -65,7 +129,10 @@ void TcpClient::close() {
 void TcpClient::send(const std::string& bytes) {
   std::size_t sent = 0;
   while (fd_ >= 0 && sent < bytes.size()) {
-    const ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    const ssize_t n =
+        ssl_ != nullptr
+            ? SSL_write(ssl_, bytes.data() + sent, static_cast<int>(bytes.size() - sent))
+            : ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
     if (n <= 0) return;
     sent += static_cast<std::size_t>(n);
   }
@@ -77,9 +144,23 @@ bool TcpClient::fill(Clock::time_point deadline) {
       std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
   if (left <= 0) return false;
   pollfd p{fd_, POLLIN, 0};
-  if (poll(&p, 1, static_cast<int>(left)) <= 0) return false;
+  const bool buffered = ssl_ != nullptr && SSL_pending(ssl_) > 0;
+  if (!buffered && poll(&p, 1, static_cast<int>(left)) <= 0) return false;
   char chunk[65536];
-  const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+  ssize_t n = 0;
+  if (ssl_ != nullptr) {
+    // Bytes are there, but maybe not a whole record: wait for the rest, not for ever.
+    set_receive_timeout(fd_, std::max<long>(left, 1));
+    n = SSL_read(ssl_, chunk, sizeof chunk);
+    if (n <= 0) {
+      const int error = SSL_get_error(ssl_, static_cast<int>(n));
+      ERR_clear_error();
+      if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) return false;
+      close_notify_ = error == SSL_ERROR_ZERO_RETURN;
+    }
+  } else {
+    n = ::recv(fd_, chunk, sizeof chunk, 0);
+  }
   if (n <= 0) {
     eof_ = true;
     return false;
@@ -140,7 +221,12 @@ std::string get_request(const std::string& target, const std::string& extra_head
 
 std::optional<HttpResponse> http_get(std::uint16_t port, const std::string& target,
                                      std::chrono::milliseconds timeout) {
-  TcpClient client(port);
+  return http_get(port, Transport::kPlain, target, timeout);
+}
+
+std::optional<HttpResponse> http_get(std::uint16_t port, Transport transport,
+                                     const std::string& target, std::chrono::milliseconds timeout) {
+  TcpClient client(port, transport);
   if (!client.connected()) return std::nullopt;
   client.send(get_request(target, "Connection: close\r\n"));
   return client.read_response(timeout);

@@ -2,6 +2,8 @@
 // it sends exactly the bytes a test gives it, so malformed and pipelined requests are easy.
 #pragma once
 
+#include <openssl/types.h>
+
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -18,14 +20,26 @@ struct HttpResponse {
   std::string header(const std::string& name) const;
 };
 
+// How a TcpClient speaks: plain HTTP, or HTTP over TLS (OpenSSL, blocking, no certificate
+// verification: these clients test the server's HTTP, tests/server/tls_test.cpp its TLS).
+enum class Transport { kPlain, kTls, kTls12 };
+const char* to_string(Transport transport);
+
 class TcpClient {
  public:
   explicit TcpClient(std::uint16_t port, const char* host = "127.0.0.1");
+  // With TLS, connected() is false unless the handshake succeeded too.
+  TcpClient(std::uint16_t port, Transport transport, const char* host = "127.0.0.1");
   ~TcpClient();
   TcpClient(const TcpClient&) = delete;
   TcpClient& operator=(const TcpClient&) = delete;
 
   bool connected() const { return fd_ >= 0; }
+  // TLS: the negotiated version ("TLSv1.3") and ALPN protocol; whether the server's
+  // close_notify arrived (a clean TLS close, not a bare FIN).
+  std::string tls_version() const;
+  std::string alpn() const;
+  bool close_notify_received() const { return close_notify_; }
   int fd() const { return fd_; }
   void send(const std::string& bytes);
   // One response (Content-Length framed; HEAD responses have no body when head_request).
@@ -39,14 +53,20 @@ class TcpClient {
 
  private:
   bool fill(std::chrono::steady_clock::time_point deadline);
+  bool handshake(Transport transport);
 
   int fd_ = -1;
+  SSL* ssl_ = nullptr;
+  bool close_notify_ = false;
   std::string buffer_;
   bool eof_ = false;
 };
 
 // Convenience: one GET on a fresh connection that asks to close.
 std::optional<HttpResponse> http_get(std::uint16_t port, const std::string& target,
+                                     std::chrono::milliseconds timeout = std::chrono::seconds(60));
+std::optional<HttpResponse> http_get(std::uint16_t port, Transport transport,
+                                     const std::string& target,
                                      std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
 std::string get_request(const std::string& target, const std::string& extra_headers = "");

@@ -109,6 +109,11 @@ ServerProcess::ServerProcess(std::vector<std::string> args, std::string binary) 
     throw std::runtime_error("server did not report a port; stderr:\n" + stderr_text());
   }
   port_ = static_cast<std::uint16_t>(std::stoi(match[1].str()));
+  static const std::regex kTlsPort(R"("tls_port":(\d+))");
+  if (std::regex_search(line, match, kTlsPort))
+    tls_port_ = static_cast<std::uint16_t>(std::stoi(match[1].str()));
+  static const std::regex kFingerprint(R"re("tls_fingerprint_sha256":"([0-9A-F:]+)")re");
+  if (std::regex_search(line, match, kFingerprint)) tls_fingerprint_ = match[1].str();
 }
 
 ServerProcess::~ServerProcess() {

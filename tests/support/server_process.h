@@ -24,6 +24,10 @@ class ServerProcess {
   ServerProcess& operator=(const ServerProcess&) = delete;
 
   std::uint16_t port() const { return port_; }
+  // The HTTPS port (--tls-cert or --tls-self-signed), 0 without one.
+  std::uint16_t tls_port() const { return tls_port_; }
+  // The certificate's SHA-256 fingerprint the listening line gave ("AB:CD:..."), or "".
+  const std::string& tls_fingerprint() const { return tls_fingerprint_; }
   pid_t pid() const { return pid_; }
   void signal(int signum) const;
   // The exit status (or 128 + signal), or nullopt if still running after `timeout`.
@@ -34,6 +38,8 @@ class ServerProcess {
  private:
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
+  std::uint16_t tls_port_ = 0;
+  std::string tls_fingerprint_;
   std::string stderr_path_;
   bool reaped_ = false;
 };
