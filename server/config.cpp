@@ -47,6 +47,11 @@ void add_server_options(CLI::App& app, ServerConfig& c) {
       ->envname("LOADLAB_MAX_DELAY_MS")
       ->check(CLI::Range(std::uint64_t{0}, kMaxMillis))
       ->capture_default_str();
+  app.add_option("--max-response-bytes", c.max_response_bytes,
+                 "Largest body of /bytes, /drip and /fault/truncate (at most 1 GiB)")
+      ->envname("LOADLAB_MAX_RESPONSE_BYTES")
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 30))
+      ->capture_default_str();
   app.add_option("--max-header-bytes", c.max_header_bytes,
                  "Request line + headers limit (431 beyond)")
       ->envname("LOADLAB_MAX_HEADER_BYTES")

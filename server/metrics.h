@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "server/route_table.h"
+#include "server/router.h"
 
 namespace loadlab::server {
 
@@ -57,6 +58,7 @@ struct LoopMetrics {
   LocalCounter header_timeouts;
   LocalCounter idle_timeouts;
   LocalCounter parse_errors;
+  std::array<LocalCounter, kFaultKinds> faults;  // /fault/<kind> requests, by FaultKind
 
   void record_response(RouteKind route, int status, std::uint64_t duration_ns);
 };

@@ -3,10 +3,14 @@
 
 #include <array>
 
+#include "server/handlers/bytes.h"
 #include "server/handlers/delay.h"
+#include "server/handlers/drip.h"
+#include "server/handlers/fault.h"
 #include "server/handlers/health.h"
 #include "server/handlers/metrics.h"
 #include "server/handlers/prime.h"
+#include "server/handlers/stream.h"
 #include "server/router.h"
 
 namespace loadlab::server {
@@ -19,6 +23,10 @@ constexpr std::array kRoutePaths = {
     RoutePath{RouteKind::kHealthz, PathMatch::kExact, "/healthz", "/healthz", nullptr},
     RoutePath{RouteKind::kReadyz, PathMatch::kExact, "/readyz", "/readyz", nullptr},
     RoutePath{RouteKind::kMetrics, PathMatch::kExact, "/metrics", "/metrics", nullptr},
+    RoutePath{RouteKind::kBytes, PathMatch::kPrefix, "/bytes/", "/bytes/N", parse_bytes_route},
+    RoutePath{RouteKind::kDrip, PathMatch::kExact, "/drip", "/drip", parse_drip_route},
+    RoutePath{RouteKind::kStream, PathMatch::kPrefix, "/stream/", "/stream/N", parse_stream_route},
+    RoutePath{RouteKind::kFault, PathMatch::kPrefix, "/fault/", "/fault/<kind>", parse_fault_route},
 };
 
 }  // namespace
@@ -37,6 +45,14 @@ std::unique_ptr<Handler> make_handler(RouteKind kind, LoopContext& loop) {
       return std::make_unique<ReadinessHandler>(loop);
     case RouteKind::kMetrics:
       return std::make_unique<MetricsHandler>(loop);
+    case RouteKind::kBytes:
+      return std::make_unique<BytesHandler>(loop);
+    case RouteKind::kDrip:
+      return std::make_unique<DripHandler>(loop);
+    case RouteKind::kStream:
+      return std::make_unique<StreamHandler>(loop);
+    case RouteKind::kFault:
+      return std::make_unique<FaultHandler>(loop);
     case RouteKind::kOther:
     case RouteKind::kCount:
       break;

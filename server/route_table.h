@@ -18,6 +18,10 @@ enum class RouteKind : std::uint8_t {
   kHealthz,  // GET /healthz
   kReadyz,   // GET /readyz
   kMetrics,  // GET /metrics
+  kBytes,    // GET /bytes/N
+  kDrip,     // GET /drip
+  kStream,   // GET /stream/N
+  kFault,    // GET /fault/<kind>
   kOther,    // no route took the request (400, 404, 405, 408, ...): answered by the connection
   kCount,
 };
@@ -25,7 +29,7 @@ inline constexpr std::size_t kRouteKinds = static_cast<std::size_t>(RouteKind::k
 
 // By RouteKind. Prometheus label values: a name that changes breaks dashboards.
 inline constexpr std::array<std::string_view, kRouteKinds> kRouteNames = {
-    "delay", "prime", "healthz", "readyz", "metrics", "other",
+    "delay", "prime", "healthz", "readyz", "metrics", "bytes", "drip", "stream", "fault", "other",
 };
 
 namespace route_table_detail {

@@ -17,10 +17,37 @@ enum class PrimeMethod : std::uint8_t { kTrial, kMillerRabin };
 
 std::string_view prime_method_name(PrimeMethod method);
 
+// The faults of /fault/<kind> (server/handlers/fault.h), in the order of kFaultNames.
+enum class FaultKind : std::uint8_t {
+  kReset,
+  kClose,
+  kTruncate,
+  kHang,
+  kGarbage,
+  kSlowHeaders,
+  kCount,
+};
+inline constexpr std::size_t kFaultKinds = static_cast<std::size_t>(FaultKind::kCount);
+// The paths' names, and the `kind` label of loadlab_faults_total.
+inline constexpr std::string_view kFaultNames[kFaultKinds] = {"reset", "close",   "truncate",
+                                                              "hang",  "garbage", "slow-headers"};
+
+// The parameters of the sized, slow and faulty bodies (/bytes, /drip, /stream, /fault/*).
+struct BodyParams {
+  std::uint64_t bytes = 0;        // body size (/bytes N, /drip and /fault/truncate bytes)
+  std::uint64_t seed = 0;         // /bytes: the generator's seed
+  std::uint64_t chunk = 0;        // chunk size when chunked; 0: Content-Length framing
+  std::uint64_t duration_ms = 0;  // /drip, /fault/slow-headers: how long the bytes take
+  std::uint64_t wait_ms = 0;      // /drip delay, /stream delay, /fault/* after
+  bool seeded = false;            // /bytes: seed given (else one is drawn)
+  FaultKind fault = FaultKind::kReset;
+};
+
 struct Route {
   RouteKind kind;
-  std::uint64_t number = 0;  // the delay in ms, or the n to test
+  std::uint64_t number = 0;  // the delay in ms, the n to test, the count of /stream lines
   PrimeMethod prime_method = PrimeMethod::kTrial;
+  BodyParams body{};
 };
 
 // An expected failure, carried as a value up to the code that answers it.
@@ -32,6 +59,7 @@ struct HttpError {
 
 struct RouterLimits {
   std::uint64_t max_delay_ms;
+  std::uint64_t max_response_bytes = 10 * 1024 * 1024;
 };
 
 using RouteResult = std::variant<Route, HttpError>;

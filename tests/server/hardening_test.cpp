@@ -240,6 +240,7 @@ TEST(Hardening, CountsAndSizesHaveBounds) {
       {{"--max-queue", "100000000"}, "--max-queue", "1000000"},
       {{"--max-queued-response-bytes", "10"}, "--max-queued-response-bytes", "4096"},
       {{"--max-connections", "100000000000"}, "--max-connections", "10000000"},
+      {{"--max-response-bytes", "2000000000"}, "--max-response-bytes", "1073741824"},
   };
   for (const auto& c : cases) {
     std::vector<std::string> argv = {LOADLAB_SERVER_BIN, "--host", "127.0.0.1", "--port", "0"};
