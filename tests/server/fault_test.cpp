@@ -22,7 +22,7 @@ std::string request(const std::string& target, const std::string& method = "GET"
   return method + " " + target + " HTTP/1.1\r\nHost: test\r\n\r\n";
 }
 
-Wire exchange(std::uint16_t port, const std::string& bytes) {
+Wire fetch(std::uint16_t port, const std::string& bytes) {
   TcpClient client(port);
   EXPECT_TRUE(client.connected());
   client.send(bytes);
@@ -41,7 +41,7 @@ bool healthy(std::uint16_t port) {
 TEST(Fault, ResetGivesEconnreset) {
   ServerProcess server({"--threads", "1"});
   for (const std::string target : {"/fault/reset", "/fault/reset?after=100"}) {
-    const Wire wire = exchange(server.port(), request(target));
+    const Wire wire = fetch(server.port(), request(target));
     EXPECT_TRUE(wire.closed) << target;
     EXPECT_EQ(wire.error, ECONNRESET) << target << ": " << wire.bytes;
     EXPECT_EQ(wire.bytes, "") << target;
@@ -53,7 +53,7 @@ TEST(Fault, ResetGivesEconnreset) {
 TEST(Fault, CloseGivesEofWithoutAByte) {
   ServerProcess server({"--threads", "1"});
   for (const std::string target : {"/fault/close", "/fault/close?after=100"}) {
-    const Wire wire = exchange(server.port(), request(target));
+    const Wire wire = fetch(server.port(), request(target));
     EXPECT_TRUE(wire.closed) << target;
     EXPECT_EQ(wire.error, 0) << target;
     EXPECT_EQ(wire.bytes, "") << target;
@@ -70,17 +70,17 @@ TEST(Fault, TruncateSendsHalfThePromisedBody) {
                {"/fault/truncate?bytes=300001&after=50", 300001},
                {"/fault/truncate?bytes=0", 0}};
   for (const auto& c : cases) {
-    const Wire wire = exchange(server.port(), request(c.target));
+    const Wire wire = fetch(server.port(), request(c.target));
     const auto head = parse_head(wire.bytes);
     ASSERT_TRUE(head) << c.target;
     EXPECT_EQ(head->status, 200);
-    EXPECT_EQ(head->headers["content-length"], std::to_string(c.promised));
+    EXPECT_EQ(head->header("content-length"), std::to_string(c.promised));
     EXPECT_EQ(wire.bytes.size() - head->size, c.promised / 2) << c.target;
     EXPECT_TRUE(wire.closed);
     EXPECT_EQ(wire.error, 0);
   }
   // HEAD: the promise, no body, and the close.
-  const Wire head_only = exchange(server.port(), request("/fault/truncate", "HEAD"));
+  const Wire head_only = fetch(server.port(), request("/fault/truncate", "HEAD"));
   const auto head = parse_head(head_only.bytes);
   ASSERT_TRUE(head);
   EXPECT_EQ(head_only.bytes.size(), head->size);
@@ -106,7 +106,7 @@ TEST(Fault, HangStaysOpenUntilTheClientLeavesAndIsThenFreed) {
 
 TEST(Fault, HangEndsAtTheMaximumDelay) {
   ServerProcess server({"--threads", "1", "--max-delay-ms", "300"});
-  const Wire wire = exchange(server.port(), request("/fault/hang"));
+  const Wire wire = fetch(server.port(), request("/fault/hang"));
   EXPECT_TRUE(wire.closed);
   EXPECT_EQ(wire.error, 0);
   EXPECT_EQ(wire.bytes, "");
@@ -114,7 +114,7 @@ TEST(Fault, HangEndsAtTheMaximumDelay) {
 
 TEST(Fault, GarbageIsNotHttp) {
   ServerProcess server({"--threads", "1"});
-  const Wire wire = exchange(server.port(), request("/fault/garbage"));
+  const Wire wire = fetch(server.port(), request("/fault/garbage"));
   EXPECT_TRUE(wire.closed);
   EXPECT_EQ(wire.error, 0);
   EXPECT_FALSE(wire.bytes.empty());
@@ -124,12 +124,12 @@ TEST(Fault, GarbageIsNotHttp) {
 
 TEST(Fault, SlowHeadersTrickleThenAValidResponse) {
   ServerProcess server({"--threads", "1"});
-  const Wire wire = exchange(server.port(), request("/fault/slow-headers?duration=1000"));
+  const Wire wire = fetch(server.port(), request("/fault/slow-headers?duration=1000"));
   const auto head = parse_head(wire.bytes);
   ASSERT_TRUE(head) << wire.bytes;
   EXPECT_EQ(head->status, 200);
   EXPECT_EQ(wire.bytes.substr(head->size), "{\"slow_headers_ms\":1000}\n");
-  EXPECT_EQ(std::stoul(head->headers["content-length"]), wire.bytes.size() - head->size);
+  EXPECT_EQ(std::stoul(head->header("content-length")), wire.bytes.size() - head->size);
   // The head came in more than one read: a read ended inside it.
   bool partial = false;
   for (const std::size_t size : wire.reads) partial = partial || size < head->size;
@@ -140,13 +140,13 @@ TEST(Fault, SlowHeadersTrickleThenAValidResponse) {
 TEST(Fault, RequestsPipelinedBehindAFaultAreNotAnswered) {
   ServerProcess server({"--threads", "1"});
   // Before the fault: answered. Behind it: not.
-  const Wire wire = exchange(server.port(), request("/0") + request("/fault/close?after=50") +
-                                                request("/0") + request("/0"));
+  const Wire wire = fetch(server.port(), request("/0") + request("/fault/close?after=50") +
+                                             request("/0") + request("/0"));
   const auto head = parse_head(wire.bytes);
   ASSERT_TRUE(head) << wire.bytes;
   EXPECT_EQ(wire.bytes.find("HTTP/1.1", head->size), std::string::npos) << wire.bytes;
   EXPECT_TRUE(wire.closed);
-  const Wire reset = exchange(server.port(), request("/fault/reset") + request("/0"));
+  const Wire reset = fetch(server.port(), request("/fault/reset") + request("/0"));
   EXPECT_EQ(reset.bytes, "");
   EXPECT_EQ(reset.error, ECONNRESET);
   EXPECT_TRUE(healthy(server.port()));

@@ -26,7 +26,7 @@ std::string request(const std::string& target, const std::string& method = "GET"
 }
 
 // One request on a fresh connection, read until the server closes it.
-Wire exchange(std::uint16_t port, const std::string& bytes) {
+Wire fetch(std::uint16_t port, const std::string& bytes) {
   TcpClient client(port);
   EXPECT_TRUE(client.connected());
   client.send(bytes);
@@ -34,7 +34,7 @@ Wire exchange(std::uint16_t port, const std::string& bytes) {
 }
 
 std::string length_body(std::uint16_t port, const std::string& target) {
-  const Wire wire = exchange(port, request(target));
+  const Wire wire = fetch(port, request(target));
   const auto head = parse_head(wire.bytes);
   if (!head || head->status != 200) return "<no 200: " + wire.bytes.substr(0, 200) + ">";
   EXPECT_EQ(head->headers.count("transfer-encoding"), 0u);
@@ -68,10 +68,10 @@ TEST(Streaming, BytesAreTheSameForTheSameSeed) {
 TEST(Streaming, ChunkedBytesComeInChunksOfTheAskedSize) {
   ServerProcess server({"--threads", "1"});
   const std::string plain = length_body(server.port(), "/bytes/100000?seed=3");
-  const Wire wire = exchange(server.port(), request("/bytes/100000?seed=3&chunked=1&chunk=1000"));
+  const Wire wire = fetch(server.port(), request("/bytes/100000?seed=3&chunked=1&chunk=1000"));
   const auto head = parse_head(wire.bytes);
   ASSERT_TRUE(head) << wire.bytes.substr(0, 200);
-  EXPECT_EQ(head->headers["transfer-encoding"], "chunked");
+  EXPECT_EQ(head->header("transfer-encoding"), "chunked");
   EXPECT_EQ(head->headers.count("content-length"), 0u);
   const auto chunks = dechunk(wire.bytes, head->size);
   ASSERT_TRUE(chunks);
@@ -79,7 +79,7 @@ TEST(Streaming, ChunkedBytesComeInChunksOfTheAskedSize) {
   EXPECT_EQ(chunks->count, 100u);
   EXPECT_EQ(chunks->end, wire.bytes.size());
   // The default chunk size.
-  const Wire defaults = exchange(server.port(), request("/bytes/100000?seed=3&chunked=1"));
+  const Wire defaults = fetch(server.port(), request("/bytes/100000?seed=3&chunked=1"));
   const auto default_chunks = dechunk(defaults.bytes, parse_head(defaults.bytes)->size);
   ASSERT_TRUE(default_chunks);
   EXPECT_EQ(default_chunks->data, plain);
@@ -114,8 +114,8 @@ TEST(Streaming, DripArrivesInPiecesSpreadOverItsDuration) {
   const Wire wire = read_until_closed(client.fd(), 60s);
   const auto head = parse_head(wire.bytes);
   ASSERT_TRUE(head);
-  EXPECT_EQ(head->headers["content-length"], "4");
-  EXPECT_NE(head->headers["server-timing"].find("delay;dur="), std::string::npos);
+  EXPECT_EQ(head->header("content-length"), "4");
+  EXPECT_NE(head->header("server-timing").find("delay;dur="), std::string::npos);
   EXPECT_EQ(wire.bytes.substr(head->size), "****");
   // Some read saw the head and part of the body: the first byte left before the last.
   bool partial = false;
@@ -127,11 +127,10 @@ TEST(Streaming, DripArrivesInPiecesSpreadOverItsDuration) {
 
 TEST(Streaming, ChunkedDripAfterADelay) {
   ServerProcess server({"--threads", "1"});
-  const Wire wire =
-      exchange(server.port(), request("/drip?bytes=5&duration=200&delay=100&chunked=1"));
+  const Wire wire = fetch(server.port(), request("/drip?bytes=5&duration=200&delay=100&chunked=1"));
   const auto head = parse_head(wire.bytes);
   ASSERT_TRUE(head);
-  EXPECT_EQ(head->headers["transfer-encoding"], "chunked");
+  EXPECT_EQ(head->header("transfer-encoding"), "chunked");
   const auto chunks = dechunk(wire.bytes, head->size);
   ASSERT_TRUE(chunks);
   EXPECT_EQ(chunks->data, "*****");
@@ -139,10 +138,10 @@ TEST(Streaming, ChunkedDripAfterADelay) {
 
 TEST(Streaming, StreamSendsNJsonLines) {
   ServerProcess server({"--threads", "1"});
-  const Wire wire = exchange(server.port(), request("/stream/5?delay=20"));
+  const Wire wire = fetch(server.port(), request("/stream/5?delay=20"));
   const auto head = parse_head(wire.bytes);
   ASSERT_TRUE(head);
-  EXPECT_EQ(head->headers["transfer-encoding"], "chunked");
+  EXPECT_EQ(head->header("transfer-encoding"), "chunked");
   const auto chunks = dechunk(wire.bytes, head->size);
   ASSERT_TRUE(chunks);
   std::vector<nlohmann::json> lines;
@@ -161,7 +160,7 @@ TEST(Streaming, HeadGetsTheHeadersOnly) {
   ServerProcess server({"--threads", "1"});
   for (const std::string target :
        {"/bytes/1000?seed=1", "/drip?bytes=3&duration=50", "/stream/3"}) {
-    const Wire wire = exchange(server.port(), request(target, "HEAD"));
+    const Wire wire = fetch(server.port(), request(target, "HEAD"));
     const auto head = parse_head(wire.bytes);
     ASSERT_TRUE(head) << target;
     EXPECT_EQ(head->status, 200) << target;
@@ -171,11 +170,11 @@ TEST(Streaming, HeadGetsTheHeadersOnly) {
 
 TEST(Streaming, HttpTenGetsAStreamDelimitedByTheClose) {
   ServerProcess server({"--threads", "1"});
-  const Wire wire = exchange(server.port(), "GET /stream/2 HTTP/1.0\r\n\r\n");
+  const Wire wire = fetch(server.port(), "GET /stream/2 HTTP/1.0\r\n\r\n");
   const auto head = parse_head(wire.bytes);
   ASSERT_TRUE(head);
   EXPECT_EQ(head->headers.count("transfer-encoding"), 0u);
-  EXPECT_EQ(head->headers["connection"], "close");
+  EXPECT_EQ(head->header("connection"), "close");
   EXPECT_NE(wire.bytes.find("\"id\":1"), std::string::npos);
 }
 
@@ -237,8 +236,8 @@ TEST(Streaming, BadParametersAre400sNamingThem) {
 TEST(Streaming, RoutesHaveTheirLabels) {
   ServerProcess server({"--threads", "1"});
   length_body(server.port(), "/bytes/10");
-  exchange(server.port(), request("/drip?bytes=1&duration=0"));
-  exchange(server.port(), request("/stream/1"));
+  fetch(server.port(), request("/drip?bytes=1&duration=0"));
+  fetch(server.port(), request("/stream/1"));
   for (const std::string route : {"bytes", "drip", "stream"}) {
     EXPECT_TRUE(eventually([&] {
       return metric(server.port(),

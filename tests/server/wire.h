@@ -56,6 +56,11 @@ struct Head {
   int status = 0;
   std::map<std::string, std::string> headers;  // names lower-cased
   std::size_t size = 0;                        // bytes up to and including the blank line
+
+  std::string header(const std::string& name) const {
+    const auto it = headers.find(name);
+    return it == headers.end() ? std::string() : it->second;
+  }
 };
 
 inline std::optional<Head> parse_head(const std::string& bytes) {
