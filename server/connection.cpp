@@ -484,7 +484,7 @@ void Connection::respond(Exchange& exchange, const Response& response) {
   queued_bytes_ += exchange.out.size();
   loop_.metrics().queued_response_bytes.add(static_cast<std::int64_t>(exchange.out.size()));
   if (exchange.source != nullptr) {
-    if (exchange.head_only) {
+    if (exchange.head_only && !response.raw) {  // a raw answer does what HEAD needs itself
       std::exchange(exchange.source, nullptr)->cancel();
     } else {
       pull(exchange);  // the first piece goes out with the head

@@ -134,7 +134,12 @@ TEST(Fault, SlowHeadersTrickleThenAValidResponse) {
   bool partial = false;
   for (const std::size_t size : wire.reads) partial = partial || size < head->size;
   EXPECT_TRUE(partial);
-  EXPECT_EQ(faults(server.port(), "slow-headers"), 1);
+  // HEAD: the same trickle, no body.
+  const Wire head_only = fetch(server.port(), request("/fault/slow-headers?duration=200", "HEAD"));
+  const auto only = parse_head(head_only.bytes);
+  ASSERT_TRUE(only) << head_only.bytes;
+  EXPECT_EQ(head_only.bytes.size(), only->size);
+  EXPECT_EQ(faults(server.port(), "slow-headers"), 2);
 }
 
 TEST(Fault, RequestsPipelinedBehindAFaultAreNotAnswered) {
