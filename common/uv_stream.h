@@ -3,8 +3,10 @@
 // (with UV_ECANCELED when the stream closes under them), whoever is gone by then.
 #pragma once
 
+#include <sys/socket.h>
 #include <uv.h>
 
+#include <cerrno>
 #include <cstddef>
 #include <type_traits>
 
@@ -99,6 +101,18 @@ class Stream {
     return uv_tcp_connect(req, handle_.get(), address, [](uv_connect_t* done, int status) {
       if (auto* to = owner_of<Owner>(done)) (to->*Method)(status);
     });
+  }
+
+  // Makes the close that follows abort the connection with RST (SO_LINGER 0), as
+  // uv_tcp_close_reset does; not after shutdown() (libuv forbids mixing the two).
+  int linger_zero() requires std::is_same_v<Handle, uv_tcp_t> {
+    if (!open()) return UV_EBADF;
+    uv_os_fd_t fd;
+    if (const int status = uv_fileno(handle_.base(), &fd); status < 0) return status;
+    const linger off{1, 0};
+    return setsockopt(fd, SOL_SOCKET, SO_LINGER, &off, sizeof off) == 0
+               ? 0
+               : uv_translate_sys_error(errno);
   }
 
   int nodelay(bool enable) requires std::is_same_v<Handle, uv_tcp_t> {

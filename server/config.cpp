@@ -51,6 +51,13 @@ void add_server_options(CLI::App& app, ServerConfig& c) {
       ->envname("LOADLAB_MAX_DELAY_MS")
       ->check(CLI::Range(std::uint64_t{0}, kMaxMillis))
       ->capture_default_str();
+  // Bounded like the other sizes: a body the client asks for is produced as it is sent, but a
+  // gigabyte at most keeps one request from tying a connection up for minutes.
+  app.add_option("--max-response-bytes", c.max_response_bytes,
+                 "Largest body of /bytes, /drip and /fault/truncate (at most 1 GiB; 400 beyond)")
+      ->envname("LOADLAB_MAX_RESPONSE_BYTES")
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 30))
+      ->capture_default_str();
   app.add_option("--max-header-bytes", c.max_header_bytes,
                  "Request line + headers limit (431 beyond)")
       ->envname("LOADLAB_MAX_HEADER_BYTES")
@@ -64,13 +71,6 @@ void add_server_options(CLI::App& app, ServerConfig& c) {
                  "Request body limit; bodies are read and discarded (413 beyond)")
       ->envname("LOADLAB_MAX_BODY_BYTES")
       ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 40))
-      ->capture_default_str();
-  // Bounded like the other sizes: a body the client asks for is produced as it is sent, but a
-  // gigabyte at most keeps one request from tying a connection up for minutes.
-  app.add_option("--max-response-bytes", c.max_response_bytes,
-                 "Largest body a client may ask for by size (/bytes/N; 400 beyond)")
-      ->envname("LOADLAB_MAX_RESPONSE_BYTES")
-      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 30))
       ->capture_default_str();
   app.add_option("--header-timeout-ms", c.header_timeout_ms,
                  "Time a client has to send a request's headers and body (408 beyond)")

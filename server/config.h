@@ -22,11 +22,12 @@ struct ServerConfig {
   unsigned backlog = 4096;
 
   std::uint64_t max_delay_ms = 60000;
+  // Largest body /bytes, /drip and /fault/truncate send: bodies are produced as they are sent,
+  // so this bounds a response's time on the wire, not memory.
+  std::uint64_t max_response_bytes = 10 * 1024 * 1024;
   std::uint64_t max_header_bytes = 16 * 1024;
   std::uint64_t max_url_bytes = 8 * 1024;
   std::uint64_t max_body_bytes = 1024 * 1024;
-  std::uint64_t max_response_bytes =
-      10 * 1024 * 1024;  // the largest body a sized endpoint (/bytes) sends
   std::uint64_t header_timeout_ms = 10000;
   std::uint64_t keepalive_timeout_ms = 60000;
   std::uint64_t max_connections = 0;  // 0: derived from RLIMIT_NOFILE

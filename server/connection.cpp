@@ -484,21 +484,86 @@ void Connection::respond(Exchange& exchange, const Response& response) {
     exchange.close_after = true;
     stop_requests();
   }
+  // A fault ends its connection: the requests behind it are not read, nor answered.
+  exchange.ending = response.ending;
+  if ((response.raw || response.ending != Ending::kNone) && !exchange.close_after) {
+    exchange.close_after = true;
+    stop_requests();
+  }
   exchange.status = response.status;
-  ResponseHead head;
-  head.status = response.status;
-  head.content_type = response.content_type;
-  head.date = loop_.date().now();
-  head.connection = exchange.close_after ? ConnectionHeader::kClose
-                    : exchange.http10    ? ConnectionHeader::kKeepAlive
-                                         : ConnectionHeader::kOmit;
-  head.extra_headers = response.extra_headers;
-  head.head_only = exchange.head_only;
   exchange.out.clear();
-  append_response(exchange.out, head, response.body);
+  exchange.source = response.source;
+  exchange.chunked = false;
+  if (response.raw) {
+    if (exchange.source == nullptr) exchange.out.append(response.body);
+  } else {
+    ResponseHead head;
+    head.status = response.status;
+    head.content_type = response.content_type;
+    head.date = loop_.date().now();
+    head.extra_headers = response.extra_headers;
+    head.head_only = exchange.head_only;
+    if (exchange.source != nullptr) {
+      if (response.length != Response::kChunked) {
+        head.framing = ResponseHead::Framing::kLength;
+        head.content_length = response.length;
+      } else if (exchange.http10) {
+        // No chunked coding for HTTP/1.0 (RFC 9112 §7.1): the close delimits the body.
+        head.framing = ResponseHead::Framing::kUntilClose;
+        if (!exchange.head_only) exchange.close_after = true;
+      } else {
+        head.framing = ResponseHead::Framing::kChunked;
+        exchange.chunked = true;
+      }
+    }
+    head.connection = exchange.close_after ? ConnectionHeader::kClose
+                      : exchange.http10    ? ConnectionHeader::kKeepAlive
+                                           : ConnectionHeader::kOmit;
+    append_response(exchange.out, head, exchange.source != nullptr ? "" : response.body);
+  }
   exchange.state = Exchange::State::kReady;
   queued_bytes_ += exchange.out.size();
   loop_.metrics().queued_response_bytes.add(static_cast<std::int64_t>(exchange.out.size()));
+  if (exchange.source != nullptr) {
+    if (exchange.head_only && !response.raw) {  // a raw answer does what HEAD needs itself
+      std::exchange(exchange.source, nullptr)->cancel();
+    } else {
+      pull(exchange);  // the first piece goes out with the head
+    }
+  }
+}
+
+void Connection::pull(Exchange& exchange) {
+  const std::size_t before = exchange.out.size();
+  BodySource::Step step;
+  if (exchange.chunked) {
+    std::string& piece = loop_.piece_scratch();
+    piece.clear();
+    step = exchange.source->produce(piece);
+    if (!piece.empty()) {
+      append_chunk_size(exchange.out, piece.size());
+      exchange.out.append(piece).append("\r\n");
+    }
+    if (step == BodySource::Step::kDone) exchange.out.append("0\r\n\r\n");
+    if (piece.capacity() > kPooledResponseBytes * 64) std::string().swap(piece);
+  } else {
+    step = exchange.source->produce(exchange.out);
+  }
+  if (step == BodySource::Step::kDone) exchange.source = nullptr;
+  const std::size_t added = exchange.out.size() - before;
+  queued_bytes_ += added;
+  loop_.metrics().queued_response_bytes.add(static_cast<std::int64_t>(added));
+  exchange.state = exchange.out.empty() && exchange.source != nullptr ? Exchange::State::kStreaming
+                                                                      : Exchange::State::kReady;
+}
+
+void Connection::body_ready(std::uint64_t seq) {
+  if (closing_ || exchanges_.empty()) return;
+  // A streaming exchange has had everything before it written: it is the front one.
+  Exchange& exchange = exchanges_.front();
+  if (exchange.seq != seq || exchange.state != Exchange::State::kStreaming) return;
+  pull(exchange);
+  flush();
 }
 
 void Connection::respond_error(Exchange& exchange, int status, std::string_view message,
@@ -508,17 +573,22 @@ void Connection::respond_error(Exchange& exchange, int status, std::string_view 
 
 void Connection::complete(std::uint64_t seq, int status, std::string_view body,
                           std::string_view extra_headers) {
-  if (closing_) return;
-  for (std::size_t i = 0; i < exchanges_.size(); ++i) {
-    Exchange& exchange = exchanges_.at(i);
-    if (exchange.seq != seq) continue;
-    if (exchange.state == Exchange::State::kWaiting) {
+  complete(seq, Response{status, "application/json", body, extra_headers});
+}
+
+void Connection::complete(std::uint64_t seq, const Response& response) {
+  if (!closing_) {
+    for (std::size_t i = 0; i < exchanges_.size(); ++i) {
+      Exchange& exchange = exchanges_.at(i);
+      if (exchange.seq != seq) continue;
+      if (exchange.state != Exchange::State::kWaiting) break;
       loop_.handler(exchange.route).answered(ExchangeRef{id_, seq}, exchange.ticket);
-      respond(exchange, Response{status, "application/json", body, extra_headers});
+      respond(exchange, response);
       if (!dispatching_) flush();
+      return;
     }
-    return;
   }
+  if (response.source != nullptr) response.source->cancel();  // nobody will ask it
 }
 
 void Connection::fail_request(int status, std::string_view message) {
@@ -546,12 +616,18 @@ void Connection::flush() {
       exchange.state = Exchange::State::kWriting;
       // Responses are always longer than the small-string buffer, so their bytes live on the
       // heap and stay put even if the queue grows and moves the strings during the write.
+      // (A fault's may be empty, or short: it ends the batch, written before anything grows.)
       bufs[count++] = uv_buf_init(exchange.out.data(), static_cast<unsigned>(exchange.out.size()));
       bytes += exchange.out.size();
-      if (exchange.close_after) break;
+      // After a body still being produced, the next response waits for its last piece.
+      if (exchange.close_after || exchange.source != nullptr) break;
     }
     if (count == 0) break;
     writing_ = count;
+    if (bytes == 0) {  // a fault's empty answer: nothing to send, only its ending
+      if (finish_writes()) return;
+      continue;
+    }
     if (tls_ != nullptr) {
       const int sent = write_tls(bufs, count);
       if (sent < 0) {
@@ -608,8 +684,20 @@ void Connection::on_write(int status) {
 bool Connection::finish_writes() {
   const std::uint64_t now = uv_hrtime();
   bool close_after = false;
+  Ending ending = Ending::kNone;
+  std::size_t finished = 0;
   for (std::size_t i = 0; i < writing_; ++i) {
     Exchange& exchange = exchanges_.front();
+    if (exchange.source != nullptr) {
+      // Its body goes on (it is the batch's last): the written piece makes room for the next.
+      queued_bytes_ -= exchange.out.size();
+      loop_.metrics().queued_response_bytes.add(-static_cast<std::int64_t>(exchange.out.size()));
+      exchange.out.clear();
+      pull(exchange);
+      break;
+    }
+    ++finished;
+    if (exchange.ending != Ending::kNone) ending = exchange.ending;
     const std::uint64_t duration = now - exchange.start_ns;
     loop_.metrics().record_response(exchange.route, exchange.status, duration);
     if (loop_.config().access_log) {
@@ -626,8 +714,12 @@ bool Connection::finish_writes() {
     }
     exchanges_.pop_front();
   }
-  loop_.metrics().in_flight.add(-static_cast<std::int64_t>(writing_));
+  loop_.metrics().in_flight.add(-static_cast<std::int64_t>(finished));
   writing_ = 0;
+  if (ending == Ending::kReset) {
+    abort();
+    return true;
+  }
   if (close_after) {
     start_lingering_close();
     return true;
@@ -747,10 +839,11 @@ void Connection::close() {
   // The client has gone: the handlers stop what they still do for it (a handler answers
   // every request that is still kWaiting later; errors and immediate answers are kReady).
   for (std::size_t i = 0; i < exchanges_.size(); ++i) {
-    const Exchange& exchange = exchanges_.at(i);
+    Exchange& exchange = exchanges_.at(i);
     if (exchange.state == Exchange::State::kWaiting && exchange.route != RouteKind::kOther) {
       loop_.handler(exchange.route).cancel(ExchangeRef{id_, exchange.seq}, exchange.ticket);
     }
+    if (exchange.source != nullptr) std::exchange(exchange.source, nullptr)->cancel();
   }
   deadline_timer_.stop();
   write_timer_.stop();
@@ -759,7 +852,7 @@ void Connection::close() {
   queued_bytes_ = 0;
   loop_.forget(this);
   // A closing TLS connection says so (close_notify), if the socket takes it now.
-  if (tls_ != nullptr && !tls_write_pending_) {
+  if (tls_ != nullptr && !tls_write_pending_ && !aborting_) {
     tls_->shutdown();
     const auto pending = tls_->pending_output();
     uv_buf_t buf =
@@ -771,6 +864,15 @@ void Connection::close() {
   // The socket's descriptor is closed now (uv_close does it at once), its buffers soon.
   loop_.connection_closed(exchanges_.buffer_bytes() + pending_input_.capacity() +
                           tls_out_.capacity());
+}
+
+void Connection::abort() {
+  // What uv_tcp_close_reset does, through the one close this connection has: with a zero
+  // linger time, closing the descriptor sends RST and drops whatever is unsent.
+  // Over TLS no close_notify goes first: the client is to see a reset, not a clean end.
+  aborting_ = true;
+  tcp_.linger_zero();
+  close();
 }
 
 void Connection::on_closed() { delete this; }

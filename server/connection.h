@@ -49,6 +49,9 @@ class Connection {
   // A handler's later answer (Reply::later) to request `seq`.
   void complete(std::uint64_t seq, int status, std::string_view body,
                 std::string_view extra_headers);
+  void complete(std::uint64_t seq, const Response& response);
+  // The body source of request `seq` has a piece ready (it said kWait before).
+  void body_ready(std::uint64_t seq);
 
   // llhttp callbacks (public only for the settings table in connection.cpp).
   int on_message_begin();
@@ -94,6 +97,9 @@ class Connection {
   void respond_error(Exchange& exchange, int status, std::string_view message,
                      std::string_view allow = {});
   void fail_request(int status, std::string_view message);
+  // Appends the source's next piece to the exchange's output, framed; kReady if there is
+  // anything to write, kStreaming if the source has nothing yet.
+  void pull(Exchange& exchange);
   void flush();
   // Retires the exchanges just written; true if the connection is now closing.
   bool finish_writes();
@@ -122,6 +128,8 @@ class Connection {
   void on_header_timeout();
   void on_idle_timeout();
   void start_lingering_close();
+  // Closes with RST instead of FIN (/fault/reset).
+  void abort();
   int reject(int status, std::string message);
 
   LoopContext& loop_;
@@ -173,6 +181,7 @@ class Connection {
   bool draining_ = false;
   bool closing_ = false;
   bool dispatching_ = false;  // inside a handler's handle(): complete() must not write
+  bool aborting_ = false;     // abort(): RST, no TLS close_notify
 };
 
 }  // namespace loadlab::server

@@ -8,13 +8,15 @@
 #include <string>
 #include <vector>
 
+#include "server/handlers/handler.h"
 #include "server/response.h"
 #include "server/route_table.h"
 
 namespace loadlab::server {
 
 struct Exchange {
-  enum class State : std::uint8_t { kWaiting, kReady, kWriting };
+  // kStreaming: what `out` held is written, and the body source has nothing yet.
+  enum class State : std::uint8_t { kWaiting, kReady, kWriting, kStreaming };
 
   std::uint64_t seq = 0;
   State state = State::kWaiting;
@@ -23,6 +25,9 @@ struct Exchange {
   bool head_only = false;
   bool close_after = false;
   bool http10 = false;
+  bool chunked = false;           // the source's pieces are sent as chunks
+  Ending ending = Ending::kNone;  // what the connection does once this response is out
+  BodySource* source = nullptr;   // while the body is still being produced
   int status = 0;
   std::uint64_t start_ns = 0;  // request fully received
   std::uint32_t ticket = 0;    // the handler's note about a request it kept (Reply::ticket)

@@ -116,6 +116,20 @@ void LoopContext::complete(ExchangeRef ref, int status, std::string_view body,
   it->second->complete(ref.seq, status, body, extra_headers);
 }
 
+void LoopContext::complete(ExchangeRef ref, const Response& response) {
+  const auto it = connections_.find(ref.connection_id);
+  if (it == connections_.end()) {
+    if (response.source != nullptr) response.source->cancel();
+    return;
+  }
+  it->second->complete(ref.seq, response);
+}
+
+void LoopContext::body_ready(ExchangeRef ref) {
+  const auto it = connections_.find(ref.connection_id);
+  if (it != connections_.end()) it->second->body_ready(ref.seq);
+}
+
 void LoopContext::post(Completion completion) {
   {
     std::lock_guard lock(mailbox_mutex_);

@@ -76,6 +76,13 @@ class LoopContext {
 
   // Delivers an asynchronous result to the exchange it belongs to; dropped if the client left.
   void complete(ExchangeRef ref, int status, std::string_view body, std::string_view extra_headers);
+  // The same with any response (a streamed body, a fault); a source it carries is cancelled
+  // if the client left.
+  void complete(ExchangeRef ref, const Response& response);
+  // A body source that said kWait has a piece now (BodySource).
+  void body_ready(ExchangeRef ref);
+  // Where a connection has a chunked body's next piece produced before framing it.
+  std::string& piece_scratch() { return piece_scratch_; }
 
   // Thread-safe: a result computed elsewhere (the /prime pool), delivered through complete()
   // on this loop's thread.
@@ -117,6 +124,7 @@ class LoopContext {
   std::string body_scratch_;
   int prime_jobs_outstanding_ = 0;
   std::string header_scratch_;
+  std::string piece_scratch_;
 };
 
 }  // namespace loadlab::server

@@ -167,6 +167,16 @@ void MetricsRegistry::render(std::string& out) const {
     }
   }
 
+  append_help(out, "loadlab_faults_total", "counter",
+              "Faults served by /fault/<kind>: resets, closes, truncations, hangs, garbage, "
+              "slow headers.");
+  for (std::size_t kind = 0; kind < kFaultKinds; ++kind) {
+    std::string name = "loadlab_faults_total{kind=\"";
+    name.append(kFaultNames[kind]).append("\"}");
+    append_sample(out, name.c_str(),
+                  sum_loops(loops_, [kind](const LoopMetrics& m) { return m.faults[kind].get(); }));
+  }
+
   for (const MetricsSource* source : sources_) source->append_prometheus(out);
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "server/route_table.h"
+#include "server/router.h"
 
 namespace loadlab::server {
 
@@ -74,6 +75,7 @@ struct LoopMetrics {
   LocalCounter parse_errors;
   std::array<LocalCounter, kTlsVersions.size()> tls_handshakes;
   std::array<LocalCounter, kTlsFailureReasons.size()> tls_handshake_failures;
+  std::array<LocalCounter, kFaultKinds> faults;  // /fault/<kind> requests, by FaultKind
 
   void record_response(RouteKind route, int status, std::uint64_t duration_ns);
 };

@@ -127,8 +127,21 @@ void append_response(std::string& out, const ResponseHead& head, std::string_vie
   if (!no_content) {
     out.append("\r\nContent-Type: ");
     out.append(head.content_type);
-    out.append("\r\nContent-Length: ");
-    append_uint(out, body.size());
+    switch (head.framing) {
+      case ResponseHead::Framing::kBody:
+        out.append("\r\nContent-Length: ");
+        append_uint(out, body.size());
+        break;
+      case ResponseHead::Framing::kLength:
+        out.append("\r\nContent-Length: ");
+        append_uint(out, head.content_length);
+        break;
+      case ResponseHead::Framing::kChunked:
+        out.append("\r\nTransfer-Encoding: chunked");
+        break;
+      case ResponseHead::Framing::kUntilClose:
+        break;
+    }
   }
   switch (head.connection) {
     case ConnectionHeader::kOmit:
@@ -144,6 +157,13 @@ void append_response(std::string& out, const ResponseHead& head, std::string_vie
   out.append(head.extra_headers);
   out.append("\r\n");
   if (!head.head_only && !no_content) out.append(body);
+}
+
+void append_chunk_size(std::string& out, std::size_t size) {
+  char digits[24];
+  const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, size, 16);
+  out.append(digits, end);
+  out.append("\r\n");
 }
 
 void append_millis(std::string& out, std::uint64_t nanoseconds) {

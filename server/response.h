@@ -23,6 +23,11 @@ struct ResponseHead {
   ConnectionHeader connection = ConnectionHeader::kOmit;
   std::string_view extra_headers;  // zero or more complete "Name: value\r\n" lines
   bool head_only = false;          // HEAD: headers as for GET, no body (RFC 9110 §9.3.2)
+  // A body sent later, piece by piece (its `body` argument is then empty): its length, or
+  // chunked, or (to an HTTP/1.0 client) delimited by the close (RFC 9112 §6.3).
+  enum class Framing : std::uint8_t { kBody, kLength, kChunked, kUntilClose };
+  Framing framing = Framing::kBody;
+  std::uint64_t content_length = 0;  // for kLength
 };
 
 std::string_view reason_phrase(int status);
@@ -33,6 +38,9 @@ bool has_no_content(int status);
 // Appends status line, headers (Content-Length, Date, Server, Connection, extras) and body;
 // for a status that has no content (has_no_content()), neither body nor Content-Length.
 void append_response(std::string& out, const ResponseHead& head, std::string_view body);
+
+// Appends "<size in hex>\r\n": the line before a chunk's data (RFC 9112 §7.1).
+void append_chunk_size(std::string& out, std::size_t size);
 
 // Small helpers for building bodies and header values without formatting machinery.
 inline void append_uint(std::string& out, std::uint64_t value) {

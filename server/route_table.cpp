@@ -4,11 +4,15 @@
 #include <array>
 
 #include "server/handlers/anything.h"
+#include "server/handlers/bytes.h"
 #include "server/handlers/delay.h"
+#include "server/handlers/drip.h"
+#include "server/handlers/fault.h"
 #include "server/handlers/health.h"
 #include "server/handlers/metrics.h"
 #include "server/handlers/prime.h"
 #include "server/handlers/status.h"
+#include "server/handlers/stream.h"
 #include "server/router.h"
 
 namespace loadlab::server {
@@ -26,6 +30,10 @@ constexpr std::array kRoutePaths = {
               parse_status_route},
     RoutePath{RouteKind::kAnything, PathMatch::kSubtree, "/anything", "/anything[/...]",
               parse_anything_route, RouteMethods::kAny, /*wants_headers=*/true},
+    RoutePath{RouteKind::kBytes, PathMatch::kPrefix, "/bytes/", "/bytes/N", parse_bytes_route},
+    RoutePath{RouteKind::kDrip, PathMatch::kExact, "/drip", "/drip", parse_drip_route},
+    RoutePath{RouteKind::kStream, PathMatch::kPrefix, "/stream/", "/stream/N", parse_stream_route},
+    RoutePath{RouteKind::kFault, PathMatch::kPrefix, "/fault/", "/fault/<kind>", parse_fault_route},
 };
 
 }  // namespace
@@ -48,6 +56,14 @@ std::unique_ptr<Handler> make_handler(RouteKind kind, LoopContext& loop) {
       return std::make_unique<StatusHandler>(loop);
     case RouteKind::kAnything:
       return std::make_unique<AnythingHandler>(loop);
+    case RouteKind::kBytes:
+      return std::make_unique<BytesHandler>(loop);
+    case RouteKind::kDrip:
+      return std::make_unique<DripHandler>(loop);
+    case RouteKind::kStream:
+      return std::make_unique<StreamHandler>(loop);
+    case RouteKind::kFault:
+      return std::make_unique<FaultHandler>(loop);
     case RouteKind::kOther:
     case RouteKind::kCount:
       break;

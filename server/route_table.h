@@ -20,6 +20,10 @@ enum class RouteKind : std::uint8_t {
   kMetrics,   // GET /metrics
   kStatus,    // GET /status/C or /status/C1:W1,C2:W2,...
   kAnything,  // /anything[/...], any method: an echo
+  kBytes,     // GET /bytes/N
+  kDrip,      // GET /drip
+  kStream,    // GET /stream/N
+  kFault,     // GET /fault/<kind>
   kOther,     // no route took the request (400, 404, 405, 408, ...): answered by the connection
   kCount,
 };
@@ -27,7 +31,8 @@ inline constexpr std::size_t kRouteKinds = static_cast<std::size_t>(RouteKind::k
 
 // By RouteKind. Prometheus label values: a name that changes breaks dashboards.
 inline constexpr std::array<std::string_view, kRouteKinds> kRouteNames = {
-    "delay", "prime", "healthz", "readyz", "metrics", "status", "anything", "other",
+    "delay",    "prime", "healthz", "readyz", "metrics", "status",
+    "anything", "bytes", "drip",    "stream", "fault",   "other",
 };
 
 namespace route_table_detail {

@@ -25,10 +25,35 @@ struct StatusChoice {
 };
 // A bound on the list, so a route stays a fixed-size value (no allocation per request).
 inline constexpr std::size_t kMaxStatusChoices = 32;
+// The faults of /fault/<kind> (server/handlers/fault.h), in the order of kFaultNames.
+enum class FaultKind : std::uint8_t {
+  kReset,
+  kClose,
+  kTruncate,
+  kHang,
+  kGarbage,
+  kSlowHeaders,
+  kCount,
+};
+inline constexpr std::size_t kFaultKinds = static_cast<std::size_t>(FaultKind::kCount);
+// The paths' names, and the `kind` label of loadlab_faults_total.
+inline constexpr std::string_view kFaultNames[kFaultKinds] = {"reset", "close",   "truncate",
+                                                              "hang",  "garbage", "slow-headers"};
+
+// The parameters of the sized, slow and faulty bodies (/bytes, /drip, /stream, /fault/*).
+struct BodyParams {
+  std::uint64_t bytes = 0;        // body size (/bytes N, /drip and /fault/truncate bytes)
+  std::uint64_t seed = 0;         // /bytes: the generator's seed
+  std::uint64_t chunk = 0;        // chunk size when chunked; 0: Content-Length framing
+  std::uint64_t duration_ms = 0;  // /drip, /fault/slow-headers: how long the bytes take
+  std::uint64_t wait_ms = 0;      // /drip delay, /stream delay, /fault/* after
+  bool seeded = false;            // /bytes: seed given (else one is drawn)
+  FaultKind fault = FaultKind::kReset;
+};
 
 struct Route {
   RouteKind kind;
-  std::uint64_t number = 0;  // the delay in ms, or the n to test
+  std::uint64_t number = 0;  // the delay in ms, the n to test, the count of /stream lines
   PrimeMethod prime_method = PrimeMethod::kTrial;
   std::uint64_t jitter_ms = 0;             // /N?jitter=J
   std::uint16_t status = 200;              // /N?status=C
@@ -36,6 +61,7 @@ struct Route {
   std::optional<std::uint64_t> retry_after_s = {};  // /status?retry_after=S
   std::uint8_t choice_count = 0;  // /status/...: the first choice_count of choices
   std::array<StatusChoice, kMaxStatusChoices> choices{};
+  BodyParams body{};
 };
 
 // An expected failure, carried as a value up to the code that answers it.

@@ -30,6 +30,36 @@ struct Request {
   std::string_view headers = {};
 };
 
+// A body produced as it is sent (after h2o's generators): the connection asks for the next
+// piece only when the previous one has been handed to the kernel, so a client that reads
+// slowly (or not at all) holds one piece, never the whole body, and a slow body costs no
+// memory while it waits. The handler owns the source (a slot it reuses); the connection calls
+// it on the loop's thread until produce() says kDone or it calls cancel(), never after.
+class BodySource {
+ public:
+  enum class Step : std::uint8_t {
+    kMore,  // a piece was appended: ask again once it is written
+    kWait,  // nothing now: the handler calls LoopContext::body_ready(ref) when there is
+    kDone,  // the last piece (perhaps empty) was appended: the source is not called again
+  };
+  // Appends the next piece to `out` (the connection frames it: one chunk when chunked).
+  // A piece is at most a few tens of KiB: it is what a slow client holds in memory.
+  virtual Step produce(std::string& out) = 0;
+  // The connection needs no more (it closed, or the request was HEAD): release the source.
+  virtual void cancel() = 0;
+
+ protected:
+  ~BodySource() = default;
+};
+
+// What becomes of the connection once a response's bytes (if any) are written: the faults
+// of /fault/*. Requests pipelined behind it are not answered.
+enum class Ending : std::uint8_t {
+  kNone,   // keep-alive as usual
+  kClose,  // FIN (then the lingering close: read and discard until the peer closes)
+  kReset,  // abort with RST (SO_LINGER 0): the client sees ECONNRESET
+};
+
 // An answer. The views must stay valid until the connection has copied them, which it does
 // before handling anything else: the loop's scratch buffers (LoopContext::body_scratch(),
 // header_scratch()) or constants are the usual storage.
@@ -38,6 +68,16 @@ struct Response {
   std::string_view content_type = "application/json";
   std::string_view body;
   std::string_view extra_headers;  // zero or more complete "Name: value\r\n" lines
+
+  // With a source, the body comes from it instead of `body`: `Content-Length: length`, or
+  // chunked when length is kChunked (to HTTP/1.0 clients: no framing, closed after).
+  static constexpr std::uint64_t kChunked = ~std::uint64_t{0};
+  BodySource* source = nullptr;
+  std::uint64_t length = kChunked;
+  // The connection writes no status line or headers: `body` (or the source) is every byte
+  // sent, and the connection ends after it (as `ending` says, FIN if kNone).
+  bool raw = false;
+  Ending ending = Ending::kNone;
 };
 
 // What handle() did with a request: answered it, or kept it to answer later.
