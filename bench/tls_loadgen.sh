@@ -22,7 +22,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 nginx_port=$(free_port)
 mkdir -p "$work/nginx/tmp"
 sed -e "s/__PORT__/$nginx_port/" \
-    -e "s|listen 127.0.0.1:$nginx_port reuseport;|listen 127.0.0.1:$nginx_port ssl reuseport;\n    ssl_certificate $work/cert.pem;\n    ssl_certificate_key $work/key.pem;\n    ssl_protocols TLSv1.3;\n    ssl_session_tickets on;|" \
+    -e "s|listen 127.0.0.1:$nginx_port reuseport;|listen 127.0.0.1:$nginx_port ssl reuseport;\n    ssl_certificate $work/cert.pem;\n    ssl_certificate_key $work/key.pem;\n    ssl_protocols TLSv1.3;\n    ssl_session_tickets on;\n    ssl_session_cache shared:SSL:1m;|" \
     "$root/bench/nginx-server.conf" > "$work/nginx/nginx.conf"
 nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" &
 nginx_pid=$!

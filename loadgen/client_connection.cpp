@@ -286,8 +286,16 @@ void ClientConnection::on_tls_read(const char* data, std::size_t size) {
   for (;;) {
     const auto result = tls_->read({plaintext.base, plaintext.len});
     if (result.status == TlsSession::ReadStatus::kData) {
-      if (!on_response_bytes(plaintext.base, result.bytes)) return;
-      continue;
+      if (on_response_bytes(plaintext.base, result.bytes)) continue;
+      // A connection that closes after its response may hold records behind it: the TLS 1.3
+      // session tickets some servers send after their first response. Read now, they let the
+      // next connection resume; the plaintext, if any, is nobody's.
+      if (state_ == State::kClosing) {
+        while (tls_->read({plaintext.base, plaintext.len}).status ==
+               TlsSession::ReadStatus::kData) {
+        }
+      }
+      return;
     }
     if (result.status == TlsSession::ReadStatus::kClosed) {  // close_notify: a clean EOF
       on_end_of_stream(UV_EOF);
