@@ -18,6 +18,35 @@ constexpr std::uint64_t kMinIdleForRaceNs = 1'000'000;
 // that is down counts errors instead of spinning on refused connections.
 constexpr std::uint64_t kConnectBackoffMs = 10;
 
+// A TLS failure as a user reads it: what went wrong, and what to do about it.
+std::string describe_tls_failure(const TlsFailure& failure) {
+  std::string text =
+      std::string("TLS failed (") + to_string(failure.kind) + "): " + failure.message;
+  switch (failure.kind) {
+    case TlsFailureKind::kVerifyExpired:
+    case TlsFailureKind::kVerifyUnknownIssuer:
+    case TlsFailureKind::kVerifyOther:
+      text +=
+          "; to trust the server's CA, give it with --cacert FILE; to skip verification, -k "
+          "(--insecure)";
+      break;
+    case TlsFailureKind::kVerifyNameMismatch:
+      text += "; use a host name the certificate lists, or skip verification with -k (--insecure)";
+      break;
+    case TlsFailureKind::kHandshake:
+      text +=
+          "; check --tls-min against the versions the server offers, and whether it asks for a "
+          "client certificate (--cert, --key)";
+      break;
+    case TlsFailureKind::kNotTls:
+      text += "; is this an http:// port?";
+      break;
+    default:
+      break;
+  }
+  return text;
+}
+
 }  // namespace
 
 ClientConnection::ClientConnection(EngineThread& engine) : engine_(engine), timer_(engine.loop()) {}
@@ -104,7 +133,8 @@ void ClientConnection::on_connect(int status) {
     return;
   }
   state_ = State::kConnected;
-  engine_.stats().connect_us.record((uv_hrtime() - connect_ns_) / 1000);
+  const std::uint64_t now = uv_hrtime();
+  engine_.stats().connect_us.record((now - connect_ns_) / 1000);
   tcp_.nodelay(true);
   const int reading =
       tcp_.read_start<&ClientConnection::read_buffer, &ClientConnection::on_read>(this);
@@ -112,17 +142,39 @@ void ClientConnection::on_connect(int status) {
     fail(ErrorKind::kReset);
     return;
   }
+  if (engine_.plan().tls() != nullptr) {
+    start_tls(now);
+    return;
+  }
   send(false);
 }
 
 void ClientConnection::send(bool reused) {
+  const std::uint64_t now = uv_hrtime();
+  begin_request(reused, now);
+  write_request(now);
+}
+
+void ClientConnection::begin_request(bool reused, std::uint64_t now_ns) {
   parser_.expect_response(engine_.head_requests());
   reused_ = reused;
   answered_ = false;
-  const std::uint64_t now = uv_hrtime();
   // --timeout bounds the request from its first send: a resend does not restart it.
-  if (!retried_) request_deadline_ns_ = now + engine_.options().timeout_ms * 1'000'000;
-  set_deadline_at(request_deadline_ns_, now);
+  if (!retried_) request_deadline_ns_ = now_ns + engine_.options().timeout_ms * 1'000'000;
+  set_deadline_at(request_deadline_ns_, now_ns);
+}
+
+void ClientConnection::write_request(std::uint64_t now_ns) {
+  written_ns_ = now_ns;
+  if (tls_) {
+    // Encrypted at once into the session's output: bytes_ need not outlive this call.
+    if (!tls_->write(bytes_)) {
+      tls_failed();
+      return;
+    }
+    if (!flush_tls()) lost(ErrorKind::kReset);
+    return;
+  }
   uv_buf_t buf =
       uv_buf_init(const_cast<char*>(bytes_.data()), static_cast<unsigned>(bytes_.size()));
   // A request almost always fits the socket buffer: no write request, no extra loop turn.
@@ -145,7 +197,124 @@ void ClientConnection::send(bool reused) {
 
 void ClientConnection::on_write(int status) {
   writing_ = false;
-  if (status < 0 && state_ == State::kConnected && in_request_) lost(ErrorKind::kReset);
+  tls_out_.clear();  // keeps its capacity for the next write
+  if (state_ != State::kConnected) return;
+  if (status < 0) {
+    if (in_request_) lost(ErrorKind::kReset);
+    return;
+  }
+  // Ciphertext made while this write was in progress waited for it (writes stay in order).
+  if (tls_ && !flush_tls()) {
+    if (in_request_) {
+      lost(ErrorKind::kReset);
+    } else {
+      close();
+    }
+  }
+}
+
+void ClientConnection::start_tls(std::uint64_t now_ns) {
+  begin_request(false, now_ns);  // the request's deadline covers the handshake
+  const Target& target = engine_.plan().target();
+  tls_.emplace(*engine_.plan().tls(), target.host, target.port, &engine_.tls_sessions());
+  handshake_ns_ = now_ns;
+  if (tls_->handshake() == TlsSession::Handshake::kFailed) {  // e.g. a host name it cannot use
+    tls_failed();
+    return;
+  }
+  if (!flush_tls()) fail(ErrorKind::kReset);  // the ClientHello could not go out
+}
+
+bool ClientConnection::flush_tls() {
+  if (writing_ || tls_->pending_output_bytes() == 0) return true;
+  const auto pending = tls_->pending_output();
+  uv_buf_t buf =
+      uv_buf_init(const_cast<char*>(pending.data()), static_cast<unsigned>(pending.size()));
+  // Most flights fit the socket buffer: no write request, no copy.
+  const int written = tcp_.try_write(&buf, 1);
+  if (written < 0 && written != UV_EAGAIN) return false;
+  if (written > 0) tls_->consume_output(static_cast<std::size_t>(written));
+  if (tls_->pending_output_bytes() == 0) return true;
+  tls_->take_output(tls_out_);  // tls_out_ is empty here: the buffers swap, nothing is copied
+  buf = uv_buf_init(tls_out_.data(), static_cast<unsigned>(tls_out_.size()));
+  if (tcp_.write<&ClientConnection::on_write>(this, &buf, 1) < 0) return false;
+  writing_ = true;
+  return true;
+}
+
+void ClientConnection::on_handshake_done() {
+  const std::uint64_t now = uv_hrtime();
+  RunStats& stats = engine_.stats();
+  stats.tls_handshake_us.record((now - handshake_ns_) / 1000);
+  ++stats.tls_handshakes;
+  if (tls_->resumed()) ++stats.tls_resumed;
+  if (!in_request_) {  // cannot happen: a connect always carries a request; be safe anyway
+    close();
+    return;
+  }
+  write_request(now);
+}
+
+void ClientConnection::tls_failed() {
+  RunStats& stats = engine_.stats();
+  if (stats.tls_failure.empty()) stats.tls_failure = describe_tls_failure(tls_->failure());
+  (void)flush_tls();  // the alert, for the server's logs
+  if (in_request_) {
+    fail(ErrorKind::kTls);
+  } else {
+    close();
+  }
+}
+
+void ClientConnection::on_tls_read(const char* data, std::size_t size) {
+  tls_->feed({data, size});
+  if (!tls_->handshake_done()) {
+    const auto state = tls_->handshake();
+    if (state == TlsSession::Handshake::kFailed) {
+      tls_failed();
+      return;
+    }
+    if (state == TlsSession::Handshake::kNeedMore) {
+      if (!flush_tls()) lost(ErrorKind::kReset);
+      return;
+    }
+    on_handshake_done();
+    if (state_ != State::kConnected) return;
+  }
+  // The ciphertext is in the session now: the same buffer takes the plaintext.
+  const uv_buf_t plaintext = engine_.read_buffer();
+  for (;;) {
+    const auto result = tls_->read({plaintext.base, plaintext.len});
+    if (result.status == TlsSession::ReadStatus::kData) {
+      if (on_response_bytes(plaintext.base, result.bytes)) continue;
+      // A connection that closes after its response may hold records behind it: the TLS 1.3
+      // session tickets some servers send after their first response. Read now, they let the
+      // next connection resume; the plaintext, if any, is nobody's.
+      if (state_ == State::kClosing) {
+        while (tls_->read({plaintext.base, plaintext.len}).status ==
+               TlsSession::ReadStatus::kData) {
+        }
+      }
+      return;
+    }
+    if (result.status == TlsSession::ReadStatus::kClosed) {  // close_notify: a clean EOF
+      on_end_of_stream(UV_EOF);
+      return;
+    }
+    if (result.status == TlsSession::ReadStatus::kFailed) {
+      tls_failed();
+      return;
+    }
+    break;  // kNeedMore
+  }
+  // Reading makes output too: TLS 1.2 handshake ends, key updates, alerts.
+  if (!flush_tls()) {
+    if (in_request_) {
+      lost(ErrorKind::kReset);
+    } else {
+      close();
+    }
+  }
 }
 
 uv_buf_t ClientConnection::read_buffer() { return engine_.read_buffer(); }
@@ -155,35 +324,56 @@ void ClientConnection::on_read(ssize_t nread, const uv_buf_t* buf) {
   // Every byte received counts, whichever read completes a response (or EOF ends its body).
   if (nread > 0) engine_.stats().bytes_read += static_cast<std::uint64_t>(nread);
   if (nread < 0) {
-    if (!in_request_) {
-      close();  // the server closed an idle keep-alive connection: reconnect on the next request
-      return;
-    }
-    if (nread == UV_EOF && parser_.finish() == HttpResponseParser::Result::kComplete) {
-      complete_response();
-      return;
-    }
-    lost(ErrorKind::kReset);
+    on_end_of_stream(nread);
     return;
   }
+  if (tls_) {
+    on_tls_read(buf->base, static_cast<std::size_t>(nread));
+    return;
+  }
+  on_response_bytes(buf->base, static_cast<std::size_t>(nread));
+}
+
+void ClientConnection::on_end_of_stream(ssize_t nread) {
+  if (!in_request_) {
+    close();  // the server closed an idle keep-alive connection: reconnect on the next request
+    return;
+  }
+  if (tls_ && !tls_->handshake_done()) {
+    tls_->transport_closed();  // the server hung up on the handshake
+    tls_failed();
+    return;
+  }
+  if (nread == UV_EOF && parser_.finish() == HttpResponseParser::Result::kComplete) {
+    complete_response();
+    return;
+  }
+  lost(ErrorKind::kReset);
+}
+
+bool ClientConnection::on_response_bytes(const char* data, std::size_t size) {
   if (!in_request_) {
     close();  // bytes nobody asked for: this connection cannot be trusted any more
-    return;
+    return false;
   }
-  answered_ = true;
+  if (!answered_) {
+    answered_ = true;
+    first_byte_ns_ = uv_hrtime();
+  }
   std::size_t consumed = 0;
-  switch (parser_.feed(buf->base, static_cast<std::size_t>(nread), consumed)) {
+  switch (parser_.feed(data, size, consumed)) {
     case HttpResponseParser::Result::kNeedMore:
-      return;
+      return true;
     case HttpResponseParser::Result::kComplete:
       // More bytes than one response: record it, but do not reuse the connection.
-      if (consumed != static_cast<std::size_t>(nread)) close();
+      if (consumed != size) close();
       complete_response();
-      return;
+      return false;
     case HttpResponseParser::Result::kError:
       fail(ErrorKind::kParse);
-      return;
+      return false;
   }
+  return false;
 }
 
 void ClientConnection::complete_response() {
@@ -191,6 +381,9 @@ void ClientConnection::complete_response() {
       false;  // the deadline's timer stays armed: it is re-armed for the next request, if need be
   backoff_ = false;
   const std::uint64_t now = uv_hrtime();
+  // A body that ends with the connection (no Content-Length) has no first byte recorded when
+  // it is empty: its first byte is the end.
+  engine_.stats().ttfb_us.record(((answered_ ? first_byte_ns_ : now) - written_ns_) / 1000);
   engine_.record_response(shape_, parser_.status(), (now - intended_ns_) / 1000,
                           (now - sent_ns_) / 1000, now);
   if (!parser_.server_timing().empty())
@@ -259,6 +452,7 @@ void ClientConnection::close() {
 
 void ClientConnection::on_closed() {
   state_ = State::kClosed;
+  tls_.reset();  // its memory is not kept by idle connections; the session is in the cache
   if (finished_) return;
   if (in_request_) {
     connect();  // a request was claimed while the old connection was closing

@@ -1,15 +1,21 @@
 // One client connection of the load generator: at most one request in flight (that is the
 // semaphore), keep-alive reuse, reconnection when the server closes, and every failure
-// classified and counted instead of stopping the run.
+// classified and counted instead of stopping the run. For https:// a TlsSession sits between
+// the socket and the response parser (common/tls_session.h): ciphertext in, plaintext to the
+// parser; requests are encrypted and their ciphertext sent. The handshake runs after the
+// connect, under the request's deadline, before the request is written.
 #pragma once
 
 #include <uv.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/http_response_parser.h"
+#include "common/tls_session.h"
 #include "common/uv_handle.h"
 #include "common/uv_stream.h"
 #include "loadgen/run_stats.h"
@@ -43,7 +49,21 @@ class ClientConnection {
   void idle(std::uint64_t now_ns = 0);  // now_ns: when it became idle, if known (0: not)
   void connect();
   void send(bool reused);
+  // send() in two steps, for https:// where the handshake comes between them: the request's
+  // deadline and parser are set up, then (after the handshake, if any) the request goes out.
+  void begin_request(bool reused, std::uint64_t now_ns);
+  void write_request(std::uint64_t now_ns);
   void on_connect(int status);
+  void start_tls(std::uint64_t now_ns);
+  void on_tls_read(const char* data, std::size_t size);
+  void on_handshake_done();
+  // Sends the session's pending ciphertext; false when the socket is broken.
+  bool flush_tls();
+  void tls_failed();
+  // The bytes of the answer (plaintext); false when the connection is done reading them.
+  bool on_response_bytes(const char* data, std::size_t size);
+  // The server closed (nread: UV_EOF or an error), or sent close_notify.
+  void on_end_of_stream(ssize_t nread);
   void on_write(int status);
   uv_buf_t read_buffer();
   void on_read(ssize_t nread, const uv_buf_t* buf);
@@ -62,6 +82,8 @@ class ClientConnection {
   TcpStream<> tcp_;  // a fresh one for each connect; its requests live as long as libuv needs them
   Timer timer_;
   HttpResponseParser parser_;
+  std::optional<TlsSession> tls_;  // https://: the session of the connection, from its connect
+  std::vector<char> tls_out_;      // ciphertext a uv_write is sending (reused between writes)
   std::string request_;  // a request built for its own path (a URL template with placeholders)
   std::string_view
       bytes_;  // the request in flight (request_ or the URL's fixed request), kept until written
@@ -81,6 +103,9 @@ class ClientConnection {
   std::uint64_t intended_ns_ = 0;          // when the request should have started
   std::uint64_t sent_ns_ = 0;              // when it actually started
   std::uint64_t connect_ns_ = 0;           // when the connect in progress started
+  std::uint64_t handshake_ns_ = 0;         // when the TLS handshake in progress started
+  std::uint64_t written_ns_ = 0;           // when the request in flight was written
+  std::uint64_t first_byte_ns_ = 0;        // when the first byte of its answer came
   std::uint64_t deadline_ns_ = 0;          // when the request or connect in progress times out
   std::uint64_t timer_due_ns_ =
       0;  // when timer_, if active and not a backoff, fires (at the latest)

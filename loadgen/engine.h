@@ -12,6 +12,7 @@
 #include <random>
 #include <vector>
 
+#include "common/tls_session_cache.h"
 #include "common/uv_handle.h"
 #include "loadgen/client_connection.h"
 #include "loadgen/load_plan.h"
@@ -49,6 +50,8 @@ class EngineThread {
   const RunOptions& options() const { return plan_.options(); }
   bool head_requests() const { return plan_.head_requests(); }
   std::mt19937_64& random() { return random_; }
+  // https://: sessions to resume on reconnects, this thread's own (no locks).
+  TlsSessionCache& tls_sessions() { return tls_sessions_; }
   uv_buf_t read_buffer() {
     return uv_buf_init(read_buffer_.data(), static_cast<unsigned>(read_buffer_.size()));
   }
@@ -78,6 +81,7 @@ class EngineThread {
   RunStats stats_;
   std::mt19937_64 random_;
   std::vector<char> read_buffer_;
+  TlsSessionCache tls_sessions_;
   std::vector<std::unique_ptr<ClientConnection>> connections_;
   AsyncSignal cancel_signal_;
   // Closed loop: connections start while fewer than kMaxPendingConnects connects are in

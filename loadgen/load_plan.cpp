@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "common/tls_error.h"
 #include "loadgen/run_stats.h"
 
 namespace loadlab::loadgen {
@@ -16,6 +17,23 @@ bool same_address(const sockaddr_storage& a, const sockaddr_storage& b) {
   if (a.ss_family != b.ss_family) return false;
   const std::size_t size = a.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
   return std::memcmp(&a, &b, size) == 0;
+}
+
+// Set-up errors (a missing --cacert file, a key that does not match) are the user's to fix:
+// usage errors, before any traffic.
+TlsContext make_client_context(const RunOptions& options) {
+  TlsClientOptions tls;
+  tls.verify = !options.insecure;
+  tls.ca_file = options.cacert;
+  tls.cert_file = options.cert;
+  tls.key_file = options.key;
+  tls.min_version = options.tls_min == "1.3" ? TlsVersion::k1_3 : TlsVersion::k1_2;
+  tls.session_resumption = options.tls_resume;
+  try {
+    return TlsContext::client(tls);
+  } catch (const TlsSetupError& error) {
+    throw std::invalid_argument(error.what());
+  }
 }
 
 // One round of a weighted round robin, interleaved: URL i's k-th turn sits at (k + 1/2) / w_i
@@ -56,6 +74,10 @@ LoadPlan::LoadPlan(const RunOptions& options) : options_(options) {
           "' is not on " + shapes_.front().target.host_header +
           "; run one loadgen per host and merge their --json reports");
     }
+    if (!shapes_.empty() && target.tls != shapes_.front().target.tls) {
+      throw std::invalid_argument("every URL must use the same scheme (http:// or https://): '" +
+                                  url + "' does not");
+    }
     std::string head = options_.method + " ";
     std::string fixed;
     if (path.is_fixed()) {
@@ -67,6 +89,7 @@ LoadPlan::LoadPlan(const RunOptions& options) : options_(options) {
     shapes_.push_back(RequestShape{std::move(target), std::move(path), std::move(head),
                                    std::move(tail), std::move(fixed)});
   }
+  if (!shapes_.empty() && target().tls) tls_.emplace(make_client_context(options_));
   std::vector<unsigned> weights = options_.weights;
   weights.resize(shapes_.size(), 1);
   // The table is one round of the mix; its size is the sum of the weights.

@@ -4,9 +4,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "common/tls_context.h"
 #include "loadgen/options.h"
 #include "loadgen/target.h"
 #include "loadgen/url_template.h"
@@ -23,13 +25,16 @@ struct RequestShape {
 
 class LoadPlan {
  public:
-  // Throws std::invalid_argument for bad URLs or templates, or URLs on different host:ports.
+  // Throws std::invalid_argument for bad URLs or templates, URLs on different host:ports or
+  // schemes, or TLS files that cannot be used (--cacert, --cert, --key).
   explicit LoadPlan(const RunOptions& options);
 
   const RunOptions& options() const { return options_; }
   const std::vector<RequestShape>& shapes() const { return shapes_; }
   // Every URL's host:port: one pool of connections carries them all.
   const Target& target() const { return shapes_.front().target; }
+  // https://: the run's one TLS configuration, shared by every engine thread; null for http://.
+  const TlsContext* tls() const { return tls_ ? &*tls_ : nullptr; }
   // The URL request `index` takes: the mix follows the request count, never the response times
   // (a connection bound to a URL would send more of whatever answers faster).
   std::size_t shape_index(std::uint64_t index) const { return mix_[index % mix_.size()]; }
@@ -63,6 +68,7 @@ class LoadPlan {
  private:
   RunOptions options_;
   std::vector<RequestShape> shapes_;
+  std::optional<TlsContext> tls_;
   bool idempotent_ = false;
   std::vector<std::uint32_t> mix_;  // one round of the weighted round robin, interleaved
   std::vector<std::string> url_rows_;

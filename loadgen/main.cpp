@@ -56,6 +56,8 @@ int run_command(RunOptions& options) {
       "loadlab-loadgen: " + options.urls.front() +
           (options.urls.size() > 1 ? " (+" + std::to_string(options.urls.size() - 1) + " more)"
                                    : ""));
+  // Once per run, not once per failed request: the first TLS failure, with what to do.
+  if (!stats.tls_failure.empty()) std::cerr << "loadlab-loadgen: " << stats.tls_failure << "\n";
   if (nothing_reachable(stats)) {
     std::cerr << "loadlab-loadgen: no connection could be made to " << options.urls.front() << "\n";
     return kExitUnreachable;
@@ -102,6 +104,8 @@ int probe_command(const std::string& url) {
   options.keepalive = false;
   finalize_options(options);
   const RunStats stats = run_load(options);
+  if (!stats.tls_failure.empty())
+    std::cerr << "loadlab-loadgen probe: " << stats.tls_failure << "\n";
   for (const auto& [status, count] : stats.status_codes) {
     if (status >= 200 && status < 300 && count > 0) return 0;
   }

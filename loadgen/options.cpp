@@ -140,6 +140,23 @@ void add_run_options(CLI::App& app, RunOptions& o) {
       ->check(duration_in(1, kMaxTimeoutMs));
   app.add_flag("--no-keepalive{false}", o.keepalive, "A new connection for every request")
       ->envname("LOADLAB_NO_KEEPALIVE");
+  app.add_flag("-k,--insecure", o.insecure,
+               "https: accept any certificate and host name (no verification)")
+      ->envname("LOADLAB_INSECURE");
+  app.add_option("--cacert", o.cacert,
+                 "https: trust the CA certificate(s) in this PEM file instead of the system store")
+      ->envname("LOADLAB_CACERT");
+  app.add_option("--cert", o.cert, "https: client certificate (PEM, chain after the leaf)")
+      ->envname("LOADLAB_CERT");
+  app.add_option("--key", o.key, "https: the client certificate's private key (PEM)")
+      ->envname("LOADLAB_KEY");
+  app.add_option("--tls-min", o.tls_min, "https: the lowest TLS version accepted (1.2 or 1.3)")
+      ->envname("LOADLAB_TLS_MIN")
+      ->check(CLI::IsMember({"1.2", "1.3"}))
+      ->capture_default_str();
+  app.add_flag("--no-tls-resume{false}", o.tls_resume,
+               "https: a full handshake on every new connection (no session resumption)")
+      ->envname("LOADLAB_NO_TLS_RESUME");
   app.add_option("--seed", o.seed, "Seed for {rand} templates: the same seed replays the same URLs")
       ->envname("LOADLAB_SEED")
       ->check(whole_number_in(0, UINT64_MAX));
@@ -221,6 +238,10 @@ void finalize_options(RunOptions& o) {
       throw std::invalid_argument("bad header '" + header + "' (expected 'Name: value')");
     }
   }
+  if (!o.key.empty() && o.cert.empty())
+    throw std::invalid_argument("--key needs --cert (the certificate it belongs to)");
+  if (o.tls_min != "1.2" && o.tls_min != "1.3")
+    throw std::invalid_argument("--tls-min must be 1.2 or 1.3, got '" + o.tls_min + "'");
   if (o.seed == 0) o.seed = std::random_device{}() | 1;
 }
 

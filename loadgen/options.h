@@ -36,8 +36,15 @@ struct RunOptions {
   std::uint64_t grace_ms =
       1000;  // -d over or Ctrl-C: in-flight requests get this long, then are cancelled
   bool keepalive = true;
-  std::uint64_t seed = 0;  // 0: random
-  OutputTargets outputs;   // the report files; outputs.quiet (-q) also hides the progress line
+  // https:// targets (docs/loadgen.md, "HTTPS").
+  bool insecure = false;        // -k: no certificate or name verification
+  std::string cacert;           // trust only this PEM file instead of the system store
+  std::string cert;             // client certificate chain (PEM)
+  std::string key;              // its private key (PEM); empty: in the --cert file
+  std::string tls_min = "1.2";  // "1.2" or "1.3"
+  bool tls_resume = true;       // resume TLS sessions when reconnecting
+  std::uint64_t seed = 0;       // 0: random
+  OutputTargets outputs;        // the report files; outputs.quiet (-q) also hides the progress line
   std::vector<std::string> slos;
 };
 

@@ -11,7 +11,7 @@
 namespace loadlab::loadgen {
 
 const char* error_kind_name(ErrorKind kind) {
-  static constexpr const char* kNames[] = {"connect", "timeout", "reset", "parse"};
+  static constexpr const char* kNames[] = {"connect", "timeout", "reset", "parse", "tls"};
   return kNames[static_cast<std::size_t>(kind)];
 }
 
@@ -216,6 +216,11 @@ void RunStats::merge(const RunStats& other) {
   for (const auto& [status, count] : other.status_codes) status_codes[status] += count;
   for (std::size_t i = 0; i < kErrorKinds; ++i) errors[i] += other.errors[i];
   connect_us.merge(other.connect_us);
+  tls_handshake_us.merge(other.tls_handshake_us);
+  ttfb_us.merge(other.ttfb_us);
+  tls_handshakes += other.tls_handshakes;
+  tls_resumed += other.tls_resumed;
+  if (tls_failure.empty()) tls_failure = other.tls_failure;
   merge_urls(other);
   for (const auto& [name, histogram] : other.server_timing_us) {
     auto it = server_timing_us.find(name);

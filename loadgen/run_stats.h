@@ -16,7 +16,9 @@ namespace loadlab::loadgen {
 // What the server (or the network) did wrong. A request still in flight when the grace after
 // -d's deadline (or Ctrl-C) ran out is not among them: the loadgen cancelled it, the server did
 // nothing wrong, so it is counted apart (RunStats::cancelled) and left out of the totals.
-enum class ErrorKind : std::uint8_t { kConnect, kTimeout, kReset, kParse, kCount };
+// kTls: the TLS handshake or a TLS record failed (certificate verification, no common version,
+// a missing client certificate, an alert); RunStats::tls_failure says why.
+enum class ErrorKind : std::uint8_t { kConnect, kTimeout, kReset, kParse, kTls, kCount };
 constexpr std::size_t kErrorKinds = static_cast<std::size_t>(ErrorKind::kCount);
 const char* error_kind_name(ErrorKind kind);
 
@@ -61,7 +63,12 @@ struct RunStats {
   std::map<int, std::uint64_t> status_codes;
   std::array<std::uint64_t, kErrorKinds> errors{};
   std::map<std::string, LatencyHistogram, std::less<>> server_timing_us;  // by metric name
-  LatencyHistogram connect_us;   // every successful connect, from its start to established
+  LatencyHistogram connect_us;  // every successful connect, from its start to established
+  // The phases after it: every completed TLS handshake (from the TCP connect to its end), and
+  // every response's wait for its first byte (from the request written to the first byte of
+  // the answer, so that connect + TLS + first byte + the rest add up to the service time).
+  LatencyHistogram tls_handshake_us;
+  LatencyHistogram ttfb_us;
   std::vector<UrlStats> by_url;  // in the order of the run's URLs
   std::uint64_t responses = 0;
   // Still in flight when the grace ran out, and cancelled by the loadgen: neither a response
@@ -72,6 +79,10 @@ struct RunStats {
   // Requests sent on a kept-alive connection the server had just closed (its idle timeout and
   // the send crossed), resent once on a new connection; their latency counts from the first send.
   std::uint64_t retried_stale = 0;
+  std::uint64_t tls_handshakes = 0;  // completed, resumed ones included
+  std::uint64_t tls_resumed = 0;     // of which resumed a session (abbreviated handshakes)
+  // The first TLS failure, in words (one message per run, not one per request).
+  std::string tls_failure;
   double start_unix = 0;  // wall-clock seconds
   double end_unix = 0;
   std::uint64_t runs_merged = 1;

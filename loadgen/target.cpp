@@ -11,12 +11,10 @@
 namespace loadlab::loadgen {
 
 Target parse_target(const std::string& url) {
-  constexpr std::string_view kScheme = "http://";
   std::string_view rest(url);
-  if (rest.starts_with("https://"))
-    throw std::invalid_argument("https is not supported: '" + url + "'");
-  if (!rest.starts_with(kScheme))
-    throw std::invalid_argument("URL must start with http://: '" + url + "'");
+  const bool tls = rest.starts_with("https://");
+  if (!tls && !rest.starts_with("http://"))
+    throw std::invalid_argument("URL must start with http:// or https://: '" + url + "'");
   // It goes into the request line as it is: a space or a control character would split or
   // corrupt the request (encode a space as %20).
   for (const char c : url) {
@@ -35,10 +33,12 @@ Target parse_target(const std::string& url) {
           "URL contains a space or control character (encode a space as %20): '" + shown + "'");
     }
   }
-  rest.remove_prefix(kScheme.size());
+  rest.remove_prefix(tls ? 8 : 7);
   const auto slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
   Target target;
+  target.tls = tls;
+  if (tls) target.port = 443;
   target.path_template = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
   target.host_header = std::string(authority);
   std::string_view port_text;

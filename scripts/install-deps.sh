@@ -17,7 +17,7 @@ build=(build-essential cmake pkg-config libuv1-dev node-llhttp nlohmann-json3-de
 test=(curl python3 procps python3-gevent python3-tornado python3-aiohttp docker-compose chromium
       clang libclang-rt-14-dev clang-format)
 # stress-ng keeps the cores busy for bench/busy-test.sh (the suite must pass on a busy machine).
-bench=(wrk nginx-light nodejs hey time stress-ng)
+bench=(wrk nginx-light nodejs hey time stress-ng nghttp2-client)
 
 case "$profile" in
   build) packages=("${build[@]}") ;;

@@ -197,6 +197,35 @@ std::string percentile_table(const RunStats& s) {
   return out + "</table>\n";
 }
 
+// Where each request's time went, phase by phase: connect and TLS per new connection, the
+// wait for the first byte per response.
+std::string phases_table(const RunStats& s) {
+  struct Row {
+    const char* name;
+    const LatencyHistogram* h;
+  };
+  std::string out =
+      "<table><tr><th>phase</th><th>count</th><th>mean</th><th>p50</th><th>p90</th><th>p99</th>"
+      "<th>max</th></tr>";
+  for (const Row& row : {Row{"connect", &s.connect_us}, Row{"TLS handshake", &s.tls_handshake_us},
+                         Row{"first byte", &s.ttfb_us}}) {
+    const LatencyHistogram& h = *row.h;
+    if (h.count() == 0) continue;
+    out += std::string("<tr><td>") + row.name + "</td><td>" + std::to_string(h.count()) +
+           "</td><td>" + format_duration_us(h.mean()) + "</td>";
+    for (double p : {50.0, 90.0, 99.0, 100.0})
+      out += "<td>" + format_duration_us(static_cast<double>(h.value_at_percentile(p))) + "</td>";
+    out += "</tr>";
+  }
+  out += "</table>\n";
+  if (s.tls_handshakes > 0) {
+    out += "<p>" + std::to_string(s.tls_handshakes) + " TLS handshakes, " +
+           std::to_string(s.tls_resumed) + " of them resumed a session.</p>\n";
+  }
+  if (!s.tls_failure.empty()) out += "<p class=\"warn\">" + escape_xml(s.tls_failure) + "</p>\n";
+  return out;
+}
+
 std::string by_url_table(const RunStats& s) {
   std::string out =
       "<table><tr><th>URL</th><th>requests</th><th>share</th><th>statuses</th><th>errors</th>"
@@ -312,6 +341,8 @@ std::string render_html_report(const RunStats& s, const nlohmann::json& config,
            format_duration_us(static_cast<double>(s.connect_us.value_at_percentile(99))) +
            ", max " + format_duration_us(static_cast<double>(s.connect_us.max())) + ".</p>\n";
   }
+  if (s.connect_us.count() > 0 || s.ttfb_us.count() > 0)
+    out += "<h2>Phases</h2>\n" + phases_table(s);
   if (s.retried_stale > 0) {
     out += "<p>" + std::to_string(s.retried_stale) + " requests resent once: " + resent_reason() +
            ".</p>\n";

@@ -103,6 +103,18 @@ nlohmann::json rate_json(const RunStats& s) {
           {"max_start_lag_us", s.max_start_lag_us}};
 }
 
+// https:// runs only (null otherwise): handshakes completed, how many resumed a session, and
+// the first failure in words.
+nlohmann::json tls_json(const RunStats& s) {
+  if (s.tls_handshakes == 0 && s.tls_failure.empty() &&
+      s.errors[static_cast<std::size_t>(ErrorKind::kTls)] == 0)
+    return nullptr;
+  return {{"handshakes", s.tls_handshakes},
+          {"resumed", s.tls_resumed},
+          {"first_failure",
+           s.tls_failure.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.tls_failure)}};
+}
+
 nlohmann::json slo_json(const std::vector<SloResult>& results) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& r : results) {
@@ -124,6 +136,9 @@ nlohmann::json options_to_json(const RunOptions& o) {
           {"requests", o.requests ? nlohmann::json(*o.requests) : nlohmann::json(nullptr)},
           {"duration_ms", o.duration_ms ? nlohmann::json(*o.duration_ms) : nlohmann::json(nullptr)},
           {"keepalive", o.keepalive},
+          {"insecure", o.insecure},
+          {"tls_min", o.tls_min},
+          {"tls_resume", o.tls_resume},
           {"timeout_ms", o.timeout_ms},
           {"connect_timeout_ms", o.connect_timeout_ms},
           {"grace_ms", o.grace_ms},
@@ -165,6 +180,11 @@ nlohmann::json report_to_json(const RunStats& s, const nlohmann::json& config,
           {"retried_stale", s.retried_stale},
           {"connect_us", summary_json(s.connect_us)},
           {"connect_histogram", s.connect_us.to_json()},
+          {"tls_handshake_us", summary_json(s.tls_handshake_us)},
+          {"tls_handshake_histogram", s.tls_handshake_us.to_json()},
+          {"ttfb_us", summary_json(s.ttfb_us)},
+          {"ttfb_histogram", s.ttfb_us.to_json()},
+          {"tls", tls_json(s)},
           {"by_url", by_url_json(s)},
           {"service_us", summary_json(s.service_us)},
           {"service_histogram", s.service_us.to_json()},
@@ -199,6 +219,16 @@ RunStats report_from_json(const nlohmann::json& report) {
       s.service_us = LatencyHistogram::from_json(report.at("service_histogram"));
     if (report.contains("connect_histogram"))
       s.connect_us = LatencyHistogram::from_json(report.at("connect_histogram"));
+    if (report.contains("tls_handshake_histogram"))
+      s.tls_handshake_us = LatencyHistogram::from_json(report.at("tls_handshake_histogram"));
+    if (report.contains("ttfb_histogram"))
+      s.ttfb_us = LatencyHistogram::from_json(report.at("ttfb_histogram"));
+    if (const auto tls = report.find("tls"); tls != report.end() && tls->is_object()) {
+      s.tls_handshakes = json_count_or(*tls, "handshakes", 0);
+      s.tls_resumed = json_count_or(*tls, "resumed", 0);
+      if (const auto first = tls->find("first_failure"); first != tls->end() && first->is_string())
+        s.tls_failure = first->get<std::string>();
+    }
     for (const auto& entry : report.value("by_url", nlohmann::json::array())) {
       UrlStats u;
       u.url = entry.at("url").get<std::string>();

@@ -79,6 +79,27 @@ void print_by_url(std::ostream& out, const RunStats& s) {
   }
 }
 
+// Where each request's time went, phase by phase (docs/loadgen.md, "Phases").
+void print_phases(std::ostream& out, const RunStats& s) {
+  if (s.connect_us.count() == 0 && s.ttfb_us.count() == 0) return;
+  out << "  Phases:        connect and TLS per new connection, first byte per response\n";
+  char line[256];
+  const auto row = [&](const char* name, const LatencyHistogram& h, const std::string& extra) {
+    if (h.count() == 0) return;
+    std::snprintf(line, sizeof line, "    %-14s n=%-8llu mean %-10s p50 %-10s p99 %-10s max %s",
+                  name, static_cast<unsigned long long>(h.count()),
+                  format_duration_us(h.mean()).c_str(),
+                  format_duration_us(static_cast<double>(h.value_at_percentile(50))).c_str(),
+                  format_duration_us(static_cast<double>(h.value_at_percentile(99))).c_str(),
+                  format_duration_us(static_cast<double>(h.max())).c_str());
+    out << line << extra << "\n";
+  };
+  row("connect", s.connect_us, "");
+  row("TLS handshake", s.tls_handshake_us,
+      s.tls_handshakes > 0 ? "  (" + std::to_string(s.tls_resumed) + " resumed)" : "");
+  row("first byte", s.ttfb_us, "");
+}
+
 }  // namespace
 
 void print_slo_results(std::ostream& out, const std::vector<SloResult>& results) {
@@ -152,6 +173,7 @@ void print_summary(std::ostream& out, const RunStats& s, const std::string& titl
         format_duration_us(static_cast<double>(s.connect_us.max())).c_str());
     out << line;
   }
+  print_phases(out, s);
   if (s.retried_stale > 0) {
     std::snprintf(
         line, sizeof line, "  Resent:        %llu requests (%.2f%%), once each: ",

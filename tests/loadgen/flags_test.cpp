@@ -56,6 +56,13 @@ std::vector<BadFlag> bad_flags() {
   run("--interval", {"1ms", "9ms", "2h"});
   run("--grace", {"-1s", "1x", "11m", "", "99999999999999999999s"});
   run("--seed", {"-1", "abc", "99999999999999999999", "1.5"});
+  run("--tls-min", {"1.1", "1.0", "abc", "", "1.30", "2", "tls1.3"});
+  // TLS files are checked before any traffic; a key needs its certificate.
+  const std::string https = "https://127.0.0.1:1/";
+  table.push_back({{"--key", "/nonexistent/client.key", kUrl}, "--cert"});
+  table.push_back({{"--cacert", "/nonexistent/ca.pem", https}, "/nonexistent/ca.pem"});
+  table.push_back({{"--cert", "/nonexistent/client.pem", https}, "/nonexistent/client.pem"});
+  table.push_back({{"http://127.0.0.1:1/a", https}, "same scheme"});
   auto talk = [&table](const std::string& flag, const std::vector<std::string>& values) {
     const auto comma = flag.find(',');
     for (const auto& value : values)
@@ -107,10 +114,12 @@ TEST(Flags, GoodValuesAtTheBoundsAreAccepted) {
             "--grace", "0s"},
            {"-d", "1ms", "--rate", "10000000", "--seed", "18446744073709551615"},
            // The lowest rate: one request, then the schedule is over (not one slot, 1000 s, later).
-           {"-n", "1", "--rate", "0.001"}}) {
+           {"-n", "1", "--rate", "0.001"},
+           {"-n", "1", "--tls-min", "1.3", "-k", "--no-tls-resume"},
+           {"-n", "1", "--tls-min", "1.2", "--insecure"}}) {
     std::vector<std::string> argv = {LOADLAB_LOADGEN_BIN, "-q"};
     argv.insert(argv.end(), args.begin(), args.end());
-    argv.push_back(kUrl);
+    argv.push_back(args.back() == "--insecure" ? "https://127.0.0.1:1/" : kUrl);
     const CommandResult result = run_command(argv, 30s);
     EXPECT_EQ(result.exit_code, 1) << args.front() << "\n" << result.err;
   }

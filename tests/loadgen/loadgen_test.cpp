@@ -373,7 +373,7 @@ TEST(Loadgen, AServerThatClosesAfterEveryResponseShowsErrorsNotResends) {
 
 TEST(Loadgen, UsageErrorsExitTwo) {
   EXPECT_EQ(loadgen({}).exit_code, 2);
-  EXPECT_EQ(loadgen({"https://127.0.0.1/"}).exit_code, 2);
+  EXPECT_EQ(loadgen({"ftp://127.0.0.1/"}).exit_code, 2);
   EXPECT_EQ(loadgen({"-n", "0", "http://127.0.0.1:1/"}).exit_code, 2);
   EXPECT_EQ(loadgen({"-n", "5", "-d", "1s", "http://127.0.0.1:1/"}).exit_code, 2);
   EXPECT_EQ(loadgen({"--bogus", "http://127.0.0.1:1/"}).exit_code, 2);

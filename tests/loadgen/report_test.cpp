@@ -8,6 +8,48 @@
 namespace loadlab::loadgen {
 namespace {
 
+TEST(Report, PhasesAndTlsCountsRoundTripAndOlderReportsStillRead) {
+  RunStats stats = sample(1000, 1700000000.5);
+  stats.connections_opened = 3;
+  for (std::uint64_t us : {150, 170, 190}) stats.connect_us.record(us);
+  for (std::uint64_t us : {900, 400, 410}) stats.tls_handshake_us.record(us);
+  for (std::uint64_t i = 0; i < 100; ++i) stats.ttfb_us.record(700 + i);
+  stats.tls_handshakes = 3;
+  stats.tls_resumed = 2;
+  stats.errors[static_cast<std::size_t>(ErrorKind::kTls)] = 4;
+  stats.tls_failure = "TLS failed (unknown_issuer): ...";
+  RunOptions options;
+  options.urls = {"https://127.0.0.1:1/"};
+  const nlohmann::json json = report_to_json(stats, options_to_json(options));
+  EXPECT_EQ(json["ttfb_us"]["count"], 100);
+  EXPECT_EQ(json["tls_handshake_us"]["count"], 3);
+  EXPECT_EQ(json["tls"]["handshakes"], 3);
+  EXPECT_EQ(json["tls"]["resumed"], 2);
+  EXPECT_EQ(json["errors"]["tls"], 4);
+  const RunStats back = report_from_json(nlohmann::json::parse(json.dump()));
+  EXPECT_EQ(report_to_json(back, options_to_json(options)), json);
+  RunStats merged = back;
+  merged.merge(back);
+  EXPECT_EQ(merged.ttfb_us.count(), 200u);
+  EXPECT_EQ(merged.tls_handshake_us.count(), 6u);
+  EXPECT_EQ(merged.tls_resumed, 4u);
+  EXPECT_EQ(merged.errors[static_cast<std::size_t>(ErrorKind::kTls)], 8u);
+  EXPECT_EQ(merged.tls_failure, stats.tls_failure);
+  // A report from before the phases and TLS: it reads, with empty phases, and merges.
+  nlohmann::json older = json;
+  for (const char* key :
+       {"tls_handshake_us", "tls_handshake_histogram", "ttfb_us", "ttfb_histogram", "tls"})
+    older.erase(key);
+  older["errors"].erase("tls");
+  const RunStats old = report_from_json(older);
+  EXPECT_EQ(old.ttfb_us.count(), 0u);
+  EXPECT_EQ(old.tls_handshakes, 0u);
+  EXPECT_EQ(old.errors[static_cast<std::size_t>(ErrorKind::kTls)], 0u);
+  merged.merge(old);
+  EXPECT_EQ(merged.ttfb_us.count(), 200u);
+  EXPECT_EQ(merged.responses, 300u);
+}
+
 TEST(Report, JsonRoundTripAndSchema) {
   const RunStats stats = sample(1000, 1700000000.5);
   RunOptions options;

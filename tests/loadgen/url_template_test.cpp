@@ -71,8 +71,18 @@ TEST(Target, ParsesHostPortAndPath) {
   EXPECT_EQ(t.port, 9000);
 }
 
+TEST(Target, HttpsDefaultsToPort443AndAsksForTls) {
+  const Target t = parse_target("https://127.0.0.1/a");
+  EXPECT_TRUE(t.tls);
+  EXPECT_EQ(t.port, 443);
+  EXPECT_EQ(t.path_template, "/a");
+  const Target plain = parse_target("http://127.0.0.1:8443/");
+  EXPECT_FALSE(plain.tls);
+  EXPECT_EQ(parse_target("https://[::1]:8443/").port, 8443);
+}
+
 TEST(Target, RejectsWhatItCannotUse) {
-  for (const char* bad : {"https://127.0.0.1/", "ftp://x/", "127.0.0.1:80/", "http:///x",
+  for (const char* bad : {"https:///x", "ftp://x/", "127.0.0.1:80/", "http:///x",
                           "http://127.0.0.1:0/", "http://127.0.0.1:70000/", "http://[::1/"}) {
     EXPECT_THROW(parse_target(bad), std::invalid_argument) << bad;
   }
