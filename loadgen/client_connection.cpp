@@ -159,11 +159,17 @@ void ClientConnection::on_read(ssize_t nread, const uv_buf_t* buf) {
       close();  // the server closed an idle keep-alive connection: reconnect on the next request
       return;
     }
-    if (nread == UV_EOF && parser_.finish() == HttpResponseParser::Result::kComplete) {
-      complete_response();
+    if (nread != UV_EOF) {
+      lost(ErrorKind::kReset);  // ECONNRESET, mostly: the server aborted the connection
       return;
     }
-    lost(ErrorKind::kReset);
+    if (parser_.finish() == HttpResponseParser::Result::kComplete) {
+      complete_response();  // a body delimited by the close
+      return;
+    }
+    // A FIN, not an abort: the server closed on purpose, with nothing said (the stale keep-alive
+    // race among such closes is resent by lost()), or in the middle of its answer.
+    lost(answered_ ? ErrorKind::kTruncated : ErrorKind::kClosed);
     return;
   }
   if (!in_request_) {
