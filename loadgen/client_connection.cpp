@@ -344,11 +344,17 @@ void ClientConnection::on_end_of_stream(ssize_t nread) {
     tls_failed();
     return;
   }
-  if (nread == UV_EOF && parser_.finish() == HttpResponseParser::Result::kComplete) {
-    complete_response();
+  if (nread != UV_EOF) {
+    lost(ErrorKind::kReset);  // ECONNRESET, mostly: the server aborted the connection
     return;
   }
-  lost(ErrorKind::kReset);
+  if (parser_.finish() == HttpResponseParser::Result::kComplete) {
+    complete_response();  // a body delimited by the close
+    return;
+  }
+  // A FIN, not an abort: the server closed on purpose, with nothing said (the stale keep-alive
+  // race among such closes is resent by lost()), or in the middle of its answer.
+  lost(answered_ ? ErrorKind::kTruncated : ErrorKind::kClosed);
 }
 
 bool ClientConnection::on_response_bytes(const char* data, std::size_t size) {

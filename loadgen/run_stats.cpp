@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -11,7 +12,11 @@
 namespace loadlab::loadgen {
 
 const char* error_kind_name(ErrorKind kind) {
-  static constexpr const char* kNames[] = {"connect", "timeout", "reset", "parse", "tls"};
+  // The names are the JSON report's keys: a report is read back by name, so the order of the
+  // kinds may change, a name may not.
+  static constexpr const char* kNames[] = {"connect",   "timeout", "reset", "closed",
+                                           "truncated", "parse",   "tls"};
+  static_assert(std::size(kNames) == kErrorKinds);
   return kNames[static_cast<std::size_t>(kind)];
 }
 

@@ -16,9 +16,20 @@ namespace loadlab::loadgen {
 // What the server (or the network) did wrong. A request still in flight when the grace after
 // -d's deadline (or Ctrl-C) ran out is not among them: the loadgen cancelled it, the server did
 // nothing wrong, so it is counted apart (RunStats::cancelled) and left out of the totals.
-// kTls: the TLS handshake or a TLS record failed (certificate verification, no common version,
-// a missing client certificate, an alert); RunStats::tls_failure says why.
-enum class ErrorKind : std::uint8_t { kConnect, kTimeout, kReset, kParse, kTls, kCount };
+// Each kind names a fault a client author can reproduce (the server's /fault endpoints):
+enum class ErrorKind : std::uint8_t {
+  kConnect,    // refused, unreachable, or no connection within --connect-timeout
+  kTimeout,    // no complete response within --timeout (a server that hangs)
+  kReset,      // the connection was aborted (ECONNRESET: a TCP RST), or a read or write failed
+  kClosed,     // the server closed the connection (FIN) before any byte of the response
+  kTruncated,  // the server closed after the response began, before it ended (a body short of
+               // its Content-Length, a chunked body without its last chunk, cut headers)
+  kParse,      // bytes that are not an HTTP response
+  // the TLS handshake or a TLS record failed (certificate verification, no common version, a
+  // missing client certificate, an alert); RunStats::tls_failure says why.
+  kTls,
+  kCount
+};
 constexpr std::size_t kErrorKinds = static_cast<std::size_t>(ErrorKind::kCount);
 const char* error_kind_name(ErrorKind kind);
 

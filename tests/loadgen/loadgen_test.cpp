@@ -319,7 +319,7 @@ TEST(Loadgen, AnAnswerBeforeTheBodyIsSentIsRecordedAndTheConnectionNotReused) {
 
 // A request sent on a kept-alive connection that the server closes before answering (its idle
 // timeout and the send crossed) is resent once on a new connection, as browsers and curl do,
-// and counted; it was a "reset" error (1 in 4 runs of an open-loop test on a busy machine).
+// and counted; it was an error (1 in 4 runs of an open-loop test on a busy machine).
 TEST(Loadgen, ARequestOnAConnectionTheServerJustClosedIsResentOnce) {
   FakeServer server(close_when_reused);
   // An open loop at 4/s: the connection sits idle 250 ms before each reuse, as it would when
@@ -340,7 +340,7 @@ TEST(Loadgen, OnlyAnIdempotentRequestIsResentAndOnlyOnce) {
       json_of(loadgen({"-m", "POST", "--rate", "4", "-n", "3", "-c", "1", "--json", "-", "-q",
                        "http://127.0.0.1:" + std::to_string(post_server.port()) + "/"}));
   EXPECT_EQ(post["requests"]["responses"], 2);  // requests 1 and 3, each on a new connection
-  EXPECT_EQ(post["errors"]["reset"], 1);
+  EXPECT_EQ(post["errors"]["closed"], 1);
   EXPECT_EQ(post.value("retried_stale", -1), 0);
 
   // The first connection answers once; every later request is met with a close.
@@ -353,7 +353,7 @@ TEST(Loadgen, OnlyAnIdempotentRequestIsResentAndOnlyOnce) {
       json_of(loadgen({"--rate", "4", "-n", "2", "-c", "1", "--json", "-", "-q",
                        "http://127.0.0.1:" + std::to_string(answers_once.port()) + "/"}));
   EXPECT_EQ(get["requests"]["responses"], 1);
-  EXPECT_EQ(get["errors"]["reset"], 1);  // the resend, on a fresh connection, also met a close
+  EXPECT_EQ(get["errors"]["closed"], 1);  // the resend, on a fresh connection, also met a close
   EXPECT_EQ(get.value("retried_stale", 0), 1);
 }
 
@@ -364,9 +364,9 @@ TEST(Loadgen, AServerThatClosesAfterEveryResponseShowsErrorsNotResends) {
   FakeServer server(close_when_reused);
   const auto report = json_of(loadgen({"-n", "20", "-c", "1", "--json", "-", "-q",
                                        "http://127.0.0.1:" + std::to_string(server.port()) + "/"}));
-  EXPECT_GE(report["errors"]["reset"].get<int>(),
+  EXPECT_GE(report["errors"]["closed"].get<int>(),
             5);  // about 10 breaks: a preemption at reuse could make one a resend
-  EXPECT_EQ(report["errors"]["reset"].get<int>() + report.value("retried_stale", 0) +
+  EXPECT_EQ(report["errors"]["closed"].get<int>() + report.value("retried_stale", 0) +
                 report["requests"]["responses"].get<int>(),
             20 + report.value("retried_stale", 0));
 }

@@ -1,7 +1,11 @@
 // The JSON report: its schema, the round trip merge relies on, and what it refuses to read.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
+#include "loadgen/outputs/html_report.h"
 #include "loadgen/outputs/json_report.h"
+#include "loadgen/outputs/text_summary.h"
 #include "loadgen/outputs/wording.h"
 #include "tests/loadgen/sample_stats.h"
 
@@ -127,6 +131,88 @@ TEST(Report, OlderReportsCancelledErrorsAreReadAsCancelled) {
   const RunStats read = report_from_json(older);
   EXPECT_EQ(read.cancelled, 7u);
   EXPECT_EQ(read.total(), 101u);
+}
+
+// A run against a server that commits every fault: each kind, whole run and per URL.
+RunStats faulty_run() {
+  RunStats stats;
+  stats.start_unix = 100;
+  stats.end_unix = 102;
+  stats.set_urls({"http://h/fault", "http://h/ok"});
+  for (std::uint64_t i = 0; i < 10; ++i) {
+    stats.record_response(200, 1000 + i, 1000 + i, 0);
+    stats.record_url_response(1, 200, 1000 + i);
+  }
+  const std::pair<ErrorKind, int> faults[] = {{ErrorKind::kReset, 1},
+                                              {ErrorKind::kClosed, 2},
+                                              {ErrorKind::kTruncated, 3},
+                                              {ErrorKind::kParse, 4},
+                                              {ErrorKind::kTimeout, 5}};
+  for (const auto& [kind, count] : faults) {
+    for (int i = 0; i < count; ++i) {
+      stats.record_error(kind, 0);
+      stats.record_url_error(0, kind);
+    }
+  }
+  return stats;
+}
+
+TEST(Report, EveryFaultKindIsInEveryOutput) {
+  const RunStats stats = faulty_run();
+  const nlohmann::json json = report_to_json(stats, nlohmann::json::object());
+  EXPECT_EQ(json["errors"], (nlohmann::json{{"connect", 0},
+                                            {"timeout", 5},
+                                            {"reset", 1},
+                                            {"closed", 2},
+                                            {"truncated", 3},
+                                            {"parse", 4},
+                                            {"tls", 0}}));
+  EXPECT_EQ(json["requests"]["errors"], 15);
+  EXPECT_EQ(json["by_url"][0]["errors"]["closed"], 2);
+  EXPECT_EQ(json["by_url"][0]["errors"]["truncated"], 3);
+  const RunStats back = report_from_json(nlohmann::json::parse(json.dump()));
+  EXPECT_EQ(report_to_json(back, nlohmann::json::object()), json);
+
+  std::ostringstream text;
+  print_summary(text, stats, "faults");
+  EXPECT_NE(text.str().find("Errors:        timeout 5 reset 1 closed 2 truncated 3 parse 4"),
+            std::string::npos)
+      << text.str();
+  EXPECT_NE(text.str().find("\n       timeout 5 reset 1 closed 2 truncated 3 parse 4\n"),
+            std::string::npos)
+      << text.str();  // the faulty URL's row
+
+  const std::string html = render_html_report(stats, nlohmann::json::object(), {}, "faults");
+  for (const char* bar : {"error: reset", "error: closed", "error: truncated", "error: parse"})
+    EXPECT_NE(html.find(bar), std::string::npos) << bar;
+  EXPECT_NE(html.find("timeout: 5, reset: 1, closed: 2, truncated: 3, parse: 4"),
+            std::string::npos);  // the URL table
+}
+
+// Reports written before closed and truncated existed (those were counted as resets) merge:
+// the kinds they lack are 0, and the merged report has them all.
+TEST(Report, OlderReportsWithoutTheFaultKindsMerge) {
+  nlohmann::json older = report_to_json(faulty_run(), nlohmann::json::object());
+  for (auto* errors : {&older["errors"], &older["by_url"][0]["errors"]}) {
+    (*errors)["reset"] = (*errors)["reset"].get<int>() + (*errors)["closed"].get<int>() +
+                         (*errors)["truncated"].get<int>();
+    errors->erase("closed");
+    errors->erase("truncated");
+  }
+  const RunStats read = report_from_json(older);
+  EXPECT_EQ(read.errors[static_cast<std::size_t>(ErrorKind::kReset)], 6u);
+  EXPECT_EQ(read.errors[static_cast<std::size_t>(ErrorKind::kClosed)], 0u);
+  EXPECT_EQ(read.errors[static_cast<std::size_t>(ErrorKind::kTruncated)], 0u);
+  EXPECT_EQ(read.total(), 25u);
+  RunStats merged = faulty_run();
+  merged.merge(read);
+  const nlohmann::json json = report_to_json(merged, nlohmann::json::object());
+  EXPECT_EQ(json["errors"]["reset"], 7);
+  EXPECT_EQ(json["errors"]["closed"], 2);
+  EXPECT_EQ(json["errors"]["truncated"], 3);
+  EXPECT_EQ(json["requests"]["total"], 50);
+  EXPECT_EQ(json["by_url"][0]["errors"]["reset"], 7);
+  EXPECT_TRUE(json["notes"].empty());  // the URL rows still cover every request
 }
 
 // Found by report_merge_fuzz: counts that are floats out of range (1e82, undefined behaviour to

@@ -4,6 +4,10 @@
   workshop_test.py example SERVER SCRIPT [ARGS...]
       start loadlab-server on 127.0.0.1 port 0, run examples/SCRIPT against it, expect exit 0,
       no failed request and the server still up.
+  workshop_test.py client-faults SERVER SCRIPT
+      start loadlab-server as above, run examples/client_faults.py against its /fault and
+      /status endpoints, and check each request's lines: the exception class (or status) one
+      try saw, and how the bounded retries ended (Retry-After honoured on the 503).
   workshop_test.py compose-loadgen SERVER LOADGEN COMPOSE_FILE
       run the loadgen service's command from the compose file, as two replicas would, against a
       local server (server:8080 -> 127.0.0.1:PORT, /reports -> a temporary directory), then
@@ -74,6 +78,68 @@ def example(server_bin, script, *args):
     counts = re.search(r"ok: (\d+)\s+failed: (\d+)", result.stdout)
     if not counts or int(counts.group(2)) != 0 or int(counts.group(1)) == 0:
         fail("expected successes and no failure in the output")
+
+
+# examples/client_faults.py's requests: what one try must see (an aiohttp exception class, or
+# "HTTP <status>"), and how its retries (3 attempts) may end, as "<verdict> after N attempts
+# (<last outcome>)". A retry cannot help a server that faults every time: it gives up after the
+# bound, or at once for bytes that are not HTTP (no use retrying).
+CLIENT_FAULTS = {
+    "/fault/reset": ({"ClientOSError"}, {"gave up after 3 attempts (ClientOSError)"}),
+    "/fault/close": ({"ServerDisconnectedError"},
+                     {"gave up after 3 attempts (ServerDisconnectedError)"}),
+    "/fault/truncate?bytes=1000": ({"ClientPayloadError"},
+                                   {"gave up after 3 attempts (ClientPayloadError)"}),
+    "/fault/hang": ({"TimeoutError"}, {"gave up after 3 attempts (TimeoutError)"}),
+    "/fault/garbage": ({"ClientResponseError"}, {"gave up after 1 attempt (ClientResponseError)"}),
+    # 0.3 s of headers within a 2 s timeout: a machine stalled that long times out, and the
+    # retries still end with the answer.
+    "/fault/slow-headers?duration=300": (
+        {"HTTP 200", "TimeoutError"},
+        {"ok after {} attempt{} (HTTP 200)".format(n, "" if n == 1 else "s") for n in (1, 2, 3)}),
+    "/status/503?retry_after=1": ({"HTTP 503"}, {"gave up after 3 attempts (HTTP 503)"}),
+    "/status/503:1,200:1?retry_after=1": (
+        {"HTTP 503", "HTTP 200"},
+        {"ok after 1 attempt (HTTP 200)", "ok after 2 attempts (HTTP 200)",
+         "ok after 3 attempts (HTTP 200)", "gave up after 3 attempts (HTTP 503)"}),
+}
+
+
+def check_client_faults(output):
+    """The example's output against CLIENT_FAULTS; a list of what is wrong."""
+    blocks = re.findall(r"^(/\S+): .*\n  one try: +(.*)\n  with retries: +(.*), ([\d.]+) s$",
+                        output, re.MULTILINE)
+    seen = {path: (one, retries, float(seconds)) for path, one, retries, seconds in blocks}
+    problems = []
+    for path, (one_try, retries) in CLIENT_FAULTS.items():
+        if path not in seen:
+            problems.append("{}: no lines for it".format(path))
+            continue
+        one, got, seconds = seen[path]
+        outcome = one.split(":")[0].split(" (")[0]  # "ClientOSError: ..." / "HTTP 503 (...)"
+        if outcome not in one_try:
+            problems.append("{}: one try saw {!r}, expected one of {}".format(
+                path, one, sorted(one_try)))
+        if got not in retries:
+            problems.append("{}: retries ended {!r}, expected one of {}".format(
+                path, got, sorted(retries)))
+        # Two waits of Retry-After: 1 between three attempts: at least 2 s whatever the load.
+        if path == "/status/503?retry_after=1" and seconds < 2.0:
+            problems.append("{}: retried after {} s, sooner than Retry-After allows".format(
+                path, seconds))
+    return problems
+
+
+def client_faults(server_bin, script):
+    server = Server(server_bin)
+    result = run([sys.executable, script], env=dict(os.environ, LOADLAB_URL=server.url))
+    server.stop()  # every fault ended its own connection only: the server is still up
+    problems = check_client_faults(result.stdout)
+    if result.returncode != 0:
+        problems.append("{} exited with {}".format(os.path.basename(script), result.returncode))
+    if problems:
+        fail("\n  ".join(problems))
+    print("ok")
 
 
 def compose_service(compose_file, name):
@@ -175,7 +241,8 @@ def runtime_libs(dockerfile, packages_file, build_dir, version, *binaries):
 
 
 def main():
-    commands = {"example": example, "compose-loadgen": compose_loadgen, "runtime-libs": runtime_libs}
+    commands = {"example": example, "client-faults": client_faults,
+                "compose-loadgen": compose_loadgen, "runtime-libs": runtime_libs}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__)
         return 2
