@@ -204,6 +204,7 @@ TlsSession::ReadResult TlsSession::read(std::span<char> plaintext) {
   if (failed()) return {ReadStatus::kFailed, 0};
   if (plaintext.empty()) return {ReadStatus::kNeedMore, 0};
   const int capacity = static_cast<int>(std::min<std::size_t>(plaintext.size(), INT_MAX));
+  ERR_clear_error();  // one thread serves many sessions: no other one's error may be read here
   const int result = SSL_read(ssl_, plaintext.data(), capacity);
   if (result > 0) return {ReadStatus::kData, static_cast<std::size_t>(result)};
   const int error = SSL_get_error(ssl_, result);
@@ -229,6 +230,8 @@ bool TlsSession::write(std::string_view plaintext) {
   while (!plaintext.empty()) {
     // SSL_write takes an int; 1 GiB slices keep every length in range.
     const int n = static_cast<int>(std::min<std::size_t>(plaintext.size(), std::size_t{1} << 30));
+    ERR_clear_error();
+    // The output BIO grows as needed (tls_output_buffer), so SSL_write never wants to wait.
     const int result = SSL_write(ssl_, plaintext.data(), n);
     if (result <= 0) {
       fail_from_openssl();

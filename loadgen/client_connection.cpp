@@ -298,7 +298,7 @@ void ClientConnection::on_tls_read(const char* data, std::size_t size) {
       return;
     }
     if (result.status == TlsSession::ReadStatus::kClosed) {  // close_notify: a clean EOF
-      on_end_of_stream(UV_EOF);
+      on_end_of_stream(UV_EOF, /*clean_tls_end=*/true);
       return;
     }
     if (result.status == TlsSession::ReadStatus::kFailed) {
@@ -324,7 +324,7 @@ void ClientConnection::on_read(ssize_t nread, const uv_buf_t* buf) {
   // Every byte received counts, whichever read completes a response (or EOF ends its body).
   if (nread > 0) engine_.stats().bytes_read += static_cast<std::uint64_t>(nread);
   if (nread < 0) {
-    on_end_of_stream(nread);
+    on_end_of_stream(nread, /*clean_tls_end=*/false);
     return;
   }
   if (tls_) {
@@ -334,7 +334,7 @@ void ClientConnection::on_read(ssize_t nread, const uv_buf_t* buf) {
   on_response_bytes(buf->base, static_cast<std::size_t>(nread));
 }
 
-void ClientConnection::on_end_of_stream(ssize_t nread) {
+void ClientConnection::on_end_of_stream(ssize_t nread, bool clean_tls_end) {
   if (!in_request_) {
     close();  // the server closed an idle keep-alive connection: reconnect on the next request
     return;
@@ -348,7 +348,9 @@ void ClientConnection::on_end_of_stream(ssize_t nread) {
     lost(ErrorKind::kReset);  // ECONNRESET, mostly: the server aborted the connection
     return;
   }
-  if (parser_.finish() == HttpResponseParser::Result::kComplete) {
+  // Over TLS only a close_notify ends a body delimited by the close: a bare FIN may be an
+  // attacker's or a crash's truncation (RFC 8446 §6.1).
+  if ((!tls_ || clean_tls_end) && parser_.finish() == HttpResponseParser::Result::kComplete) {
     complete_response();  // a body delimited by the close
     return;
   }

@@ -63,7 +63,8 @@ class ClientConnection {
   // The bytes of the answer (plaintext); false when the connection is done reading them.
   bool on_response_bytes(const char* data, std::size_t size);
   // The server closed (nread: UV_EOF or an error), or sent close_notify.
-  void on_end_of_stream(ssize_t nread);
+  // clean_tls_end: the TLS session ended with close_notify, not a bare FIN.
+  void on_end_of_stream(ssize_t nread, bool clean_tls_end);
   void on_write(int status);
   uv_buf_t read_buffer();
   void on_read(ssize_t nread, const uv_buf_t* buf);

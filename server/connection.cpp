@@ -223,6 +223,9 @@ void Connection::resume_reading() {
 }
 
 void Connection::stop_requests() {
+  // Lingering already takes no requests; its deadline and reads must stay (an answer that
+  // arrives for a request behind the connection's last one lands here, as does a fault's).
+  if (read_state_ == ReadState::kLingering) return;
   read_state_ = ReadState::kStopped;
   in_message_ = false;
   pending_input_.clear();
@@ -606,7 +609,9 @@ void Connection::fail_request(int status, std::string_view message) {
 }
 
 void Connection::flush() {
-  while (!closing_ && writing_ == 0) {
+  // Lingering, the last response has gone and the FIN after it: answers to requests that
+  // were behind it are never written.
+  while (!closing_ && writing_ == 0 && read_state_ != ReadState::kLingering) {
     uv_buf_t bufs[kMaxWriteBatch];
     std::size_t count = 0;
     std::size_t bytes = 0;
@@ -686,6 +691,7 @@ bool Connection::finish_writes() {
   bool close_after = false;
   Ending ending = Ending::kNone;
   std::size_t finished = 0;
+  bool pulled = false;
   for (std::size_t i = 0; i < writing_; ++i) {
     Exchange& exchange = exchanges_.front();
     if (exchange.source != nullptr) {
@@ -694,6 +700,7 @@ bool Connection::finish_writes() {
       loop_.metrics().queued_response_bytes.add(-static_cast<std::int64_t>(exchange.out.size()));
       exchange.out.clear();
       pull(exchange);
+      pulled = true;
       break;
     }
     ++finished;
@@ -716,6 +723,13 @@ bool Connection::finish_writes() {
   }
   loop_.metrics().in_flight.add(-static_cast<std::int64_t>(finished));
   writing_ = 0;
+  // A streamed answer that waited behind others (a slow-headers fault pipelined after a /N)
+  // may have missed its body_ready, which only reaches the front exchange: now in front, its
+  // source is asked again (it waits again if nothing is due yet).
+  if (!pulled && finished > 0 && !exchanges_.empty() &&
+      exchanges_.front().state == Exchange::State::kStreaming) {
+    pull(exchanges_.front());
+  }
   if (ending == Ending::kReset) {
     abort();
     return true;

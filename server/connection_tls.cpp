@@ -113,7 +113,8 @@ int Connection::write_tls(const uv_buf_t* bufs, std::size_t count) {
 }
 
 int Connection::send_tls_output() {
-  if (tls_write_pending_) return 0;  // on_tls_written sends what was added meanwhile
+  if (tls_ == nullptr) return UV_EPROTO;  // dropped by a failure: nothing can be sent
+  if (tls_write_pending_) return 0;       // on_tls_written sends what was added meanwhile
   const auto pending = tls_->pending_output();
   if (pending.empty()) return 1;
   uv_buf_t buf =
@@ -138,6 +139,9 @@ int Connection::send_tls_output() {
 void Connection::on_tls_written(int status) {
   write_timer_.stop();
   tls_write_pending_ = false;
+  // As in on_write: a write that had completed before close() is reported from the close with
+  // status 0, and close() settled it (and may have dropped the session: on_tls_failed).
+  if (closing_) return;
   if (status < 0) {
     close();  // reset by the peer, or cancelled because we are closing
     return;

@@ -79,6 +79,26 @@ TEST(Https, RunsWithTheServersCertificateAsCaFile) {
   EXPECT_EQ(report["connections_opened"], 4);
 }
 
+// A body delimited by the close is whole only if the TLS session says so (close_notify): a bare
+// FIN may be a truncation (RFC 8446 §6.1), as a client author's server can show.
+TEST(Https, ABodyDelimitedByTheCloseNeedsACloseNotify) {
+  TlsServerConfig clean;
+  clean.close_delimited = true;
+  TlsServer clean_server(clean);
+  const auto whole =
+      report_of(loadgen({"-n", "5", "-c", "1", "-k", "--json", "-", "-q", url(clean_server)}));
+  EXPECT_EQ(whole["requests"]["responses"], 5);
+  EXPECT_EQ(whole["errors"]["truncated"], 0);
+
+  TlsServerConfig bare = clean;
+  bare.close_notify = false;
+  TlsServer bare_server(bare);
+  const auto cut =
+      report_of(loadgen({"-n", "5", "-c", "1", "-k", "--json", "-", "-q", url(bare_server)}));
+  EXPECT_EQ(cut["requests"]["responses"], 0);
+  EXPECT_EQ(cut["errors"]["truncated"], 5);
+}
+
 TEST(Https, InsecureSkipsVerification) {
   TlsServer server;
   const auto report =

@@ -36,7 +36,10 @@ bool asks_to_close(std::string_view head) {
 }  // namespace
 
 TlsServer::TlsServer(TlsServerConfig config)
-    : certificate_(config.certificate), context_(TlsContext::server(certificate_, config.tls)) {
+    : close_delimited_(config.close_delimited),
+      close_notify_(config.close_notify),
+      certificate_(config.certificate),
+      context_(TlsContext::server(certificate_, config.tls)) {
   listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
@@ -101,6 +104,12 @@ void TlsServer::serve(int fd) {
       closing = asks_to_close(std::string_view(requests).substr(0, end));
       requests.erase(0, end + 4);
       ++requests_;
+      if (close_delimited_) {
+        session.write("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nok");
+        if (close_notify_) session.shutdown();
+        flush(fd, session);
+        return;  // the caller closes the socket: a FIN, after the close_notify or bare
+      }
       session.write(closing ? "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
                             : "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
     }

@@ -21,6 +21,10 @@ struct TlsServerConfig {
   SelfSignedOptions certificate{{"localhost", "127.0.0.1"}};
   // Versions, client certificates (client_ca_file).
   TlsServerOptions tls;
+  // Answers "ok" delimited by the close instead of a Content-Length, then closes: with a
+  // close_notify first (a clean end of the body) or with a bare FIN (a truncation).
+  bool close_delimited = false;
+  bool close_notify = true;
 };
 
 class TlsServer {
@@ -40,6 +44,8 @@ class TlsServer {
   void accept_loop();
   void serve(int fd);
 
+  bool close_delimited_;
+  bool close_notify_;
   SelfSignedCertificate certificate_;
   TlsContext context_;
   int listener_ = -1;

@@ -142,6 +142,23 @@ TEST(Fault, SlowHeadersTrickleThenAValidResponse) {
   EXPECT_EQ(faults(server.port(), "slow-headers"), 2);
 }
 
+// Pipelined behind a slower answer, the trickle's timer fires while the /300 is still in
+// front: its pieces must still go out once it is (the connection once hung here for good).
+TEST(Fault, SlowHeadersPipelinedBehindADelayStillTrickleOut) {
+  ServerProcess server({"--threads", "1"});
+  const Wire wire =
+      fetch(server.port(), request("/300") + request("/fault/slow-headers?duration=100"));
+  EXPECT_TRUE(wire.closed);
+  const auto first = parse_head(wire.bytes);
+  ASSERT_TRUE(first) << wire.bytes;
+  EXPECT_EQ(first->status, 200);
+  const std::size_t second_at = wire.bytes.find("HTTP/1.1 ", first->size);
+  ASSERT_NE(second_at, std::string::npos) << wire.bytes;
+  const auto second = parse_head(wire.bytes.substr(second_at));
+  ASSERT_TRUE(second) << wire.bytes;
+  EXPECT_EQ(wire.bytes.substr(second_at + second->size), "{\"slow_headers_ms\":100}\n");
+}
+
 TEST(Fault, RequestsPipelinedBehindAFaultAreNotAnswered) {
   ServerProcess server({"--threads", "1"});
   // Before the fault: answered. Behind it: not.
