@@ -2,7 +2,7 @@
 # Runs every libFuzzer target of build/fuzz (bash scripts/build.sh fuzz) one after another,
 # each on a copy of its seed corpus (tests/fuzz/corpus/<target>/, so the repository is not
 # modified), with the libFuzzer flags given, e.g.
-#   fuzz.sh -max_total_time=20      (scripts/test.sh)
+#   fuzz.sh -max_total_time=10      (scripts/test.sh)
 #   fuzz.sh -runs=10000000          (bench/fuzz.sh)
 # A target's own flags come first (tests/fuzz/<target>.options: one line, e.g. -max_len, and
 # tests/fuzz/<target>.dict as -dict), so those given here override them.
