@@ -11,19 +11,12 @@
 #include "server/config.h"
 #include "server/loop_context.h"
 #include "server/shared_state.h"
+#include "tests/server/handlers/handler_loop.h"
 
 namespace loadlab::server {
 namespace {
 
-struct AnythingHandlerTest : ::testing::Test {
-  AnythingHandlerTest() {
-    config.threads = 1;
-    shared = std::make_unique<SharedState>(config);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    loop = std::make_unique<LoopContext>(*shared, 0, reinterpret_cast<const sockaddr*>(&address));
-  }
+struct AnythingHandlerTest : ::testing::Test, HandlerLoop {
   nlohmann::json echo(std::string_view method, std::string_view target, std::string_view headers,
                       std::uint64_t body_bytes = 0) {
     AnythingHandler handler(*loop);
@@ -35,10 +28,6 @@ struct AnythingHandlerTest : ::testing::Test {
     EXPECT_EQ(reply.now->status, 200);
     return nlohmann::json::parse(reply.now->body);
   }
-
-  ServerConfig config;
-  std::unique_ptr<SharedState> shared;
-  std::unique_ptr<LoopContext> loop;
 };
 
 TEST_F(AnythingHandlerTest, EchoesMethodTargetQueryHeadersAndBodyLength) {

@@ -11,19 +11,12 @@
 #include "server/config.h"
 #include "server/loop_context.h"
 #include "server/shared_state.h"
+#include "tests/server/handlers/handler_loop.h"
 
 namespace loadlab::server {
 namespace {
 
-struct LoopFixture : ::testing::Test {
-  LoopFixture() {
-    config.threads = 1;
-    shared = std::make_unique<SharedState>(config);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    loop = std::make_unique<LoopContext>(*shared, 0, reinterpret_cast<const sockaddr*>(&address));
-  }
+struct LoopFixture : ::testing::Test, HandlerLoop {
   Reply handle(DelayHandler& handler, std::uint64_t delay_ms, std::uint64_t seq) {
     const Route route{RouteKind::kDelay, delay_ms};
     return handler.handle(Request{ExchangeRef{42, seq}, route, "GET", "/", uv_hrtime()});
@@ -32,10 +25,6 @@ struct LoopFixture : ::testing::Test {
     return handler.handle(Request{ExchangeRef{42, 0}, route, "POST", "/", uv_hrtime(), body_bytes});
   }
   bool loop_alive() { return uv_loop_alive(loop->loop()) != 0; }
-
-  ServerConfig config;
-  std::unique_ptr<SharedState> shared;
-  std::unique_ptr<LoopContext> loop;
 };
 
 using DelayHandlerTest = LoopFixture;

@@ -11,6 +11,7 @@
 #include "server/config.h"
 #include "server/loop_context.h"
 #include "server/shared_state.h"
+#include "tests/server/handlers/handler_loop.h"
 
 namespace loadlab::server {
 namespace {
@@ -48,25 +49,13 @@ TEST(StatusChoice, FollowsTheWeightsAndNeverPicksWeightZero) {
   EXPECT_LT(counts[429], 1500);
 }
 
-struct StatusHandlerTest : ::testing::Test {
-  StatusHandlerTest() {
-    config.threads = 1;
-    shared = std::make_unique<SharedState>(config);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    loop = std::make_unique<LoopContext>(*shared, 0, reinterpret_cast<const sockaddr*>(&address));
-  }
+struct StatusHandlerTest : ::testing::Test, HandlerLoop {
   Response handle(StatusHandler& handler, std::string_view target) {
     const Route route = route_for(target);
     const Reply reply = handler.handle(Request{ExchangeRef{1, 0}, route, "GET", target, 0});
     EXPECT_TRUE(reply.now.has_value());
     return reply.now ? *reply.now : Response{};
   }
-
-  ServerConfig config;
-  std::unique_ptr<SharedState> shared;
-  std::unique_ptr<LoopContext> loop;
 };
 
 TEST_F(StatusHandlerTest, AnswersAtOnceWithTheStatusAndRetryAfter) {
