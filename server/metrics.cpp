@@ -25,6 +25,8 @@ void append_double(std::string& out, double value) {
   out.append(text, end);
 }
 
+}  // namespace
+
 void append_help(std::string& out, const char* name, const char* type, const char* help) {
   out.append("# HELP ")
       .append(name)
@@ -42,8 +44,6 @@ void append_sample(std::string& out, const char* name, std::uint64_t value) {
   append_uint(out, value);
   out.append("\n");
 }
-
-}  // namespace
 
 void LoopMetrics::record_response(RouteKind route, int status, std::uint64_t duration_ns) {
   const auto r = static_cast<std::size_t>(route);

@@ -14,6 +14,10 @@
 
 namespace loadlab::server {
 
+// Prometheus text exposition: a metric's HELP and TYPE lines, and one unlabelled sample.
+void append_help(std::string& out, const char* name, const char* type, const char* help);
+void append_sample(std::string& out, const char* name, std::uint64_t value);
+
 // The statuses this server answers of itself, and the ones clients most often ask /status and
 // /N?status= for; any other is counted as "other" (a fixed set keeps the label's cardinality
 // bounded whatever clients ask for).

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "server/loop_context.h"
+#include "server/metrics.h"
 #include "server/prime_worker.h"
 #include "server/response.h"
 
@@ -474,19 +475,8 @@ void WorkerPool::answer_error(const Job& job, int status, const std::string& mes
 void WorkerPool::append_prometheus(std::string& out) const {
   const auto sample = [&out](const char* name, const char* type, const char* help,
                              std::uint64_t value) {
-    out.append("# HELP ")
-        .append(name)
-        .append(" ")
-        .append(help)
-        .append("\n# TYPE ")
-        .append(name)
-        .append(" ")
-        .append(type)
-        .append("\n")
-        .append(name)
-        .append(" ");
-    append_uint(out, value);
-    out.append("\n");
+    append_help(out, name, type, help);
+    append_sample(out, name, value);
   };
   sample("loadlab_prime_workers", "gauge", "Worker processes alive.", alive_.load());
   sample("loadlab_prime_workers_busy", "gauge", "Workers computing a job.", busy_.load());
