@@ -15,7 +15,11 @@ build=(build-essential cmake pkg-config libuv1-dev node-llhttp nlohmann-json3-de
 # clang and libclang-rt-14-dev (libclang_rt.fuzzer) build the libFuzzer targets of tests/fuzz;
 # clang-format checks the code's formatting (scripts/check-format.sh).
 test=(curl python3 procps python3-gevent python3-tornado python3-aiohttp docker-compose chromium
-      clang libclang-rt-14-dev clang-format)
+      clang libclang-rt-14-dev clang-format python3-yaml)
+# kubectl kustomize renders deploy/kubernetes (tests/deploy), with python3-yaml to read it back.
+# Debian's kubernetes-client (kubectl 1.20) conflicts with the kubectl of google-cloud-cli's
+# packages: take Debian's only when no kubectl is there.
+if ! command -v kubectl >/dev/null; then test+=(kubernetes-client); fi
 # stress-ng keeps the cores busy for bench/busy-test.sh (the suite must pass on a busy machine).
 bench=(wrk nginx-light nodejs hey time stress-ng nghttp2-client)
 

@@ -9,6 +9,10 @@ bash "$root/scripts/install-deps.sh" test
 echo "=== format and docs"
 bash "$root/scripts/check-format.sh"
 python3 "$root/scripts/check-docs.py"
+echo "=== kubernetes manifests (${SECONDS} s in)"
+# Rendered with kubectl kustomize and checked (tests/deploy); ctest runs it again in release.
+py=/usr/bin/python3; [ -x "$py" ] || py=python3   # Debian's, which has python3-yaml
+"$py" "$root/tests/deploy/kubernetes_test.py" kubectl "$root"
 for flavour in release asan tsan; do
   echo "=== build: $flavour (${SECONDS} s in)"
   bash "$root/scripts/build.sh" "$flavour"
