@@ -201,6 +201,11 @@ def check_loadgen(documents, where, expected_shards, server):
             where, filled))
     check(flag_value(args, "--json") == "-",
           where + ": the JSON report does not go to stdout (--json -) for kubectl logs")
+    # The summary goes to stderr; the container runtime reads stdout and stderr apart, so only
+    # one stream keeps the summary's lines out of the middle of the JSON in `kubectl logs`.
+    script = loadgen.get("command", [])
+    check(script[:2] == ["sh", "-c"] and "2>&1" in script[2] and '"$@"' in script[2],
+          where + ": the loadgen's stderr is not sent to stdout (sh -c '... \"$@\" 2>&1')")
     check(flag_value(args, "--run-id") is not None, where + ": no --run-id")
     urls = [a for a in args if re.match(r"https?://", a)]
     expected_prefix = "http://{}:".format(server["service"])
