@@ -120,6 +120,7 @@ void EngineThread::on_idle(ClientConnection& connection) {
     // not the server's time.
     const std::uint64_t now = uv_hrtime();
     if (plan_.claim(now, index)) {
+      live_.started.add();
       connection.assign(index, now, now);
     } else {
       connection.finish();
@@ -131,10 +132,13 @@ void EngineThread::on_idle(ClientConnection& connection) {
     // is not sent after the end (as in end_of_schedule), it is counted as unsent.
     stats_.unsent += backlog_.size();
     backlog_.clear();
+    publish_backlog();
   }
   if (!backlog_.empty()) {
     const DueRequest due = backlog_.front();
     backlog_.pop_front();
+    publish_backlog();
+    live_.started.add();
     connection.assign(due.index, due.intended_ns, uv_hrtime());
   } else if (schedule_done_) {
     connection.finish();
@@ -156,6 +160,7 @@ void EngineThread::on_tick() {
       // the one a server's keep-alive timeout is least likely to be closing as the request goes.
       ClientConnection* connection = idle_.back();
       idle_.pop_back();
+      live_.started.add();
       connection->assign(index, next_due_ns_, uv_hrtime());
     } else if (backlog_.size() < kMaxBacklog) {
       backlog_.push_back({index, next_due_ns_});
@@ -167,6 +172,7 @@ void EngineThread::on_tick() {
         plan_.start_ns() + phase_ns_ +
         static_cast<std::uint64_t>(std::llround(1e9 * static_cast<double>(slot_) / rate_));
   }
+  publish_backlog();
   if (plan_.budget_spent()) {
     end_of_schedule();
     return;
@@ -182,6 +188,7 @@ void EngineThread::end_of_schedule() {
     // end, where they would stretch the run without bound; they are counted as unsent.
     stats_.unsent += backlog_.size();
     backlog_.clear();
+    publish_backlog();
   }
   if (!backlog_.empty()) return;  // -n: busy connections drain it, then finish
   for (ClientConnection* connection : idle_) connection->finish();
@@ -195,6 +202,7 @@ void EngineThread::on_cancel() {
   started_ = connections_.size();
   stats_.unsent += backlog_.size();
   backlog_.clear();
+  publish_backlog();
   idle_.clear();
   for (auto& connection : connections_) connection->cancel();
 }
@@ -214,6 +222,7 @@ void EngineThread::record_response(std::size_t url, int status, std::uint64_t la
   stats_.record_url_response(plan_.url_row(url), status, latency_us);
   last_event_ns_ = std::max(last_event_ns_, now_ns);
   live_responses_.store(stats_.responses, std::memory_order_relaxed);
+  live_.on_response(latency_us);
   publish(now_ns);
 }
 
@@ -222,6 +231,7 @@ void EngineThread::record_error(std::size_t url, ErrorKind kind, std::uint64_t n
   stats_.record_url_error(plan_.url_row(url), kind);
   last_event_ns_ = std::max(last_event_ns_, now_ns);
   live_errors_.store(stats_.error_count(), std::memory_order_relaxed);
+  live_.on_error(kind);
 }
 
 void EngineThread::publish(std::uint64_t now_ns) {
@@ -258,10 +268,16 @@ RunStats run_load(const RunOptions& options, const RunHooks& hooks) {
   std::optional<OwnedFd> signals;
   if (hooks.stop_on_signals) signals.emplace(signalfd(-1, &stop_signals, SFD_CLOEXEC), "signalfd");
 
+  if (hooks.watcher) {
+    std::vector<const LiveMetrics*> live;
+    for (const auto& engine : engines) live.push_back(&engine->live());
+    hooks.watcher->starting(std::move(live));
+  }
   RunStats total;
   total.start_unix = unix_now();
   const std::uint64_t start_ns = uv_hrtime();
   plan.start(start_ns);
+  if (hooks.watcher) hooks.watcher->started(total.start_unix, start_ns);
   std::vector<std::thread> running;
   for (auto& engine : engines) {
     running.emplace_back([&engine, fd = done.get()] {
@@ -320,6 +336,7 @@ RunStats run_load(const RunOptions& options, const RunHooks& hooks) {
   }
   for (auto& thread : running) thread.join();
   const std::uint64_t finished_ns = uv_hrtime();
+  if (hooks.watcher) hooks.watcher->finished();
   if (hooks.progress && finished_ns - start_ns >= kProgressEveryNs) {
     print_progress(engines, options, static_cast<double>(finished_ns - start_ns) / 1e9, true);
   }

@@ -15,6 +15,7 @@
 #include "common/tls_session_cache.h"
 #include "common/uv_handle.h"
 #include "loadgen/client_connection.h"
+#include "loadgen/live_metrics.h"
 #include "loadgen/load_plan.h"
 #include "loadgen/precise_timer.h"
 #include "loadgen/run_stats.h"
@@ -43,6 +44,8 @@ class EngineThread {
   std::uint64_t live_responses() const { return live_responses_.load(std::memory_order_relaxed); }
   std::uint64_t live_errors() const { return live_errors_.load(std::memory_order_relaxed); }
   std::uint64_t live_p99_us() const { return live_p99_us_.load(std::memory_order_relaxed); }
+  // Live figures for --metrics-listen (loadgen/live_metrics.h), read from its thread.
+  const LiveMetrics& live() const { return live_; }
 
   // --- for this thread's connections ---
   uv_loop_t* loop() { return loop_.get(); }
@@ -63,7 +66,10 @@ class EngineThread {
   void record_response(std::size_t url, int status, std::uint64_t latency_us,
                        std::uint64_t service_us, std::uint64_t now_ns);
   void record_error(std::size_t url, ErrorKind kind, std::uint64_t now_ns);
-  void record_cancelled(std::size_t url) { stats_.record_cancelled(plan_.url_row(url)); }
+  void record_cancelled(std::size_t url) {
+    stats_.record_cancelled(plan_.url_row(url));
+    live_.cancelled.add();
+  }
 
  private:
   struct DueRequest {
@@ -75,6 +81,10 @@ class EngineThread {
   void start_connections();
   void end_of_schedule();
   void publish(std::uint64_t now_ns);
+  void publish_backlog() {
+    live_.backlog.set(backlog_.size());
+    live_.unsent.set(stats_.unsent);
+  }
 
   LoadPlan& plan_;
   EventLoop loop_;  // first, so it outlives every handle below
@@ -107,11 +117,26 @@ class EngineThread {
   std::atomic<std::uint64_t> live_responses_{0};
   std::atomic<std::uint64_t> live_errors_{0};
   std::atomic<std::uint64_t> live_p99_us_{0};
+  LiveMetrics live_;
+};
+
+// Watches a run from a thread of its own (loadgen/run_observer.h: the target's scrape and
+// --metrics-listen). run_load calls these from its own thread, in this order.
+class RunWatcher {
+ public:
+  virtual ~RunWatcher() = default;
+  // Before the start: the engines' live figures (valid until finished()); may take a moment
+  // (a baseline scrape) before the first request goes.
+  virtual void starting(std::vector<const LiveMetrics*> engines) = 0;
+  virtual void started(double start_unix, std::uint64_t start_ns) = 0;
+  // Every engine is done; the live figures are about to go.
+  virtual void finished() = 0;
 };
 
 struct RunHooks {
   bool progress = false;         // a live line on stderr (a terminal) once a second
   bool stop_on_signals = false;  // SIGINT/SIGTERM: stop sending, wait --grace for in-flight, report
+  RunWatcher* watcher = nullptr;
 };
 
 // Runs the whole load described by `options` and returns the merged measurements. The run's

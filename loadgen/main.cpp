@@ -11,6 +11,7 @@
 #include "loadgen/outputs/json_report.h"
 #include "loadgen/outputs/output_table.h"
 #include "loadgen/outputs/report_input.h"
+#include "loadgen/run_observer.h"
 #include "loadgen/talk.h"
 
 namespace {
@@ -50,7 +51,10 @@ int run_command(RunOptions& options) {
   RunHooks hooks;
   hooks.stop_on_signals = true;
   hooks.progress = !options.outputs.quiet && isatty(STDERR_FILENO) && isatty(STDOUT_FILENO);
-  const RunStats stats = run_load(options, hooks);
+  std::optional<RunObserver> observer;  // the target's metrics, --metrics-listen
+  if (RunObserver::wanted(options)) hooks.watcher = &observer.emplace(options);
+  RunStats stats = run_load(options, hooks);
+  if (observer) stats.target = observer->result();
   const auto results = report(
       stats, options_to_json(options), slos, options.outputs,
       "loadlab-loadgen: " + options.urls.front() +

@@ -161,6 +161,7 @@ void add_run_options(CLI::App& app, RunOptions& o) {
       ->envname("LOADLAB_SEED")
       ->check(whole_number_in(0, UINT64_MAX));
   add_output_options(app, OutputCommand::kRun, o.outputs);
+  add_observe_options(app, o.observe);
   app.add_option("--slo", o.slos,
                  "Threshold that sets exit code 3 when breached, e.g. 'p99<250ms', 'errors<1%', "
                  "'rps>1000' (repeatable)")

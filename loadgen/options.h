@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "loadgen/observe_options.h"
 #include "loadgen/outputs/output_table.h"
 
 namespace loadlab::loadgen {
@@ -46,6 +47,7 @@ struct RunOptions {
   std::uint64_t seed = 0;       // 0: random
   OutputTargets outputs;        // the report files; outputs.quiet (-q) also hides the progress line
   std::vector<std::string> slos;
+  ObserveOptions observe;  // --scrape, --metrics-listen
 };
 
 // "250ms", "10s", "2m", "1h", or a plain number of seconds. Throws std::invalid_argument.

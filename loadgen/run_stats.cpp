@@ -227,6 +227,7 @@ void RunStats::merge(const RunStats& other) {
   tls_resumed += other.tls_resumed;
   if (tls_failure.empty()) tls_failure = other.tls_failure;
   merge_urls(other);
+  target.merge(other.target);
   for (const auto& [name, histogram] : other.server_timing_us) {
     auto it = server_timing_us.find(name);
     if (it == server_timing_us.end()) it = server_timing_us.emplace(name, LatencyHistogram()).first;

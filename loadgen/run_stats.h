@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/latency_histogram.h"
+#include "loadgen/scrape/target_series.h"
 
 namespace loadlab::loadgen {
 
@@ -105,6 +106,7 @@ struct RunStats {
       0;                     // open loop: requests that started > kLateStartUs after their slot
   double last_send_s = 0;    // open loop: when the last request went out, since the start
   std::uint64_t unsent = 0;  // open loop: due, still waiting for a connection when the run ended
+  TargetScrape target;       // the target's own metrics, scraped during the run (--scrape)
 
   std::uint64_t error_count() const;
   std::uint64_t total() const { return responses + error_count(); }

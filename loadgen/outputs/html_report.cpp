@@ -8,6 +8,7 @@
 #include "loadgen/outputs/report_input.h"
 #include "loadgen/outputs/svg_chart.h"
 #include "loadgen/outputs/wording.h"
+#include "loadgen/scrape/target_report.h"
 
 namespace loadlab::loadgen {
 namespace {
@@ -333,6 +334,7 @@ std::string render_html_report(const RunStats& s, const nlohmann::json& config,
 
   out += "<h2>Latency distribution</h2>\n" + spectrum_chart(s) + percentile_table(s);
   out += "<h2>Over time</h2>\n" + latency_over_time_chart(s) + throughput_chart(s);
+  out += target_html(s);  // the server's series, under the client's
   out += "<h2>Outcomes</h2>\n" + outcomes_chart(s);
   if (s.connect_us.count() > 0) {
     out += "<p>" + std::to_string(s.connections_opened) +

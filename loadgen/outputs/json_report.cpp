@@ -7,6 +7,7 @@
 #include "loadgen/format.h"
 #include "loadgen/outputs/report_input.h"
 #include "loadgen/outputs/wording.h"
+#include "loadgen/scrape/target_report.h"
 
 namespace loadlab::loadgen {
 namespace {
@@ -192,6 +193,7 @@ nlohmann::json report_to_json(const RunStats& s, const nlohmann::json& config,
           {"interval_ms", s.interval_ms},
           {"intervals", intervals_json(s)},
           {"notes", report_notes(s)},
+          {"target", target_to_json(s)},
           {"slo", slo_json(slos)}};
 }
 
@@ -255,6 +257,7 @@ RunStats report_from_json(const nlohmann::json& report) {
       s.last_send_s = rate->value("last_send_s", 0.0);
       s.max_start_lag_us = json_count_or(*rate, "max_start_lag_us", 0);
     }
+    target_from_json(report, s.target);
     return s;
   } catch (const nlohmann::json::exception& error) {
     throw std::invalid_argument(std::string("malformed report: ") + error.what());

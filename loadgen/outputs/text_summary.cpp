@@ -10,6 +10,7 @@
 #include "loadgen/outputs/json_report.h"
 #include "loadgen/outputs/report_input.h"
 #include "loadgen/outputs/wording.h"
+#include "loadgen/scrape/target_report.h"
 
 namespace loadlab::loadgen {
 namespace {
@@ -183,6 +184,7 @@ void print_summary(std::ostream& out, const RunStats& s, const std::string& titl
     out << line << resent_reason("\n                 ") << "\n";
   }
   if (s.by_url.size() > 1) print_by_url(out, s);
+  out << target_summary_text(s);
   for (const auto& note : report_notes(s)) out << "  Note: " << note << "\n";
   if (!s.server_timing_us.empty()) {
     out << "  Server-Timing (where the server says the time went):\n";
