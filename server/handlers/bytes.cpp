@@ -90,6 +90,7 @@ Reply BytesHandler::handle(const Request& request) {
   const BodyParams& params = request.route.body;
   Body& body = bodies_.acquire(*this, loop_.loop());
   body.seed = params.seeded ? params.seed : mix(next_seed_ += kGamma);
+  body.seeded = params.seeded;
   body.sent = 0;
   body.length = params.bytes;
   body.piece = params.chunk != 0 ? params.chunk : kBodyPieceBytes;
@@ -106,7 +107,12 @@ Reply BytesHandler::handle(const Request& request) {
 
 BodySource::Step BytesHandler::Body::produce(std::string& out) {
   const std::uint64_t take = std::min(piece, length - sent);
-  append_random_bytes(out, seed, sent, static_cast<std::size_t>(take));
+  const std::string_view kept = seeded ? owner.streams_.range(seed, sent, take) : "";
+  if (!kept.empty()) {
+    out.append(kept);
+  } else {
+    append_random_bytes(out, seed, sent, static_cast<std::size_t>(take));
+  }
   sent += take;
   if (sent < length) return Step::kMore;
   owner.bodies_.release(*this);
