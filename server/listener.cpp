@@ -15,7 +15,11 @@ namespace {
 
 // Accepts per wake-up, so one loop's flood of new connections cannot starve the requests of
 // the connections it already has; the poll is level-triggered and wakes again for the rest.
-constexpr int kAcceptBatch = 128;
+// Not fewer: an accept costs a few microseconds, a loop turn with thousands of slow bodies
+// (drips) tens of milliseconds, and at 128 a turn 5000 connections waited up to a second in
+// the kernel's queue (bench/client_target.sh, issue 12), their requests unanswered. 1024 is
+// also how many events libuv takes from one epoll_wait.
+constexpr int kAcceptBatch = 1024;
 constexpr int kShedBatch = 1024;
 // While paused without a reserve descriptor: how often to try to get one back even if none of
 // this loop's connections closes (the descriptor may be freed by another loop).

@@ -33,15 +33,25 @@ void append_random_bytes(std::string& out, std::uint64_t seed, std::uint64_t off
   out.resize(at + count);
   char* to = out.data() + at;
   std::uint64_t word = offset / 8;
-  std::size_t skip = offset % 8;
-  while (count > 0) {
+  const std::size_t skip = offset % 8;
+  if (skip != 0 && count > 0) {  // the tail of a word the last piece began
     const std::uint64_t value = little_endian(mix(seed + (word + 1) * kGamma));
     const std::size_t take = std::min<std::size_t>(8 - skip, count);
     std::memcpy(to, reinterpret_cast<const char*>(&value) + skip, take);
     to += take;
     count -= take;
-    skip = 0;
     ++word;
+  }
+  // Whole words: the hot loop, with nothing in it but the mix and one 8-byte store (a loop
+  // that handled partial words on every step cost three times as many instructions).
+  std::uint64_t state = seed + (word + 1) * kGamma;
+  for (const char* const end = to + count / 8 * 8; to != end; to += 8, state += kGamma) {
+    const std::uint64_t value = little_endian(mix(state));
+    std::memcpy(to, &value, 8);
+  }
+  if (count % 8 != 0) {
+    const std::uint64_t value = little_endian(mix(state));
+    std::memcpy(to, &value, count % 8);
   }
 }
 
@@ -80,6 +90,7 @@ Reply BytesHandler::handle(const Request& request) {
   const BodyParams& params = request.route.body;
   Body& body = bodies_.acquire(*this, loop_.loop());
   body.seed = params.seeded ? params.seed : mix(next_seed_ += kGamma);
+  body.seeded = params.seeded;
   body.sent = 0;
   body.length = params.bytes;
   body.piece = params.chunk != 0 ? params.chunk : kBodyPieceBytes;
@@ -96,7 +107,12 @@ Reply BytesHandler::handle(const Request& request) {
 
 BodySource::Step BytesHandler::Body::produce(std::string& out) {
   const std::uint64_t take = std::min(piece, length - sent);
-  append_random_bytes(out, seed, sent, static_cast<std::size_t>(take));
+  const std::string_view kept = seeded ? owner.streams_.range(seed, sent, take) : "";
+  if (!kept.empty()) {
+    out.append(kept);
+  } else {
+    append_random_bytes(out, seed, sent, static_cast<std::size_t>(take));
+  }
   sent += take;
   if (sent < length) return Step::kMore;
   owner.bodies_.release(*this);

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "server/handlers/handler.h"
+#include "server/handlers/seed_streams.h"
 #include "server/handlers/slot_pool.h"
 
 namespace loadlab::server {
@@ -46,6 +47,7 @@ class BytesHandler final : public Handler {
     BytesHandler& owner;
     const std::uint32_t index;
     std::uint64_t seed = 0;
+    bool seeded = false;  // asked for by the client: its stream may be asked for again
     std::uint64_t sent = 0;
     std::uint64_t length = 0;
     std::uint64_t piece = 0;
@@ -53,6 +55,7 @@ class BytesHandler final : public Handler {
 
   LoopContext& loop_;
   SlotPool<Body> bodies_;
+  SeedStreams streams_;
   std::uint64_t next_seed_;  // draws the seeds of requests that give none
 };
 

@@ -27,6 +27,17 @@ std::uint64_t next_piece_ns(std::uint64_t total, std::uint64_t duration_ns, std:
   return static_cast<std::uint64_t>((product + total - 1) / total);
 }
 
+std::uint64_t drip_gap_ns(std::size_t dripping) {
+  return static_cast<std::uint64_t>(dripping) * 1'000'000'000 / kDripWritesPerSecond;
+}
+
+std::uint64_t next_write_ns(std::uint64_t total, std::uint64_t duration_ns, std::uint64_t sent,
+                            std::uint64_t gap_ns) {
+  const std::uint64_t due = next_piece_ns(total, duration_ns, sent);
+  if (gap_ns == 0 || due >= duration_ns) return due;
+  return duration_ns - (duration_ns - due) / gap_ns * gap_ns;
+}
+
 RouteResult parse_drip_route(std::string_view, std::string_view query, const RouterLimits& limits) {
   auto parsed = QueryParams::parse(query, {"bytes", "duration", "delay", "chunked"});
   if (auto* error = std::get_if<ParamError>(&parsed)) return HttpError{400, error->message};
@@ -108,7 +119,8 @@ BodySource::Step DripHandler::Drip::produce(std::string& out) {
     return Step::kDone;
   }
   // libuv's millisecond timers may fire a little early: the due time is checked again then.
-  owner.arm(*this, start_ns + next_piece_ns(bytes, duration_ns, sent));
+  const std::uint64_t gap = drip_gap_ns(owner.drips_.in_use());
+  owner.arm(*this, start_ns + next_write_ns(bytes, duration_ns, sent, gap));
   return Step::kWait;
 }
 

@@ -1,7 +1,9 @@
 // GET /drip?bytes=B&duration=D[&delay=W][&chunked=1]: after W ms, the headers, then B bytes
-// ('*') spread evenly over D ms: byte i leaves at (i + 1) * D / B, so the body ends at D.
+// ('*') spread evenly over D ms: byte i is due at (i + 1) * D / B, so the body ends at D.
 // Each request is a slot of this handler with a timer; the body is produced as it falls due
 // and as the client takes it (a client that reads late gets what is due in one piece).
+// A loop writes at most about kDripWritesPerSecond drip pieces a second: with many drips at
+// once, each groups the bytes that fall due close together into one write (see drip_gap_ns).
 #pragma once
 
 #include <cstdint>
@@ -20,6 +22,22 @@ RouteResult parse_drip_route(std::string_view, std::string_view query, const Rou
 // start (piece i at (i + 1) * duration / total), and when the next one is.
 std::uint64_t pieces_due(std::uint64_t total, std::uint64_t duration_ns, std::uint64_t elapsed_ns);
 std::uint64_t next_piece_ns(std::uint64_t total, std::uint64_t duration_ns, std::uint64_t sent);
+
+// One write per drip byte is one send(2) and one segment each: 5000 drips of a byte every
+// 10 ms would be 500 000 writes a second, more than a core can make, and a loop that falls
+// behind delays everything on it, new connections first (their drips then start late). The
+// loop's drips share this budget instead.
+inline constexpr std::uint64_t kDripWritesPerSecond = 50'000;
+// How far apart each of `dripping` drips on a loop spaces its writes: dripping /
+// kDripWritesPerSecond seconds (below the timers' 1 ms, every byte on its own, for up to 50
+// drips; 100 ms for 5000).
+std::uint64_t drip_gap_ns(std::size_t dripping);
+// When a drip that has sent `sent` of `total` pieces writes next, with writes at least
+// `gap_ns` apart: at the first point at or after the next piece's due time on the grid
+// D, D - gap, D - 2 gap, ..., so no byte is more than `gap_ns` late and the last still leaves
+// at D. Every piece due by then goes in that write.
+std::uint64_t next_write_ns(std::uint64_t total, std::uint64_t duration_ns, std::uint64_t sent,
+                            std::uint64_t gap_ns);
 
 class DripHandler final : public Handler {
  public:

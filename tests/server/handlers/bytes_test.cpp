@@ -22,6 +22,19 @@ TEST(BytesHandler, TheSameSeedGivesTheSameBytes) {
   EXPECT_EQ(bytes(42, 0, 0), "");
 }
 
+TEST(BytesHandler, TheStreamIsCounterModeSplitmix64) {
+  // docs/server.md names the generator: a client may reproduce a body from its X-Seed. These
+  // are seed 42's first 20 bytes as its three words give them (computed independently).
+  std::string hex;
+  for (const char c : bytes(42, 0, 20)) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    hex += kDigits[static_cast<unsigned char>(c) >> 4];
+    hex += kDigits[static_cast<unsigned char>(c) & 15];
+  }
+  EXPECT_EQ(hex, "956eeb2f2632d7bd03f166b233e3ef28529f0f13");
+  EXPECT_EQ(bytes(42, 3, 17), bytes(42, 0, 20).substr(3));
+}
+
 TEST(BytesHandler, AnyRangeIsPartOfTheSameStream) {
   const std::string whole = bytes(7, 0, 1000);
   for (const std::uint64_t offset : {0, 1, 7, 8, 9, 63, 500}) {

@@ -30,6 +30,39 @@ TEST(DripHandler, PiecesFallDueEvenlyAndTheLastAtTheEnd) {
   EXPECT_EQ(pieces_due(1ull << 30, day_ns, day_ns / 2), 1ull << 29);
 }
 
+TEST(DripHandler, ManyDripsGroupTheirBytesIntoWritesOnAGridEndingAtTheDuration) {
+  EXPECT_EQ(drip_gap_ns(0), 0u);
+  EXPECT_EQ(drip_gap_ns(5000), 100'000'000u);
+  // Without a gap, each piece is written when it falls due.
+  for (std::uint64_t sent = 0; sent < 4; ++sent) {
+    EXPECT_EQ(next_write_ns(4, 1000, sent, 0), next_piece_ns(4, 1000, sent));
+  }
+  // 1000 bytes over 10 s (one every 10 ms), writes 100 ms apart: 100 writes of 10 bytes, each
+  // on the grid that ends at 10 s, no byte later than the gap, the last at the end.
+  const std::uint64_t total = 1000, duration = 10'000'000'000, gap = 100'000'000;
+  std::uint64_t sent = 0, writes = 0, last_write = 0;
+  while (sent < total) {
+    const std::uint64_t due = next_piece_ns(total, duration, sent);
+    const std::uint64_t write = next_write_ns(total, duration, sent, gap);
+    EXPECT_GE(write, due);
+    EXPECT_LT(write - due, gap);
+    EXPECT_EQ((duration - write) % gap, 0u) << write;
+    const std::uint64_t now_due = pieces_due(total, duration, write);
+    ASSERT_GT(now_due, sent);
+    EXPECT_GE(write - last_write, gap);
+    sent = now_due;
+    last_write = write;
+    ++writes;
+  }
+  EXPECT_EQ(writes, 100u);
+  EXPECT_EQ(last_write, duration);
+  // A gap longer than the pieces' spacing never delays a piece past the duration, and a gap
+  // shorter than it changes nothing.
+  EXPECT_EQ(next_write_ns(3, 900, 2, 10'000), 900u);
+  EXPECT_EQ(next_write_ns(3, 900, 0, 10'000), 900u);
+  EXPECT_EQ(next_write_ns(4, 1000, 0, 50), 250u);
+}
+
 TEST(DripHandler, RouteParameters) {
   const RouterLimits limits{5000, 1000};
   const auto route =
