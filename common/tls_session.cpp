@@ -51,7 +51,7 @@ bool is_not_tls_reason(int reason) {
 }
 
 // SSL_get_error blames the thread's error queue for a failed call: it must hold nothing from
-// before. Peeking first: ERR_clear_error walks every slot of the queue (~700 instructions, and
+// before. Peeking first: ERR_clear_error walks every slot of the queue (~800 instructions, and
 // the queue is almost always empty), which made a tenth of the server's instructions per
 // request when it ran before each SSL_read and SSL_write (bench/RESULTS.md, issue 13).
 void clear_stale_errors() {
@@ -242,8 +242,9 @@ bool TlsSession::write(std::string_view plaintext) {
   while (!plaintext.empty()) {
     // SSL_write takes an int; 1 GiB slices keep every length in range.
     const int n = static_cast<int>(std::min<std::size_t>(plaintext.size(), std::size_t{1} << 30));
-    clear_stale_errors();
-    // The output BIO grows as needed (tls_output_buffer), so SSL_write never wants to wait.
+    // The output BIO grows as needed (tls_output_buffer), so SSL_write never wants to wait:
+    // any result but success is a failure, with no SSL_get_error to be misled by an error
+    // left in the queue from before, so none is cleared first.
     const int result = SSL_write(ssl_, plaintext.data(), n);
     if (result <= 0) {
       fail_from_openssl();
