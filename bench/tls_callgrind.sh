@@ -9,13 +9,16 @@
 #   loadlab-server: llhttp__on_message_complete   nginx: ngx_http_process_request
 #   loadlab-loadgen: ClientConnection::complete_response   wrk: stats_record (its response_complete
 #   is inlined; stats_record also runs 10 times a second for the rate: negligible)
-# Usage: bench/tls_callgrind.sh [build-dir]   SECTIONS=server,loadgen   WARMUP=8 WINDOW=8
+#  nginx:   what each client's requests cost nginx (under callgrind, per ngx_http_process_request):
+#           the loadgen, wrk, and wrk sending the loadgen's User-Agent.
+# Usage: bench/tls_callgrind.sh [build-dir]   SECTIONS=server,loadgen,nginx   WARMUP=8 WINDOW=8
 set -euo pipefail
 BUILD_DIR=${1:-${BUILD_DIR:-}}
 source "$(dirname "$0")/lib.sh"
 warmup=${WARMUP:-8}
 window=${WINDOW:-8}
 per_call() { python3 "$root/bench/callgrind_per_call.py" "$@"; }
+ua="User-Agent: loadlab-loadgen/$("$loadgen_bin" --version | awk '{print $2}')"
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/key.pem" \
   -out "$work/cert.pem" -days 1 -subj /CN=127.0.0.1 \
@@ -75,9 +78,29 @@ if want loadgen; then
   client=$last_pid
   measure_window "$client"; wait "$client" || true
   echo "loadlab-loadgen: $(per_call "$work/loadgen.cg" 'loadlab::loadgen::ClientConnection::complete_response')"
-  grind "$work/wrk.cg" wrk -t1 -c100 -d"${seconds}s" "https://127.0.0.1:$port/0"
+  grind "$work/wrk.cg" wrk -t1 -c100 -d"${seconds}s" -H "$ua" "https://127.0.0.1:$port/0"
   client=$last_pid
   measure_window "$client"; wait "$client" || true
   echo "wrk:             $(per_call "$work/wrk.cg" stats_record)"
   cp "$work/loadgen.cg" "$work/wrk.cg" "${KEEP:-$work}/" 2>/dev/null || true
+fi
+
+if want nginx; then
+  echo "## nginx: its instructions per request, by client (-t1 -c100 keep-alive, native clients)"
+  seconds=$((warmup + window + 2))
+  for client in loadgen wrk wrk-ua; do
+    port=$(free_port); nginx_conf "$port"
+    grind "$work/nginx-$client.cg" nginx -p "$work/nginx" -c "$work/nginx/nginx.conf"
+    server=$last_pid
+    wait_port "$port"; sleep 1
+    case $client in
+      loadgen) "$loadgen_bin" -t1 -c100 -d"${seconds}s" --cacert "$work/cert.pem" -q \
+                 "https://127.0.0.1:$port/0" >/dev/null & ;;
+      wrk) wrk -t1 -c100 -d"${seconds}s" "https://127.0.0.1:$port/0" >/dev/null & ;;
+      wrk-ua) wrk -t1 -c100 -d"${seconds}s" -H "$ua" "https://127.0.0.1:$port/0" >/dev/null & ;;
+    esac
+    client_pid=$!
+    measure_window "$server"; wait "$client_pid" || true; stop "$server"
+    printf 'nginx driven by %-8s %s\n' "$client:" "$(per_call "$work/nginx-$client.cg" ngx_http_process_request)"
+  done
 fi
