@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The loadgen over HTTPS (issue 13), on loopback only: loadlab-loadgen vs wrk and vs h2load's
 # HTTP/1.1-over-TLS mode (h2load --h1), against nginx (one worker, TLS 1.3, a P-256
-# self-signed certificate made with the openssl CLI), -c100, one client thread, keep-alive.
+# self-signed certificate made with the openssl CLI), -c100, one client thread, keep-alive,
+# every client sending the same request (the loadgen's User-Agent included).
 # Interleaved rounds, median ratios; pinned (client on core 0, nginx on core 1) and unpinned.
 #  3. A new connection per request (--no-keepalive): the loadgen's resumed vs full handshakes
 #     (no peer here: wrk and h2load have no per-request reconnect with resumption to compare).
@@ -29,6 +30,11 @@ nginx_pid=$!
 pids+=($nginx_pid)
 wait_port "$nginx_port"
 url="https://127.0.0.1:$nginx_port/0"
+# The same request from every client. The loadgen sends a User-Agent; nginx's browser detection
+# on it costs nginx ~1 800 instructions a request, 7 % of its cost, which with nginx the busier
+# side showed as a 7 % gap to wrk, which sends none (callgrind: SECTIONS=nginx
+# bench/tls_callgrind.sh). So wrk and h2load (which sends its own) send the loadgen's.
+ua="User-Agent: loadlab-loadgen/$("$loadgen_bin" --version | awk '{print $2}')"
 h2load_rps() { awk '/^finished in/ {for (i = 1; i <= NF; i++) if ($i ~ /req\/s/) {print $(i-1); exit}}'; }
 
 rounds_against_nginx() {
@@ -41,8 +47,8 @@ rounds_against_nginx() {
   local vs_wrk=() vs_h2=() round l w h
   for round in $(seq "$rounds"); do
     l=$("${client[@]}" "$loadgen_bin" -t1 -c100 -d"${seconds}s" --cacert "$work/cert.pem" --json - -q "$url" | json_field '["throughput_rps"]')
-    w=$("${client[@]}" wrk -t1 -c100 -d"${seconds}s" "$url" | wrk_rps)
-    h=$("${client[@]}" h2load --h1 -t1 -c100 -D"$seconds" "$url" 2>/dev/null | h2load_rps)
+    w=$("${client[@]}" wrk -t1 -c100 -d"${seconds}s" -H "$ua" "$url" | wrk_rps)
+    h=$("${client[@]}" h2load --h1 -t1 -c100 -D"$seconds" -H "$ua" "$url" 2>/dev/null | h2load_rps)
     vs_wrk+=("$(ratio "$l" "$w")"); vs_h2+=("$(ratio "$l" "$h")")
     printf 'round %s: loadgen %.0f req/s, wrk %.0f req/s, h2load --h1 %.0f req/s; loadgen/wrk %s, loadgen/h2load %s\n' \
       "$round" "$l" "$w" "$h" "${vs_wrk[-1]}" "${vs_h2[-1]}"

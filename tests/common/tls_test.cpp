@@ -1,6 +1,8 @@
 // The TLS layer with no sockets: a client and a server session pump bytes to each other in
 // memory (in small pieces, as reads split them).
 #include <gtest/gtest.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <stdlib.h>
 
 #include <filesystem>
@@ -169,6 +171,69 @@ TEST_P(TlsVersions, LargeWritesGoThroughInPieces) {
     EXPECT_EQ(drain(client, received), ReadStatus::kNeedMore);
   }
   EXPECT_TRUE(received == body) << received.size() << " bytes received";
+}
+
+// read() skips SSL_read when nothing was fed since the last one: a record decrypted into a
+// smaller buffer than its plaintext must still come out whole, from inside OpenSSL.
+TEST_P(TlsVersions, ARecordReadIntoASmallBufferComesOutWhole) {
+  const auto cert = make_cert();
+  const auto server_context = TlsContext::server(cert, server_options(GetParam()));
+  const auto client_context = TlsContext::client(insecure());
+  TlsSession server(server_context);
+  TlsSession client(client_context, "localhost", 443, nullptr);
+  ASSERT_TRUE(connect(client, server));
+  const std::string body(10000, 'b');
+  ASSERT_TRUE(server.write(body));
+  transfer(server, client, 1 << 20);  // the whole record in one feed
+  std::string received;
+  char small[100];
+  for (int reads = 0; reads < 1000; ++reads) {
+    const auto result = client.read(small);
+    if (result.status != ReadStatus::kData) {
+      EXPECT_EQ(result.status, ReadStatus::kNeedMore);
+      break;
+    }
+    received.append(small, result.bytes);
+  }
+  EXPECT_EQ(received.size(), body.size());
+  // Half a record: nothing yet, then the rest brings it.
+  ASSERT_TRUE(server.write("second"));
+  const auto pending = server.pending_output();
+  const std::string record(pending.data(), pending.size());
+  server.consume_output(record.size());
+  client.feed(record.substr(0, record.size() / 2));
+  std::string second;
+  EXPECT_EQ(drain(client, second), ReadStatus::kNeedMore);
+  EXPECT_EQ(second, "");
+  client.feed(record.substr(record.size() / 2));
+  EXPECT_EQ(drain(client, second), ReadStatus::kNeedMore);
+  EXPECT_EQ(second, "second");
+}
+
+// Sessions do not clear the error queue before every SSL_read and SSL_write (it is costly), only
+// when something is in it: an error some other code left on the thread must not be taken for a
+// failure of this session.
+TEST_P(TlsVersions, AStaleErrorOnTheThreadDoesNotFailASession) {
+  const auto cert = make_cert();
+  const auto server_context = TlsContext::server(cert, server_options(GetParam()));
+  const auto client_context = TlsContext::client(insecure());
+  TlsSession server(server_context);
+  TlsSession client(client_context, "localhost", 443, nullptr);
+  ASSERT_TRUE(connect(client, server));
+  ERR_raise(ERR_LIB_SSL, SSL_R_BAD_LENGTH);  // someone else's failure, never collected
+  ASSERT_TRUE(client.write("ping"));
+  const auto pending = client.pending_output();
+  const std::string record(pending.data(), pending.size());
+  client.consume_output(record.size());
+  server.feed(record.substr(0, 3));  // not a whole record: SSL_read wants more
+  ERR_raise(ERR_LIB_SSL, SSL_R_BAD_LENGTH);
+  std::string received;
+  EXPECT_EQ(drain(server, received), ReadStatus::kNeedMore);
+  EXPECT_FALSE(server.failed()) << server.failure().message;
+  server.feed(record.substr(3));
+  EXPECT_EQ(drain(server, received), ReadStatus::kNeedMore);
+  EXPECT_EQ(received, "ping");
+  ERR_clear_error();
 }
 
 TEST_P(TlsVersions, ResumesWithTheClientCacheAndNotWhenTurnedOff) {
