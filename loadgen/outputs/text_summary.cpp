@@ -135,7 +135,11 @@ void print_summary(std::ostream& out, const RunStats& s, const std::string& titl
   }
   if (s.start_late_us > 0) {
     out << "  Start:         " << format_duration_us(static_cast<double>(s.start_late_us))
-        << " after --start-at" << (s.shards.size() > 1 ? " (the latest shard)" : "") << "\n";
+        << " after --start-at" << (s.shards.size() > 1 ? " (the latest shard)" : "")
+        << (s.start_late_us >= kLateStartUs
+                ? ": requests due meanwhile went out late, their latency counts from their slots"
+                : "")
+        << "\n";
   }
   std::snprintf(line, sizeof line, "  Throughput:    %.1f req/s\n", s.throughput());
   out << line;
