@@ -23,6 +23,10 @@ constexpr std::uint64_t kProgressEveryNs = 1'000'000'000;
 // Open loop: due requests waiting for a connection, at most (16 bytes each). A target this far
 // behind will never catch up; later ones are counted as unsent rather than queued.
 constexpr std::size_t kMaxBacklog = 1'000'000;
+// --concurrency-stages: how often the number of connections is matched to the stages. A
+// connection over the count is held back as its request ends, so the count follows the
+// stages within this and one response time.
+constexpr std::uint64_t kRampEveryMs = 10;
 
 double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -48,6 +52,27 @@ std::uint64_t read_counter(int fd) {
   return ::read(fd, &value, sizeof value) == sizeof value ? value : 0;
 }
 
+// Sleeps until `when_ns` (uv_hrtime), to the tens of microseconds; false if a stop signal came
+// first (`signal_fd`, -1 for none).
+bool wait_until(std::uint64_t when_ns, int signal_fd) {
+  for (;;) {
+    const std::uint64_t now = uv_hrtime();
+    if (now >= when_ns) return true;
+    const std::uint64_t left_ms = (when_ns - now) / 1'000'000;
+    if (left_ms < 5) break;
+    pollfd fd{signal_fd, POLLIN, 0};
+    if (poll(&fd, signal_fd >= 0 ? 1 : 0,
+             static_cast<int>(std::min<std::uint64_t>(left_ms - 2, 60'000))) > 0)
+      return false;
+  }
+  // The last milliseconds on the same clock as uv_hrtime (CLOCK_MONOTONIC), not poll's.
+  const timespec at{static_cast<time_t>(when_ns / 1'000'000'000),
+                    static_cast<long>(when_ns % 1'000'000'000)};
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, nullptr) == EINTR) {
+  }
+  return true;
+}
+
 void print_progress(const std::vector<std::unique_ptr<EngineThread>>& engines,
                     const RunOptions& options, double elapsed_s, bool final_line) {
   std::uint64_t done = 0, errors = 0, p99 = 0;
@@ -69,16 +94,16 @@ void print_progress(const std::vector<std::unique_ptr<EngineThread>>& engines,
 
 }  // namespace
 
-EngineThread::EngineThread(LoadPlan& plan, unsigned connections, std::uint64_t seed,
-                           double rate_share, std::uint64_t phase_ns)
+EngineThread::EngineThread(LoadPlan& plan, unsigned connections, std::uint64_t seed, ShardSpec part)
     : plan_(plan),
       random_(seed),
       read_buffer_(kReadBufferBytes),
       cancel_signal_(AsyncSignal::create<&EngineThread::on_cancel>(loop_.get(), this)),
       start_batch_(loop_.get()),
+      part_(part),
+      ramp_(loop_.get()),
       tick_(loop_.get()),
-      rate_(rate_share),
-      phase_ns_(phase_ns) {
+      open_(plan.open_loop()) {
   cancel_signal_.unref();
   stats_.interval_ms = plan.options().interval_ms;
   stats_.set_urls(plan.url_rows());
@@ -87,8 +112,47 @@ EngineThread::EngineThread(LoadPlan& plan, unsigned connections, std::uint64_t s
 }
 
 void EngineThread::start_connections() {
-  while (started_ < connections_.size() && pending_connects_ < kMaxPendingConnects)
+  const bool staged = !options().concurrency_stages.empty();
+  while (started_ < connections_.size() && pending_connects_ < kMaxPendingConnects) {
+    if (staged && started_ - parked_.size() >= allowed_connections(uv_hrtime())) return;
     on_idle(*connections_[started_++]);
+  }
+}
+
+unsigned EngineThread::allowed_connections(std::uint64_t now_ns) const {
+  const double since_start_s =
+      now_ns > plan_.start_ns() ? static_cast<double>(now_ns - plan_.start_ns()) / 1e9 : 0;
+  const auto run_wide = static_cast<std::uint64_t>(
+      std::floor(stage_value_at(options().concurrency_stages, since_start_s)));
+  // The shard's share of the run's count, then this thread's of the shard's, each dealt round
+  // robin so that the shares add up to the count.
+  const std::uint64_t shard = share_of(run_wide, plan_.shard());
+  const unsigned threads = part_.count / plan_.shard().count;
+  const unsigned thread = (part_.index - plan_.shard().index) / plan_.shard().count;
+  return static_cast<unsigned>(share_of(shard, ShardSpec{thread, threads}));
+}
+
+void EngineThread::on_ramp() {
+  const std::uint64_t now = uv_hrtime();
+  if (plan_.cut_short(now)) {
+    ramp_.stop();
+    finish_parked();
+    return;
+  }
+  const unsigned allowed = allowed_connections(now);
+  while (!parked_.empty() && started_ - parked_.size() < allowed) {
+    ClientConnection* connection = parked_.back();
+    parked_.pop_back();
+    on_idle(*connection);
+  }
+  start_connections();
+}
+
+void EngineThread::finish_parked() {
+  for (ClientConnection* connection : parked_) connection->finish();
+  parked_.clear();
+  // Never started (the stages did not reach them): they hold a timer handle all the same.
+  while (started_ < connections_.size()) connections_[started_++]->finish();
 }
 
 void EngineThread::connect_ended() {
@@ -99,26 +163,39 @@ void EngineThread::connect_ended() {
 }
 
 void EngineThread::run() {
-  if (rate_ == 0) {
+  if (!open_) {
+    if (!options().concurrency_stages.empty())
+      ramp_.start<&EngineThread::on_ramp>(this, 0, kRampEveryMs);
     start_connections();
   } else {
     // An open loop connects on demand, as the schedule hands out requests.
     started_ = connections_.size();
     for (auto& connection : connections_) idle_.push_back(connection.get());
-    next_due_ns_ = plan_.start_ns() + phase_ns_;
-    on_tick();
+    slot_ = part_.index;
+    const std::uint64_t due = plan_.schedule().due_ns(slot_);
+    if (plan_.slot_exists(slot_, due)) {
+      next_due_ns_ = plan_.start_ns() + due;
+      on_tick();
+    } else {
+      end_of_schedule();  // a shard or thread with no slot at all (-n below its place)
+    }
   }
   loop_.run();
   publish(UINT64_MAX);
 }
 
 void EngineThread::on_idle(ClientConnection& connection) {
-  if (rate_ == 0) {
+  if (!open_) {
     std::uint64_t index = 0;
     // Read here, after the previous response's bookkeeping (histograms, the interval roll, the
     // progress publish): in a closed loop this is the next request's start, and that work is
     // not the server's time.
     const std::uint64_t now = uv_hrtime();
+    if (ramp_.active() && !plan_.cut_short(now) &&
+        started_ - parked_.size() > allowed_connections(now)) {
+      parked_.push_back(&connection);  // the stages ask for fewer connections now
+      return;
+    }
     if (plan_.claim(now, index)) {
       live_.started.add();
       connection.assign(index, now, now);
@@ -150,11 +227,12 @@ void EngineThread::on_idle(ClientConnection& connection) {
 void EngineThread::on_tick() {
   const std::uint64_t now = uv_hrtime();
   while (next_due_ns_ <= now) {
-    std::uint64_t index = 0;
-    if (!plan_.claim(next_due_ns_, index)) {
+    const std::uint64_t index = slot_;  // the slot is the request's number in the run ({seq})
+    if (!plan_.slot_in_run(slot_, next_due_ns_ - plan_.start_ns())) {
       end_of_schedule();
       return;
     }
+    ++stats_.interval_at(next_due_ns_ - plan_.start_ns()).scheduled;
     if (!idle_.empty()) {
       // The most recently idle first (requests choose their URL, not their connection): it is
       // the one a server's keep-alive timeout is least likely to be closing as the request goes.
@@ -167,22 +245,29 @@ void EngineThread::on_tick() {
     } else {
       ++stats_.unsent;
     }
-    ++slot_;
-    next_due_ns_ =
-        plan_.start_ns() + phase_ns_ +
-        static_cast<std::uint64_t>(std::llround(1e9 * static_cast<double>(slot_) / rate_));
+    if (!next_slot()) {
+      // -n or the stages are done: the schedule ends now, not at a slot that will never come
+      // (at --rate 0.001 that is 1000 s away).
+      end_of_schedule();
+      return;
+    }
   }
   publish_backlog();
-  if (plan_.budget_spent()) {
-    end_of_schedule();
-    return;
-  }
   tick_.start_at<&EngineThread::on_tick>(this, next_due_ns_);
+}
+
+bool EngineThread::next_slot() {
+  slot_ += part_.count;
+  const std::uint64_t due = plan_.schedule().due_ns(slot_);
+  if (!plan_.slot_exists(slot_, due)) return false;
+  next_due_ns_ = plan_.start_ns() + due;
+  return true;
 }
 
 void EngineThread::end_of_schedule() {
   schedule_done_ = true;
   tick_.stop();
+  publish_backlog();  // what the last tick queued
   if (plan_.cut_short(uv_hrtime())) {
     // -d is over (or Ctrl-C): requests still waiting for a connection are not sent after the
     // end, where they would stretch the run without bound; they are counted as unsent.
@@ -199,6 +284,8 @@ void EngineThread::on_cancel() {
   schedule_done_ = true;
   tick_.stop();
   start_batch_.stop();
+  ramp_.stop();
+  parked_.clear();
   started_ = connections_.size();
   stats_.unsent += backlog_.size();
   backlog_.clear();
@@ -208,8 +295,10 @@ void EngineThread::on_cancel() {
 }
 
 void EngineThread::note_send(std::uint64_t intended_ns, std::uint64_t sent_ns) {
-  if (rate_ == 0) return;  // a closed loop has no schedule to be late for
+  if (!open_) return;  // a closed loop has no schedule to be late for
   const std::uint64_t lag_us = sent_ns > intended_ns ? (sent_ns - intended_ns) / 1000 : 0;
+  stats_.last_due_s =
+      std::max(stats_.last_due_s, static_cast<double>(intended_ns - plan_.start_ns()) / 1e9);
   stats_.max_start_lag_us = std::max(stats_.max_start_lag_us, lag_us);
   if (lag_us > kLateStartUs) ++stats_.late_starts;
   stats_.last_send_s =
@@ -245,15 +334,18 @@ void EngineThread::publish(std::uint64_t now_ns) {
 
 RunStats run_load(const RunOptions& options, const RunHooks& hooks) {
   LoadPlan plan(options);
-  const unsigned threads = std::max(1u, std::min(options.threads, options.concurrency));
+  const ShardSpec shard = options.shard;
+  const auto connections = static_cast<unsigned>(share_of(options.concurrency, shard));
+  const unsigned threads = std::max(1u, std::min(options.threads, connections));
+  const std::uint64_t seed = shard_seed(options.seed, shard.index);
   std::vector<std::unique_ptr<EngineThread>> engines;
   for (unsigned i = 0; i < threads; ++i) {
-    const unsigned share =
-        options.concurrency / threads + (i < options.concurrency % threads ? 1 : 0);
-    const double rate_share = options.rate ? *options.rate / threads : 0.0;
-    const auto phase_ns = options.rate ? static_cast<std::uint64_t>(1e9 * i / *options.rate) : 0;
+    // Thread i of shard I takes every (N*T)-th slot of the run from I + N*i: the shards'
+    // threads together take each slot once, in the order of one process's schedule.
+    const ShardSpec part{shard.index + shard.count * i, shard.count * threads};
     engines.push_back(std::make_unique<EngineThread>(
-        plan, share, options.seed + i * 0x9E3779B97F4A7C15ULL, rate_share, phase_ns));
+        plan, static_cast<unsigned>(share_of(connections, ShardSpec{i, threads})),
+        seed + i * 0x9E3779B97F4A7C15ULL, part));
   }
 
   // Signals are taken synchronously by this thread (a signalfd), never by a handler; the
@@ -274,8 +366,20 @@ RunStats run_load(const RunOptions& options, const RunHooks& hooks) {
     hooks.watcher->starting(std::move(live));
   }
   RunStats total;
+  std::uint64_t start_ns = uv_hrtime();
   total.start_unix = unix_now();
-  const std::uint64_t start_ns = uv_hrtime();
+  if (options.start_at_unix) {
+    // The schedule's origin is the agreed instant, even for a shard that missed it: its slots
+    // stay those of the run (latency counts from them), and it reports how late it was.
+    const double ahead_s = *options.start_at_unix - total.start_unix;
+    const auto ahead_ns = static_cast<std::int64_t>(std::llround(ahead_s * 1e9));
+    start_ns = ahead_ns >= 0 ? start_ns + static_cast<std::uint64_t>(ahead_ns)
+                             : start_ns - std::min<std::uint64_t>(start_ns - 1, -ahead_ns);
+    if (!wait_until(start_ns, signals ? signals->get() : -1)) plan.stop();
+    const std::uint64_t woke_ns = uv_hrtime();
+    total.start_late_us = woke_ns > start_ns ? (woke_ns - start_ns) / 1000 : 0;
+    total.start_unix = *options.start_at_unix;
+  }
   plan.start(start_ns);
   if (hooks.watcher) hooks.watcher->started(total.start_unix, start_ns);
   std::vector<std::thread> running;
@@ -362,7 +466,12 @@ RunStats run_load(const RunOptions& options, const RunHooks& hooks) {
   total.interval_ms = options.interval_ms;
   for (auto& engine : engines) total.merge(engine->stats());
   total.runs_merged = 1;
-  total.target_rate = options.rate;
+  if (options.rate) total.target_rate = *options.rate / shard.count;
+  if (!options.stages.empty()) {
+    // The stages' average over their length: this shard's part of it.
+    total.stages_s = static_cast<double>(stages_duration_ms(options.stages)) / 1000.0;
+    total.target_rate = static_cast<double>(share_of(*options.requests, shard)) / total.stages_s;
+  }
   total.fold_trailing_fragment();
   return total;
 }

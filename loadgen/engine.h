@@ -24,10 +24,11 @@ namespace loadlab::loadgen {
 
 class EngineThread {
  public:
-  // rate_share: this thread's requests per second (0: closed loop); phase_ns: its first slot
-  // after the start, so that threads interleave their schedules instead of firing together.
-  EngineThread(LoadPlan& plan, unsigned connections, std::uint64_t seed, double rate_share,
-               std::uint64_t phase_ns);
+  // `part`: this thread's place among all the run's threads (those of every shard).
+  // Open loop: it sends the run's slots part.index, part.index + part.count, ..., so the threads
+  // of all shards interleave their sends instead of firing together. Closed loop with
+  // --concurrency-stages: its share of the connections the stages ask for.
+  EngineThread(LoadPlan& plan, unsigned connections, std::uint64_t seed, ShardSpec part);
   EngineThread(const EngineThread&) = delete;
   EngineThread& operator=(const EngineThread&) = delete;
 
@@ -77,6 +78,10 @@ class EngineThread {
     std::uint64_t intended_ns;
   };
   void on_tick();
+  bool next_slot();
+  void on_ramp();
+  unsigned allowed_connections(std::uint64_t now_ns) const;
+  void finish_parked();
   void on_cancel();
   void start_connections();
   void end_of_schedule();
@@ -103,11 +108,16 @@ class EngineThread {
   std::size_t pending_connects_ = 0;
   std::uint64_t last_event_ns_ = 0;
 
+  ShardSpec part_;
+  // Closed loop with --concurrency-stages: connections held back while the stages ask for
+  // fewer than are open, and the timer that releases them (kRampEveryMs).
+  Timer ramp_;
+  std::vector<ClientConnection*> parked_;
+
   // Open loop.
   PreciseTimer tick_;
-  double rate_ = 0;  // requests per second of this thread; 0: closed loop
-  std::uint64_t phase_ns_ = 0;
-  std::uint64_t slot_ = 0;  // the schedule is start + phase + slot / rate, computed, not summed
+  bool open_ = false;
+  std::uint64_t slot_ = 0;  // the run's slot this thread sends next; its time is computed
   std::uint64_t next_due_ns_ = 0;
   bool schedule_done_ = false;
   std::deque<DueRequest> backlog_;

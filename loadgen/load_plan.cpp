@@ -56,6 +56,12 @@ std::vector<std::uint32_t> interleave(const std::vector<unsigned>& weights) {
 }  // namespace
 
 LoadPlan::LoadPlan(const RunOptions& options) : options_(options) {
+  if (!options_.stages.empty()) {
+    schedule_ = RateSchedule::staged(options_.stages);
+  } else if (options_.rate) {
+    schedule_ = RateSchedule::constant(*options_.rate);
+  }
+  if (options_.requests) shard_requests_ = share_of(*options_.requests, options_.shard);
   for (const char* method : {"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
     idempotent_ |= options_.method == method;
   for (const auto& url : options_.urls) {
@@ -117,16 +123,22 @@ LoadPlan::LoadPlan(const RunOptions& options) : options_(options) {
   }
 }
 
-void LoadPlan::start(std::uint64_t now_ns) {
-  start_ns_ = now_ns;
-  if (options_.duration_ms) deadline_ns_ = now_ns + *options_.duration_ms * 1'000'000;
+void LoadPlan::start(std::uint64_t origin_ns) {
+  start_ns_ = origin_ns;
+  if (options_.duration_ms) deadline_ns_ = origin_ns + *options_.duration_ms * 1'000'000;
 }
 
 bool LoadPlan::claim(std::uint64_t now_ns, std::uint64_t& index) {
   if (stopped_.load(std::memory_order_relaxed)) return false;
   if (options_.duration_ms && now_ns >= deadline_ns_) return false;
-  index = next_index_.fetch_add(1, std::memory_order_relaxed);
-  return !options_.requests || index < *options_.requests;
+  const std::uint64_t local = next_index_.fetch_add(1, std::memory_order_relaxed);
+  index = global_index(local, options_.shard);
+  return !options_.requests || local < shard_requests_;
+}
+
+bool LoadPlan::slot_in_run(std::uint64_t slot, std::uint64_t due_ns) const {
+  if (stopped_.load(std::memory_order_relaxed) || !slot_exists(slot, due_ns)) return false;
+  return !options_.duration_ms || due_ns < *options_.duration_ms * 1'000'000;
 }
 
 }  // namespace loadlab::loadgen

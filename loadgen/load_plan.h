@@ -10,6 +10,7 @@
 
 #include "common/tls_context.h"
 #include "loadgen/options.h"
+#include "loadgen/stages.h"
 #include "loadgen/target.h"
 #include "loadgen/url_template.h"
 
@@ -47,16 +48,26 @@ class LoadPlan {
   const std::vector<std::string>& url_rows() const { return url_rows_; }
   std::size_t url_row(std::size_t shape) const { return row_of_shape_[shape]; }
 
-  // Sets the deadline of a duration run; call right before the engines start.
-  void start(std::uint64_t now_ns);
+  // This process's part of the run (--shard): request numbers, slots and shares.
+  ShardSpec shard() const { return options_.shard; }
+  bool open_loop() const { return loadgen::open_loop(options_); }
+  // Open loop: when each slot of the whole run is due (a shard takes every N-th).
+  const RateSchedule& schedule() const { return schedule_; }
+
+  // Sets the schedule's origin and the deadline of a duration run; call right before the
+  // engines start (with --start-at, the agreed instant, which may have passed).
+  void start(std::uint64_t origin_ns);
   std::uint64_t start_ns() const { return start_ns_; }
-  // Claims the next request of the budget; false when the run is over. Thread-safe.
+  // Closed loop: claims the next request of this shard's budget and gives its number in the
+  // run; false when the run is over. Thread-safe.
   bool claim(std::uint64_t now_ns, std::uint64_t& index);
-  // -n: every request of the budget has been claimed (an open loop's schedule is over then,
-  // not one slot later, which at --rate 0.001 is 1000 s). Thread-safe.
-  bool budget_spent() const {
-    return options_.requests && next_index_.load(std::memory_order_relaxed) >= *options_.requests;
+  // Open loop: whether slot `slot` of the run (due `due_ns` after the start, or
+  // RateSchedule::kNever) is part of it: within -n or the stages.
+  bool slot_exists(std::uint64_t slot, std::uint64_t due_ns) const {
+    return due_ns != RateSchedule::kNever && (!options_.requests || slot < *options_.requests);
   }
+  // ... and is to be sent now: before the -d deadline, not stopped. Thread-safe.
+  bool slot_in_run(std::uint64_t slot, std::uint64_t due_ns) const;
   // Stops handing out requests (Ctrl-C, or a caller that has seen enough). Thread-safe.
   void stop() { stopped_.store(true, std::memory_order_relaxed); }
   // The run ended before its budget of requests did: stopped, or its duration is over.
@@ -73,6 +84,8 @@ class LoadPlan {
   std::vector<std::uint32_t> mix_;  // one round of the weighted round robin, interleaved
   std::vector<std::string> url_rows_;
   std::vector<std::uint32_t> row_of_shape_;
+  RateSchedule schedule_;
+  std::uint64_t shard_requests_ = 0;  // -n: this shard's share
   std::atomic<std::uint64_t> next_index_{0};
   std::atomic<bool> stopped_{false};
   std::uint64_t start_ns_ = 0;

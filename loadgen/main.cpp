@@ -11,7 +11,9 @@
 #include "loadgen/outputs/json_report.h"
 #include "loadgen/outputs/output_table.h"
 #include "loadgen/outputs/report_input.h"
+#include "loadgen/run_identity.h"
 #include "loadgen/run_observer.h"
+#include "loadgen/shard_merge.h"
 #include "loadgen/talk.h"
 
 namespace {
@@ -22,6 +24,7 @@ constexpr int kExitRan = 0;
 constexpr int kExitUnreachable = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitSloBreached = 3;
+constexpr int kExitPartial = 4;  // merge: shards of the run are missing (see --allow-partial)
 
 // No connect ever succeeded: every request failed to connect, or was still connecting when
 // the run was cancelled (a cancel is not a connect error, but it reached nothing either).
@@ -46,6 +49,7 @@ std::vector<SloResult> report(const RunStats& stats, const nlohmann::json& confi
 
 int run_command(RunOptions& options) {
   finalize_options(options);
+  settle_run_identity(options);
   const std::vector<Slo> slos = parse_slos(options.slos);  // usage errors before any traffic
   check_open_file_budget(options.concurrency, options.threads);
   RunHooks hooks;
@@ -55,6 +59,7 @@ int run_command(RunOptions& options) {
   if (RunObserver::wanted(options)) hooks.watcher = &observer.emplace(options);
   RunStats stats = run_load(options, hooks);
   if (observer) stats.target = observer->result();
+  stamp_run_identity(options, stats);
   const auto results = report(
       stats, options_to_json(options), slos, options.outputs,
       "loadlab-loadgen: " + options.urls.front() +
@@ -70,11 +75,12 @@ int run_command(RunOptions& options) {
 }
 
 int merge_command(const std::vector<std::string>& inputs, const OutputTargets& outputs,
-                  const std::vector<std::string>& slo_texts) {
+                  const std::vector<std::string>& slo_texts, bool allow_partial) {
   const std::vector<Slo> slos = parse_slos(slo_texts);
   RunStats merged;
   bool first = true;
   nlohmann::json config;
+  std::vector<ShardedReport> shards;
   for (const auto& path : inputs) {
     std::ifstream in(path);
     if (!in) throw std::invalid_argument("cannot read '" + path + "'");
@@ -85,6 +91,8 @@ int merge_command(const std::vector<std::string>& inputs, const OutputTargets& o
       throw std::invalid_argument("'" + path + "' is not JSON: " + error.what());
     }
     RunStats stats = report_from_json(document);
+    shards.push_back({path, stats.run_id, stats.shard_count, stats.shards,
+                      document.value("config", nlohmann::json::object())});
     if (first) {
       merged = std::move(stats);
       config = document.at("config");
@@ -93,8 +101,24 @@ int merge_command(const std::vector<std::string>& inputs, const OutputTargets& o
       merged.merge(stats);
     }
   }
+  const ShardCheck check = check_shards(shards);  // before any output: a mix is refused
+  if (check.sharded) {
+    merged.run_id = check.run_id;
+    merged.shard_count = check.count;
+    merged.shards = check.present;
+    if (!check.complete()) merged.warnings.insert(merged.warnings.begin(), check.partial_line());
+  }
   const auto results =
-      report(merged, config, slos, outputs, "merged " + std::to_string(inputs.size()) + " reports");
+      report(merged, config, slos, outputs,
+             check.sharded ? "merged " + std::to_string(check.present.size()) + " of " +
+                                 std::to_string(check.count) + " shards of run " + check.run_id
+                           : "merged " + std::to_string(inputs.size()) + " reports");
+  if (!check.complete()) {
+    std::cerr << "loadlab-loadgen merge: " << check.partial_line()
+              << (allow_partial ? " (merged anyway: --allow-partial)\n"
+                                : "; exit 4 (--allow-partial to accept it)\n");
+    if (!allow_partial) return kExitPartial;
+  }
   return all_passed(results) ? kExitRan : kExitSloBreached;
 }
 
@@ -149,6 +173,10 @@ int main(int argc, char** argv) {
                    "Objective checked on the merged run (exit 3 when breached); repeatable")
       ->allow_extra_args(false);
   merge->add_flag("-q,--quiet", merge_outputs.quiet, "No human summary");
+  bool merge_allow_partial = false;
+  merge->add_flag("--allow-partial", merge_allow_partial,
+                  "Shards of the run are missing: merge them anyway and exit 0 (or 3), not 4; "
+                  "every output still says the run is partial");
 
   CLI::App* probe =
       app.add_subcommand("probe", "One GET; exit 0 on a 2xx (a health check that needs no curl)");
@@ -171,7 +199,8 @@ int main(int argc, char** argv) {
 
   try {
     if (talk->parsed()) return run_talk(talk_options);
-    if (merge->parsed()) return merge_command(merge_inputs, merge_outputs, merge_slos);
+    if (merge->parsed())
+      return merge_command(merge_inputs, merge_outputs, merge_slos, merge_allow_partial);
     if (probe->parsed()) return probe_command(probe_url);
     return run_command(options);
   } catch (const std::invalid_argument& error) {

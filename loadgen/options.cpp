@@ -8,13 +8,13 @@
 #include <stdexcept>
 
 #include "common/decimal.h"
+#include "loadgen/distributed_options.h"
 #include "loadgen/flag_bounds.h"
 
 namespace loadlab::loadgen {
 namespace {
 
 // Beyond any machine's reach; they bound the schedule's arithmetic and the run's memory.
-constexpr double kMaxRate = 10'000'000;
 // One request every 1000 s: slower is no load test, and 1e-300 would make the schedule's
 // arithmetic overflow.
 constexpr double kMinRate = 0.001;
@@ -160,6 +160,7 @@ void add_run_options(CLI::App& app, RunOptions& o) {
   app.add_option("--seed", o.seed, "Seed for {rand} templates: the same seed replays the same URLs")
       ->envname("LOADLAB_SEED")
       ->check(whole_number_in(0, UINT64_MAX));
+  add_distributed_options(app, o);
   add_output_options(app, OutputCommand::kRun, o.outputs);
   add_observe_options(app, o.observe);
   app.add_option("--slo", o.slos,
@@ -195,6 +196,7 @@ void finalize_options(RunOptions& o) {
     text << in.rdbuf();
     o.body = text.str();
   }
+  finalize_distributed_options(o);  // before the -n default: stages set the length of the run
   if (o.requests && o.duration_ms) throw std::invalid_argument("give -n or -d, not both");
   if (!o.requests && !o.duration_ms) o.requests = 1000;
   if (o.requests && *o.requests == 0) throw std::invalid_argument("-n must be at least 1");
@@ -226,6 +228,10 @@ void finalize_options(RunOptions& o) {
           " days; a schedule may span at most 30 days (raise --rate or lower -n)");
     }
   }
+  if (!o.stages.empty()) {
+    span_ms = static_cast<double>(stages_duration_ms(o.stages));
+    span_flags = "--stages";
+  }
   if (const double intervals = span_ms / static_cast<double>(o.interval_ms);
       intervals > static_cast<double>(kMaxIntervals)) {
     throw std::invalid_argument(span_flags + " with --interval " + describe_ms(o.interval_ms) +
@@ -243,7 +249,8 @@ void finalize_options(RunOptions& o) {
     throw std::invalid_argument("--key needs --cert (the certificate it belongs to)");
   if (o.tls_min != "1.2" && o.tls_min != "1.3")
     throw std::invalid_argument("--tls-min must be 1.2 or 1.3, got '" + o.tls_min + "'");
-  if (o.seed == 0) o.seed = std::random_device{}() | 1;
+  // Shards of one run share a seed derived from the run id (run_identity.h) when given none.
+  if (o.seed == 0 && !o.shard.sharded()) o.seed = std::random_device{}() | 1;
 }
 
 }  // namespace loadlab::loadgen

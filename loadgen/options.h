@@ -9,11 +9,15 @@
 
 #include "loadgen/observe_options.h"
 #include "loadgen/outputs/output_table.h"
+#include "loadgen/shard.h"
+#include "loadgen/stages.h"
 
 namespace loadlab::loadgen {
 
 // -c's ceiling; the open-file limit usually binds first (check_open_file_budget).
 inline constexpr unsigned kMaxConcurrency = 1'000'000;
+// --rate's ceiling, beyond any machine's reach; it bounds the schedule's arithmetic.
+inline constexpr double kMaxRate = 10'000'000;
 // A --urls-file line's weight, at most; the request mix is a table of the weights' sum.
 inline constexpr unsigned kMaxUrlWeight = 1000;
 
@@ -48,7 +52,23 @@ struct RunOptions {
   OutputTargets outputs;        // the report files; outputs.quiet (-q) also hides the progress line
   std::vector<std::string> slos;
   ObserveOptions observe;  // --scrape, --metrics-listen
+  // A run spread over processes or machines, and load in stages (docs/loadgen.md, "Shards",
+  // "Stages"). The other fields describe the whole run; the engine takes this shard's part.
+  std::string shard_text;  // --shard as given ("2/4", "auto/4")
+  ShardSpec shard;         // {0, 1}: the whole run in this process
+  std::string run_id;      // --run-id, or the default (run_identity.h)
+  std::string start_at_text;
+  std::optional<double> start_at_unix;  // --start-at, resolved to Unix seconds
+  std::string stages_text;              // --stages: the open loop's rate over time
+  std::vector<Stage> stages;
+  std::string concurrency_stages_text;  // --concurrency-stages: the closed loop's -c over time
+  std::vector<Stage> concurrency_stages;
 };
+
+// An open loop: --rate or --stages.
+inline bool open_loop(const RunOptions& options) {
+  return options.rate.has_value() || !options.stages.empty();
+}
 
 // "250ms", "10s", "2m", "1h", or a plain number of seconds. Throws std::invalid_argument.
 std::uint64_t parse_duration_ms(const std::string& text);

@@ -104,6 +104,7 @@ void RunStats::fold_trailing_fragment() {
   const IntervalStats& last = intervals.back();
   previous.responses += last.responses;
   previous.errors += last.errors;
+  previous.scheduled += last.scheduled;
   previous.latency_us.merge(last.latency_us);
   previous.latency_us.compact();
   intervals.pop_back();
@@ -154,6 +155,7 @@ void RunStats::merge_intervals(const RunStats& other) {
     IntervalStats& mine = intervals[i + static_cast<std::size_t>(shift)];
     mine.responses += other.intervals[i].responses;
     mine.errors += other.intervals[i].errors;
+    mine.scheduled += other.intervals[i].scheduled;
     mine.latency_us.merge(other.intervals[i].latency_us);
     mine.latency_us.compact();
   }
@@ -218,6 +220,12 @@ void RunStats::merge(const RunStats& other) {
   // Both count from the earlier of the two starts.
   last_send_s = offset >= 0 ? std::max(last_send_s, other.last_send_s + offset)
                             : std::max(last_send_s - offset, other.last_send_s);
+  last_due_s = offset >= 0 ? std::max(last_due_s, other.last_due_s + offset)
+                           : std::max(last_due_s - offset, other.last_due_s);
+  stages_s = std::max(stages_s, other.stages_s);
+  start_late_us = std::max(start_late_us, other.start_late_us);
+  shards.insert(shards.end(), other.shards.begin(), other.shards.end());
+  warnings.insert(warnings.end(), other.warnings.begin(), other.warnings.end());
   for (const auto& [status, count] : other.status_codes) status_codes[status] += count;
   for (std::size_t i = 0; i < kErrorKinds; ++i) errors[i] += other.errors[i];
   connect_us.merge(other.connect_us);
@@ -248,9 +256,13 @@ std::optional<RunStats::RateCheck> RunStats::rate_check() const {
   if (!target_rate || *target_rate <= 0) return std::nullopt;
   // The load offered: requests over the time it took to send them (the last slot's share of
   // the schedule included), not over the run, whose end waits for the slowest response.
-  const double sending_s = last_send_s > 0 ? last_send_s + 1.0 / *target_rate : duration_s();
-  RateCheck check{*target_rate, sending_s > 0 ? static_cast<double>(total()) / sending_s : 0.0,
-                  true};
+  double sending_s = last_send_s > 0 ? last_send_s + 1.0 / *target_rate : duration_s();
+  double scheduled_s = last_due_s > 0 ? last_due_s + 1.0 / *target_rate : sending_s;
+  // Stages: the rate asked for is their average, over their whole length.
+  if (stages_s > 0) sending_s = scheduled_s = stages_s;
+  const auto requests = static_cast<double>(total());
+  RateCheck check{*target_rate, sending_s > 0 ? requests / sending_s : 0.0,
+                  scheduled_s > 0 ? requests / scheduled_s : 0.0, true};
   // 2% is the accuracy the schedule holds on a target that keeps up (tests check it).
   check.kept_up = check.achieved >= 0.98 * check.requested && unsent == 0;
   return check;

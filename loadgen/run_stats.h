@@ -49,6 +49,7 @@ inline constexpr std::size_t kMaxServerTimingMetrics = 32;
 struct IntervalStats {
   std::uint64_t responses = 0;
   std::uint64_t errors = 0;
+  std::uint64_t scheduled = 0;  // open loop: slots due in this interval (the requested rate)
   // Two significant digits, and compact once closed: a long run keeps one of these per second.
   LatencyHistogram latency_us{1, 3'600'000'000ULL, 2};
 };
@@ -107,6 +108,15 @@ struct RunStats {
   double last_send_s = 0;    // open loop: when the last request went out, since the start
   std::uint64_t unsent = 0;  // open loop: due, still waiting for a connection when the run ended
   TargetScrape target;       // the target's own metrics, scraped during the run (--scrape)
+  double last_due_s = 0;     // open loop: the latest slot a request was sent for, since the start
+  double stages_s = 0;       // --stages: their length (the span the requested rate is over)
+  // --start-at: how late this process was at the agreed instant (a merge: the latest shard).
+  std::uint64_t start_late_us = 0;
+  // Which run this is (--run-id) and, for a shard, which part of it (docs/loadgen.md, "Shards").
+  std::string run_id;
+  unsigned shard_count = 0;           // 0: not a sharded run
+  std::vector<unsigned> shards;       // the shards this report holds (one, or a merge's)
+  std::vector<std::string> warnings;  // said in every output (a partial merge, by whom)
 
   std::uint64_t error_count() const;
   std::uint64_t total() const { return responses + error_count(); }
@@ -147,6 +157,9 @@ struct RunStats {
   struct RateCheck {
     double requested = 0;
     double achieved = 0;
+    // The rate of the slots sent, by the schedule alone (their due times, not when they went):
+    // the arrival process the run asked for, whatever the machine's timing.
+    double scheduled = 0;
     bool kept_up = true;
   };
   std::optional<RateCheck> rate_check() const;

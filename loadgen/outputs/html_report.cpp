@@ -122,7 +122,18 @@ std::string throughput_chart(const RunStats& s) {
     end = step * static_cast<double>(i) + length;
   }
   chart.set_x_range(0, std::max(step, end));
-  if (s.target_rate) {
+  std::uint64_t scheduled = 0;
+  for (const auto& interval : s.intervals) scheduled += interval.scheduled;
+  if (scheduled > 0) {
+    // The slots due in each interval: a rate that follows --stages is drawn as it was asked.
+    ChartSeries target{"requested rate", kGrey, {}, false};
+    for (std::size_t i = 0; i < s.intervals.size(); ++i) {
+      const double length = s.interval_length_s(i);
+      target.points.emplace_back(step * static_cast<double>(i) + length / 2,
+                                 static_cast<double>(s.intervals[i].scheduled) / length);
+    }
+    chart.add(std::move(target));
+  } else if (s.target_rate) {
     ChartSeries target{"requested rate",
                        kGrey,
                        {{0, *s.target_rate}, {std::max(step, end), *s.target_rate}},

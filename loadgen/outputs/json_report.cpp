@@ -1,5 +1,6 @@
 #include "loadgen/outputs/json_report.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "common/decimal.h"
@@ -34,6 +35,7 @@ nlohmann::json intervals_json(const RunStats& s) {
                       {"responses", in.responses},
                       {"errors", in.errors},
                       {"rps", static_cast<double>(in.responses + in.errors) / length},
+                      {"scheduled", in.scheduled},
                       {"latency_us",
                        {{"p50", h.value_at_percentile(50)},
                         {"p90", h.value_at_percentile(90)},
@@ -95,13 +97,11 @@ void read_counts(const nlohmann::json& requests, const nlohmann::json& statuses,
 nlohmann::json rate_json(const RunStats& s) {
   const auto rate = s.rate_check();
   if (!rate) return nullptr;
-  return {{"requested_rps", rate->requested},
-          {"achieved_rps", rate->achieved},
-          {"kept_up", rate->kept_up},
-          {"late_starts", s.late_starts},
-          {"unsent", s.unsent},
-          {"last_send_s", s.last_send_s},
-          {"max_start_lag_us", s.max_start_lag_us}};
+  return {{"requested_rps", rate->requested}, {"achieved_rps", rate->achieved},
+          {"scheduled_rps", rate->scheduled}, {"kept_up", rate->kept_up},
+          {"late_starts", s.late_starts},     {"unsent", s.unsent},
+          {"last_send_s", s.last_send_s},     {"last_due_s", s.last_due_s},
+          {"stages_s", s.stages_s},           {"max_start_lag_us", s.max_start_lag_us}};
 }
 
 // https:// runs only (null otherwise): handshakes completed, how many resumed a session, and
@@ -114,6 +114,24 @@ nlohmann::json tls_json(const RunStats& s) {
           {"resumed", s.tls_resumed},
           {"first_failure",
            s.tls_failure.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.tls_failure)}};
+}
+
+// A sharded run's (or a merge's) place: which run, which shards; null for a plain run.
+nlohmann::json shard_json(const RunStats& s) {
+  if (s.shard_count == 0 && s.run_id.empty()) return nullptr;
+  nlohmann::json shard = {{"run_id", s.run_id},
+                          {"count", s.shard_count},
+                          {"shards", s.shards},
+                          {"start_late_us", s.start_late_us}};
+  if (s.shards.size() == 1) shard["index"] = s.shards.front();
+  std::vector<unsigned> missing;
+  for (unsigned i = 0; i < s.shard_count; ++i) {
+    if (std::find(s.shards.begin(), s.shards.end(), i) == s.shards.end()) missing.push_back(i);
+  }
+  // A shard's own report is its part; "complete" speaks of a merge, which holds them all.
+  shard["missing"] = missing;
+  shard["complete"] = missing.empty();
+  return shard;
 }
 
 nlohmann::json slo_json(const std::vector<SloResult>& results) {
@@ -130,23 +148,31 @@ nlohmann::json slo_json(const std::vector<SloResult>& results) {
 }  // namespace
 
 nlohmann::json options_to_json(const RunOptions& o) {
-  return {{"urls", o.urls},
-          {"method", o.method},
-          {"concurrency", o.concurrency},
-          {"threads", o.threads},
-          {"requests", o.requests ? nlohmann::json(*o.requests) : nlohmann::json(nullptr)},
-          {"duration_ms", o.duration_ms ? nlohmann::json(*o.duration_ms) : nlohmann::json(nullptr)},
-          {"keepalive", o.keepalive},
-          {"insecure", o.insecure},
-          {"tls_min", o.tls_min},
-          {"tls_resume", o.tls_resume},
-          {"timeout_ms", o.timeout_ms},
-          {"connect_timeout_ms", o.connect_timeout_ms},
-          {"grace_ms", o.grace_ms},
-          {"weights", o.weights},
-          {"seed", o.seed},
-          {"rate", o.rate ? nlohmann::json(*o.rate) : nlohmann::json(nullptr)},
-          {"slo", o.slos}};
+  return {
+      {"urls", o.urls},
+      {"method", o.method},
+      {"concurrency", o.concurrency},
+      {"threads", o.threads},
+      {"requests", o.requests ? nlohmann::json(*o.requests) : nlohmann::json(nullptr)},
+      {"duration_ms", o.duration_ms ? nlohmann::json(*o.duration_ms) : nlohmann::json(nullptr)},
+      {"keepalive", o.keepalive},
+      {"insecure", o.insecure},
+      {"tls_min", o.tls_min},
+      {"tls_resume", o.tls_resume},
+      {"timeout_ms", o.timeout_ms},
+      {"connect_timeout_ms", o.connect_timeout_ms},
+      {"grace_ms", o.grace_ms},
+      {"weights", o.weights},
+      {"seed", o.seed},
+      {"rate", o.rate ? nlohmann::json(*o.rate) : nlohmann::json(nullptr)},
+      {"stages", o.stages_text.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.stages_text)},
+      {"concurrency_stages", o.concurrency_stages_text.empty()
+                                 ? nlohmann::json(nullptr)
+                                 : nlohmann::json(o.concurrency_stages_text)},
+      {"shards", o.shard.count},
+      {"start_at",
+       o.start_at_unix ? nlohmann::json(iso_time(*o.start_at_unix)) : nlohmann::json(nullptr)},
+      {"slo", o.slos}};
 }
 
 nlohmann::json report_to_json(const RunStats& s, const nlohmann::json& config,
@@ -165,6 +191,7 @@ nlohmann::json report_to_json(const RunStats& s, const nlohmann::json& config,
           {"end_unix", s.end_unix},
           {"duration_s", s.duration_s()},
           {"runs_merged", s.runs_merged},
+          {"shard", shard_json(s)},
           {"requests",
            {{"total", s.total()},
             {"responses", s.responses},
@@ -246,6 +273,7 @@ RunStats report_from_json(const nlohmann::json& report) {
       IntervalStats interval;
       interval.responses = json_count_at(entry, "responses");
       interval.errors = json_count_at(entry, "errors");
+      interval.scheduled = json_count_or(entry, "scheduled", 0);
       interval.latency_us = LatencyHistogram::from_json(entry.at("histogram"));
       interval.latency_us.compact();
       s.intervals.push_back(std::move(interval));
@@ -256,6 +284,15 @@ RunStats report_from_json(const nlohmann::json& report) {
       s.unsent = json_count_or(*rate, "unsent", 0);
       s.last_send_s = rate->value("last_send_s", 0.0);
       s.max_start_lag_us = json_count_or(*rate, "max_start_lag_us", 0);
+      s.last_due_s = rate->value("last_due_s", 0.0);
+      s.stages_s = rate->value("stages_s", 0.0);
+    }
+    if (const auto shard = report.find("shard"); shard != report.end() && shard->is_object()) {
+      s.run_id = shard->value("run_id", "");
+      s.shard_count = static_cast<unsigned>(json_count_or(*shard, "count", 0));
+      s.start_late_us = json_count_or(*shard, "start_late_us", 0);
+      for (const auto& index : shard->value("shards", nlohmann::json::array()))
+        s.shards.push_back(static_cast<unsigned>(json_count(index, "shard index")));
     }
     target_from_json(report, s.target);
     return s;

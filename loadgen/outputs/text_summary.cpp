@@ -125,6 +125,23 @@ void print_summary(std::ostream& out, const RunStats& s, const std::string& titl
                   static_cast<unsigned long long>(s.cancelled));
     out << line;
   }
+  if (s.shard_count > 1) {
+    out << "  Shards:        ";
+    if (s.shards.size() == 1) {
+      out << s.shards.front() << "/" << s.shard_count;
+    } else {
+      out << s.shards.size() << " of " << s.shard_count;
+    }
+    out << " of run " << s.run_id << "\n";
+  }
+  if (s.start_late_us > 0) {
+    out << "  Start:         " << format_duration_us(static_cast<double>(s.start_late_us))
+        << " after --start-at" << (s.shards.size() > 1 ? " (the latest shard)" : "")
+        << (s.start_late_us >= kLateStartUs
+                ? ": requests due meanwhile went out late, their latency counts from their slots"
+                : "")
+        << "\n";
+  }
   std::snprintf(line, sizeof line, "  Throughput:    %.1f req/s\n", s.throughput());
   out << line;
   const auto rate = s.rate_check();

@@ -8,7 +8,7 @@ namespace loadlab::loadgen {
 
 // Said in every output, so that a sum that does not add up is explained rather than silent.
 std::vector<std::string> report_notes(const RunStats& s) {
-  std::vector<std::string> list;
+  std::vector<std::string> list(s.warnings);
   const std::uint64_t covered = s.by_url_total();
   if (!s.by_url.empty() && covered != s.total()) {
     list.push_back(

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "loadgen/outputs/html_report.h"
 #include "loadgen/outputs/svg_chart.h"
 
@@ -63,6 +65,36 @@ TEST(HtmlReport, HoldsEveryPlotAndTheNumbers) {
   EXPECT_NE(html.find(">99%</text>"),
             std::string::npos);  // the percentile axis, as far as 300 samples reach
   EXPECT_EQ(html.find("<script"), std::string::npos);
+}
+
+// --stages: the requested rate is drawn from the slots due in each interval, so it follows
+// the stages (up, hold, down) instead of a flat line at their average.
+TEST(HtmlReport, TheRequestedRateFollowsTheStages) {
+  RunStats stats;
+  stats.start_unix = 1'700'000'000;
+  stats.end_unix = stats.start_unix + 5;
+  stats.target_rate = 120;
+  stats.stages_s = 5;
+  const std::uint64_t due[] = {50, 150, 200, 150, 50};
+  for (std::size_t i = 0; i < 5; ++i) {
+    stats.interval_at(i * 1'000'000'000ULL).scheduled = due[i];
+    stats.record_response(200, 1000, 1000, i * 1'000'000'000ULL + 1);
+  }
+  const std::string html = render_html_report(stats, nlohmann::json::object(), {}, "stages");
+  const std::string grey = "stroke=\"#7f7f7f\" points=\"";  // the requested rate's grey
+  const auto at = html.find(grey);
+  ASSERT_NE(at, std::string::npos);
+  std::istringstream points(
+      html.substr(at + grey.size(), html.find('"', at + grey.size()) - (at + grey.size())));
+  std::vector<double> ys;
+  for (std::string point; points >> point;)
+    ys.push_back(std::stod(point.substr(point.find(',') + 1)));
+  ASSERT_EQ(ys.size(), 5u);
+  // SVG y grows downwards: the hold is the highest point, the ramps' ends the lowest.
+  EXPECT_LT(ys[2], ys[1]);
+  EXPECT_LT(ys[1], ys[0]);
+  EXPECT_DOUBLE_EQ(ys[1], ys[3]);
+  EXPECT_DOUBLE_EQ(ys[0], ys[4]);
 }
 
 TEST(HtmlReport, AnEmptyRunStillRenders) {
