@@ -105,6 +105,9 @@ struct RunStats {
       0;                     // open loop: requests that started > kLateStartUs after their slot
   double last_send_s = 0;    // open loop: when the last request went out, since the start
   std::uint64_t unsent = 0;  // open loop: due, still waiting for a connection when the run ended
+  // Open loop: requests sent (after any settle, engine.h). Not in the JSON report; the capacity
+  // search's offered rate counts it, since its responses include some sent during the settle.
+  std::uint64_t sent = 0;
 
   std::uint64_t error_count() const;
   std::uint64_t total() const { return responses + error_count(); }
