@@ -69,6 +69,22 @@ TEST(Capacity, StopsWhenTheLoadgenItselfCannotKeepUp) {
   std::remove(html.c_str());
 }
 
+TEST(Capacity, TheSettleIsLeftOutOfAStepsFigures) {
+  // One step: 1 s of settle, then 0.5 s of figures at 40 req/s. With the settle counted, the
+  // step would hold ~60 requests over ~1.5 s.
+  ServerProcess server;
+  const auto result = loadgen({"capacity", "--rate", "40..40", "--step", "500ms", "--settle", "1s",
+                               "--slo", "errors<1%", "--json", "-", base(server) + "/0"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto report = nlohmann::json::parse(result.out);
+  EXPECT_EQ(report["outcome"], "high_passed");
+  ASSERT_EQ(report["steps"].size(), 1u);
+  const auto& step = report["steps"][0];
+  EXPECT_GE(step["requests"].get<double>(), 15) << step.dump();
+  EXPECT_LE(step["requests"].get<double>(), 35) << step.dump();
+  EXPECT_LT(step["report"]["duration_s"].get<double>(), 1.0) << step["report"].dump();
+}
+
 TEST(Capacity, UsageErrorsBeforeAnyTraffic) {
   const std::pair<std::vector<std::string>, const char*> cases[] = {
       {{"--rate", "10..100"}, "at least one --slo"},
