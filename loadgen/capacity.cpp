@@ -194,8 +194,9 @@ int run_capacity(CapacityOptions& o, CapacityReport* out_report) {
     record.wall_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start).count();
     record.cpu_cores = record.wall_s > 0 ? (cpu_seconds() - cpu_before) / record.wall_s : 0;
-    record.judgement =
-        judge_step(slos, record.stats, ClientLoad{record.cpu_cores, threads, o.run.concurrency});
+    record.judgement = judge_step(slos, record.stats,
+                                  ClientLoad{record.cpu_cores, threads, o.run.concurrency,
+                                             static_cast<double>(o.step_ms) / 1000});
     report.steps.push_back(std::move(record));
     if (!quiet) {
       console << step_line(report.steps.size(), report.steps.back());

@@ -56,11 +56,13 @@ StepJudgement judge_step(const std::vector<Slo>& slos, const RunStats& stats,
   StepJudgement j;
   j.slos = evaluate_slos(slos, stats);
   const double asked = stats.target_rate.value_or(0);
-  // The rate requests went out at: those sent after the settle over the time it took (the
-  // last slot's share included). Responses are no measure of it: some after the settle answer
-  // requests sent during it.
-  const double sending_s =
-      stats.last_send_s > 0 && asked > 0 ? stats.last_send_s + 1.0 / asked : stats.duration_s();
+  // The rate requests went out at: those sent after the settle over the step's length. Late
+  // sends still count (their latency, from the slot, already shows the delay); what is never
+  // sent does not. Responses are no measure of it: some after the settle answer requests sent
+  // during it.
+  const double sending_s = client.step_s > 0                    ? client.step_s
+                           : stats.last_send_s > 0 && asked > 0 ? stats.last_send_s + 1.0 / asked
+                                                                : stats.duration_s();
   const auto sent = static_cast<double>(stats.sent > 0 ? stats.sent : stats.total());
   j.offered_rate = sending_s > 0 ? sent / sending_s : 0;
   // Short of the asked rate by more than the count's own granularity (a request or two of a

@@ -25,6 +25,9 @@ struct ClientLoad {
   double cpu_cores = 0;      // its CPU time over the step's wall time (1.0: one core all along)
   unsigned threads = 1;      // -t: engine threads
   unsigned connections = 1;  // -c
+  // The step's length after its settle: requests due in it are asked x step_s. 0: unknown (the
+  // time from the settle to the last send stands in).
+  double step_s = 0;
 };
 
 struct StepJudgement {

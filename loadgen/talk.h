@@ -22,7 +22,7 @@ struct TalkOptions {
   // objectives, on BASE (all its workers) and on a second server with --workers 1.
   bool capacity = true;
   std::string one_worker_url;  // the --workers 1 server; empty: BASE only
-  std::uint64_t prime = 400'000'000'019ULL;
+  std::uint64_t prime = 4'000'000'000'039ULL;
   std::uint64_t capacity_step_ms = 2'000;
   OutputTargets outputs;
 };

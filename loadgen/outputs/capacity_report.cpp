@@ -114,8 +114,8 @@ std::string capacity_sentence(const CapacityReport& r) {
              " req/s, already failed";
     case SearchOutcome::kClientLimited: {
       const std::string why = r.steps.empty() ? "" : r.steps.back().judgement.why;
-      return "stopped: the loadgen could not offer " + rate_text(r.steps.back().asked) +
-             " req/s (" + why + "), so this is the client's limit, not the target's. " +
+      return "stopped: the loadgen itself could not keep up at " + rate_text(r.steps.back().asked) +
+             " req/s (" + why + "); that is the client's limit, not the target's. " +
              (s.best ? "The target met every objective up to " + best + " (a lower bound)."
                      : "No step passed before it.");
     }

@@ -106,6 +106,20 @@ TEST(CapacityStep, PhaseObjectivesAreTheServersWord) {
             StepVerdict::kClientLimited);
 }
 
+TEST(CapacityStep, LateSendsOnABusyMachineAreNotFallingBehind) {
+  // Every request due in the 1 s step went out, the last 300 ms late (the machine was busy
+  // elsewhere): the load was offered; the lateness is already in the latency from each slot.
+  RunStats stats = step(20, 20, 5'000, 5'000);
+  stats.sent = 20;
+  stats.last_send_s = 1.25;
+  const auto j = judge_step(objectives({"p99<100ms"}), stats, ClientLoad{0.05, 1, 100, 1.0});
+  EXPECT_FALSE(j.behind);
+  EXPECT_EQ(j.verdict, StepVerdict::kPass);
+  // Three of them never sent: that is falling behind.
+  stats.sent = 17;
+  EXPECT_TRUE(judge_step(objectives({"p99<100ms"}), stats, ClientLoad{0.05, 1, 100, 1.0}).behind);
+}
+
 TEST(CapacityStep, NothingReachableAborts) {
   RunStats stats;
   stats.target_rate = 100;
