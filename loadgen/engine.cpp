@@ -99,6 +99,7 @@ EngineThread::EngineThread(LoadPlan& plan, unsigned connections, std::uint64_t s
       random_(seed),
       read_buffer_(kReadBufferBytes),
       cancel_signal_(AsyncSignal::create<&EngineThread::on_cancel>(loop_.get(), this)),
+      settle_end_(loop_.get()),
       start_batch_(loop_.get()),
       part_(part),
       ramp_(loop_.get()),
@@ -107,6 +108,8 @@ EngineThread::EngineThread(LoadPlan& plan, unsigned connections, std::uint64_t s
   cancel_signal_.unref();
   stats_.interval_ms = plan.options().interval_ms;
   stats_.set_urls(plan.url_rows());
+  settle_stats_.interval_ms = plan.options().interval_ms;
+  settle_stats_.set_urls(plan.url_rows());
   for (unsigned i = 0; i < connections; ++i)
     connections_.push_back(std::make_unique<ClientConnection>(*this));
 }
@@ -163,6 +166,14 @@ void EngineThread::connect_ended() {
 }
 
 void EngineThread::run() {
+  if (settle_ns_ > 0) {
+    settling_ = true;
+    uv_update_time(loop_.get());
+    const std::uint64_t end_ns = plan_.start_ns() + settle_ns_, now = uv_hrtime();
+    settle_end_.start<&EngineThread::end_settle>(
+        this, end_ns > now ? (end_ns - now + 999'999) / 1'000'000 : 0);
+    settle_end_.unref();  // a run that ends within its settle does not wait for it
+  }
   if (!open_) {
     if (!options().concurrency_stages.empty())
       ramp_.start<&EngineThread::on_ramp>(this, 0, kRampEveryMs);
@@ -207,7 +218,7 @@ void EngineThread::on_idle(ClientConnection& connection) {
   if (!backlog_.empty() && plan_.cut_short(uv_hrtime())) {
     // -d is over (or Ctrl-C) and the tick that ends the schedule has not run yet: what waits
     // is not sent after the end (as in end_of_schedule), it is counted as unsent.
-    stats_.unsent += backlog_.size();
+    stats().unsent += backlog_.size();
     backlog_.clear();
     publish_backlog();
   }
@@ -232,7 +243,7 @@ void EngineThread::on_tick() {
       end_of_schedule();
       return;
     }
-    ++stats_.interval_at(next_due_ns_ - plan_.start_ns()).scheduled;
+    ++stats().interval_at(since_origin(next_due_ns_)).scheduled;
     if (!idle_.empty()) {
       // The most recently idle first (requests choose their URL, not their connection): it is
       // the one a server's keep-alive timeout is least likely to be closing as the request goes.
@@ -243,7 +254,7 @@ void EngineThread::on_tick() {
     } else if (backlog_.size() < kMaxBacklog) {
       backlog_.push_back({index, next_due_ns_});
     } else {
-      ++stats_.unsent;
+      ++stats().unsent;
     }
     if (!next_slot()) {
       // -n or the stages are done: the schedule ends now, not at a slot that will never come
@@ -271,7 +282,7 @@ void EngineThread::end_of_schedule() {
   if (plan_.cut_short(uv_hrtime())) {
     // -d is over (or Ctrl-C): requests still waiting for a connection are not sent after the
     // end, where they would stretch the run without bound; they are counted as unsent.
-    stats_.unsent += backlog_.size();
+    stats().unsent += backlog_.size();
     backlog_.clear();
     publish_backlog();
   }
@@ -287,7 +298,7 @@ void EngineThread::on_cancel() {
   ramp_.stop();
   parked_.clear();
   started_ = connections_.size();
-  stats_.unsent += backlog_.size();
+  stats().unsent += backlog_.size();
   backlog_.clear();
   publish_backlog();
   idle_.clear();
@@ -297,29 +308,32 @@ void EngineThread::on_cancel() {
 void EngineThread::note_send(std::uint64_t intended_ns, std::uint64_t sent_ns) {
   if (!open_) return;  // a closed loop has no schedule to be late for
   const std::uint64_t lag_us = sent_ns > intended_ns ? (sent_ns - intended_ns) / 1000 : 0;
-  stats_.last_due_s =
-      std::max(stats_.last_due_s, static_cast<double>(intended_ns - plan_.start_ns()) / 1e9);
-  stats_.max_start_lag_us = std::max(stats_.max_start_lag_us, lag_us);
-  if (lag_us > kLateStartUs) ++stats_.late_starts;
-  stats_.last_send_s =
-      std::max(stats_.last_send_s, static_cast<double>(sent_ns - plan_.start_ns()) / 1e9);
+  RunStats& stats = this->stats();
+  stats.last_due_s =
+      std::max(stats.last_due_s, static_cast<double>(since_origin(intended_ns)) / 1e9);
+  stats.max_start_lag_us = std::max(stats.max_start_lag_us, lag_us);
+  if (lag_us > kLateStartUs) ++stats.late_starts;
+  ++stats.sent;
+  stats.last_send_s = std::max(stats.last_send_s, static_cast<double>(since_origin(sent_ns)) / 1e9);
 }
 
 void EngineThread::record_response(std::size_t url, int status, std::uint64_t latency_us,
                                    std::uint64_t service_us, std::uint64_t now_ns) {
-  stats_.record_response(status, latency_us, service_us, now_ns - plan_.start_ns());
-  stats_.record_url_response(plan_.url_row(url), status, latency_us);
+  RunStats& stats = this->stats();
+  stats.record_response(status, latency_us, service_us, since_origin(now_ns));
+  stats.record_url_response(plan_.url_row(url), status, latency_us);
   last_event_ns_ = std::max(last_event_ns_, now_ns);
-  live_responses_.store(stats_.responses, std::memory_order_relaxed);
+  live_responses_.store(stats.responses, std::memory_order_relaxed);
   live_.on_response(latency_us);
   publish(now_ns);
 }
 
 void EngineThread::record_error(std::size_t url, ErrorKind kind, std::uint64_t now_ns) {
-  stats_.record_error(kind, now_ns - plan_.start_ns());
-  stats_.record_url_error(plan_.url_row(url), kind);
+  RunStats& stats = this->stats();
+  stats.record_error(kind, since_origin(now_ns));
+  stats.record_url_error(plan_.url_row(url), kind);
   last_event_ns_ = std::max(last_event_ns_, now_ns);
-  live_errors_.store(stats_.error_count(), std::memory_order_relaxed);
+  live_errors_.store(stats.error_count(), std::memory_order_relaxed);
   live_.on_error(kind);
 }
 
@@ -329,7 +343,7 @@ void EngineThread::publish(std::uint64_t now_ns) {
   constexpr std::uint64_t kPublishEveryNs = 100'000'000;
   if (now_ns != UINT64_MAX && now_ns - last_publish_ns_ < kPublishEveryNs) return;
   last_publish_ns_ = now_ns;
-  live_p99_us_.store(stats_.latency_us.value_at_percentile(99), std::memory_order_relaxed);
+  live_p99_us_.store(stats().latency_us.value_at_percentile(99), std::memory_order_relaxed);
 }
 
 RunStats run_load(const RunOptions& options, const RunHooks& hooks) {
@@ -339,6 +353,7 @@ RunStats run_load(const RunOptions& options, const RunHooks& hooks) {
   const unsigned threads = std::max(1u, std::min(options.threads, connections));
   const std::uint64_t seed = shard_seed(options.seed, shard.index);
   std::vector<std::unique_ptr<EngineThread>> engines;
+  const std::uint64_t settle_ns = hooks.settle_ms * 1'000'000;
   for (unsigned i = 0; i < threads; ++i) {
     // Thread i of shard I takes every (N*T)-th slot of the run from I + N*i: the shards'
     // threads together take each slot once, in the order of one process's schedule.
@@ -346,6 +361,7 @@ RunStats run_load(const RunOptions& options, const RunHooks& hooks) {
     engines.push_back(std::make_unique<EngineThread>(
         plan, static_cast<unsigned>(share_of(connections, ShardSpec{i, threads})),
         seed + i * 0x9E3779B97F4A7C15ULL, part));
+    engines.back()->set_settle(settle_ns);
   }
 
   // Signals are taken synchronously by this thread (a signalfd), never by a handler; the
@@ -462,9 +478,14 @@ RunStats run_load(const RunOptions& options, const RunHooks& hooks) {
   const std::uint64_t cutoff_ns = stopped_ns ? std::min(*stopped_ns, deadline_ns) : deadline_ns;
   if (cutoff_ns != UINT64_MAX) end_ns = std::max(end_ns, std::min(cutoff_ns, finished_ns));
   if (end_ns == 0) end_ns = finished_ns;
-  total.end_unix = total.start_unix + static_cast<double>(end_ns - start_ns) / 1e9;
+  // After a settle, the figures (and so the run's span) start where it ended.
+  const std::uint64_t measured_from_ns = start_ns + settle_ns;
+  total.start_unix += static_cast<double>(settle_ns) / 1e9;
+  total.end_unix =
+      total.start_unix +
+      static_cast<double>(end_ns > measured_from_ns ? end_ns - measured_from_ns : 0) / 1e9;
   total.interval_ms = options.interval_ms;
-  for (auto& engine : engines) total.merge(engine->stats());
+  for (auto& engine : engines) total.merge(engine->measured());
   total.runs_merged = 1;
   if (options.rate) total.target_rate = *options.rate / shard.count;
   if (!options.stages.empty()) {

@@ -32,8 +32,14 @@ class EngineThread {
   EngineThread(const EngineThread&) = delete;
   EngineThread& operator=(const EngineThread&) = delete;
 
+  // A settle: what completes in the first `settle_ns` of the run goes to figures of its own,
+  // thrown away; the run's figures start after it. Call before run().
+  void set_settle(std::uint64_t settle_ns) { settle_ns_ = settle_ns; }
   void run();
-  RunStats& stats() { return stats_; }
+  // The figures being recorded: the settle's while it lasts, then the run's.
+  RunStats& stats() { return settling_ ? settle_stats_ : stats_; }
+  // The run's own figures (after any settle); read after run().
+  RunStats& measured() { return stats_; }
   // Thread-safe: the grace is over; requests in flight are cancelled (counted apart, not as
   // errors), every connection closes, and run() returns.
   void cancel() { cancel_signal_.send(); }
@@ -90,15 +96,25 @@ class EngineThread {
     live_.backlog.set(backlog_.size());
     live_.unsent.set(stats_.unsent);
   }
+  void end_settle() { settling_ = false; }
+  // Where the figures' time axis starts: the run's start, or the settle's end after it.
+  std::uint64_t origin_ns() const { return plan_.start_ns() + (settling_ ? 0 : settle_ns_); }
+  std::uint64_t since_origin(std::uint64_t now_ns) const {
+    return now_ns > origin_ns() ? now_ns - origin_ns() : 0;
+  }
 
   LoadPlan& plan_;
   EventLoop loop_;  // first, so it outlives every handle below
   RunStats stats_;
+  RunStats settle_stats_;
+  std::uint64_t settle_ns_ = 0;
+  bool settling_ = false;
   std::mt19937_64 random_;
   std::vector<char> read_buffer_;
   TlsSessionCache tls_sessions_;
   std::vector<std::unique_ptr<ClientConnection>> connections_;
   AsyncSignal cancel_signal_;
+  Timer settle_end_;
   // Closed loop: connections start while fewer than kMaxPendingConnects connects are in
   // progress, the rest as those complete. Thousands of connects in one loop turn would
   // overrun the server's accept queue, and each connect's callback would wait behind them all
@@ -147,6 +163,10 @@ struct RunHooks {
   bool progress = false;         // a live line on stderr (a terminal) once a second
   bool stop_on_signals = false;  // SIGINT/SIGTERM: stop sending, wait --grace for in-flight, report
   RunWatcher* watcher = nullptr;
+  }
+  // The load runs this long before its figures start (part of -d): connections open, queues
+  // fill, and only what completes after it is measured. The capacity search's settle per step.
+  std::uint64_t settle_ms = 0;
 };
 
 // Runs the whole load described by `options` and returns the merged measurements. The run's

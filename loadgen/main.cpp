@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "loadgen/capacity.h"
 #include "loadgen/engine.h"
 #include "loadgen/open_files.h"
 #include "loadgen/outputs/json_report.h"
@@ -178,6 +179,12 @@ int main(int argc, char** argv) {
                   "Shards of the run are missing: merge them anyway and exit 0 (or 3), not 4; "
                   "every output still says the run is partial");
 
+  CLI::App* capacity = app.add_subcommand(
+      "capacity",
+      "Find the highest open-loop rate that meets every --slo: grow the rate, then bisect");
+  CapacityOptions capacity_options;
+  add_capacity_options(*capacity, capacity_options);
+
   CLI::App* probe =
       app.add_subcommand("probe", "One GET; exit 0 on a 2xx (a health check that needs no curl)");
   std::string probe_url;
@@ -202,6 +209,7 @@ int main(int argc, char** argv) {
     if (merge->parsed())
       return merge_command(merge_inputs, merge_outputs, merge_slos, merge_allow_partial);
     if (probe->parsed()) return probe_command(probe_url);
+    if (capacity->parsed()) return run_capacity(capacity_options);
     return run_command(options);
   } catch (const std::invalid_argument& error) {
     std::cerr << "loadlab-loadgen: " << error.what() << "\n";

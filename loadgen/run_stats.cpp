@@ -216,6 +216,7 @@ void RunStats::merge(const RunStats& other) {
   max_start_lag_us = std::max(max_start_lag_us, other.max_start_lag_us);
   late_starts += other.late_starts;
   unsent += other.unsent;
+  sent += other.sent;
   const double offset = start_unix > 0 && other.start_unix > 0 ? other.start_unix - start_unix : 0;
   // Both count from the earlier of the two starts.
   last_send_s = offset >= 0 ? std::max(last_send_s, other.last_send_s + offset)

@@ -117,6 +117,9 @@ struct RunStats {
   unsigned shard_count = 0;           // 0: not a sharded run
   std::vector<unsigned> shards;       // the shards this report holds (one, or a merge's)
   std::vector<std::string> warnings;  // said in every output (a partial merge, by whom)
+  // Open loop: requests sent (after any settle, engine.h). Not in the JSON report; the capacity
+  // search's offered rate counts it, since its responses include some sent during the settle.
+  std::uint64_t sent = 0;
 
   std::uint64_t error_count() const;
   std::uint64_t total() const { return responses + error_count(); }

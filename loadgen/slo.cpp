@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <stdexcept>
 
 #include "loadgen/format.h"
@@ -57,6 +58,79 @@ std::string format_value(const Slo& slo, double value) {
   return text;
 }
 
+// "p99.9" as a percentile, or nothing when the text is not one.
+std::optional<double> percentile_of(std::string_view stat) {
+  if (stat.size() < 2 || stat.front() != 'p') return std::nullopt;
+  stat.remove_prefix(1);
+  double value = 0;
+  const auto [end, error] = std::from_chars(stat.data(), stat.data() + stat.size(), value);
+  if (error != std::errc() || end != stat.data() + stat.size()) return std::nullopt;
+  return value;
+}
+
+void set_percentile(double percentile, std::string_view whole, Slo& slo) {
+  if (!(percentile > 0 && percentile <= 100)) {
+    throw std::invalid_argument("bad --slo '" + std::string(whole) +
+                                "': percentile must be in (0, 100]");
+  }
+  slo.metric = Slo::Metric::kPercentile;
+  slo.percentile = percentile;
+}
+
+// RFC 9110 token, as Server-Timing metric names are (common/server_timing.cpp).
+bool is_token(std::string_view text) {
+  constexpr std::string_view kSymbols = "!#$%&'*+-^_`|~";
+  for (const char c : text) {
+    const bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (!alnum && kSymbols.find(c) == std::string_view::npos) return false;
+  }
+  return !text.empty();
+}
+
+// A phase objective: "queue.p99", "compute.mean", "delay.max". The phase is everything before
+// the first dot (a token has none), so "queue.p99.9" is queue's 99.9th percentile.
+void parse_phase_metric(std::string_view name, std::string_view whole, Slo& slo) {
+  const auto dot = name.find('.');
+  const std::string_view phase = name.substr(0, dot), stat = name.substr(dot + 1);
+  if (!is_token(phase)) {
+    throw std::invalid_argument("bad --slo '" + std::string(whole) + "': '" + std::string(phase) +
+                                "' is not a Server-Timing metric name");
+  }
+  slo.phase = std::string(phase);
+  if (stat == "mean") {
+    slo.metric = Slo::Metric::kMean;
+  } else if (stat == "max") {
+    slo.metric = Slo::Metric::kMax;
+  } else if (const auto percentile = percentile_of(stat)) {
+    set_percentile(*percentile, whole, slo);
+  } else {
+    throw std::invalid_argument("bad --slo '" + std::string(whole) + "': unknown statistic '" +
+                                std::string(stat) + "' of the phase '" + std::string(phase) +
+                                "' (p50..p99.99, mean, max)");
+  }
+}
+
+void parse_metric(std::string_view name, std::string_view whole, Slo& slo) {
+  if (name == "mean") {
+    slo.metric = Slo::Metric::kMean;
+  } else if (name == "max") {
+    slo.metric = Slo::Metric::kMax;
+  } else if (name == "errors") {
+    slo.metric = Slo::Metric::kErrorPercent;
+  } else if (name == "rps") {
+    slo.metric = Slo::Metric::kRps;
+  } else if (const auto percentile = percentile_of(name)) {
+    set_percentile(*percentile, whole, slo);
+  } else if (name.find('.') != std::string_view::npos) {
+    parse_phase_metric(name, whole, slo);
+  } else {
+    throw std::invalid_argument("bad --slo '" + std::string(whole) + "': unknown metric '" +
+                                std::string(name) +
+                                "' (p50..p99.99, mean, max, errors, rps, or a Server-Timing "
+                                "phase's: queue.p99, compute.mean, delay.max)");
+  }
+}
+
 }  // namespace
 
 Slo parse_slo(std::string_view text) {
@@ -76,26 +150,7 @@ Slo parse_slo(std::string_view text) {
   slo.op = text[op_at] == '<' ? (or_equal ? Slo::Op::kLessEqual : Slo::Op::kLess)
                               : (or_equal ? Slo::Op::kGreaterEqual : Slo::Op::kGreater);
 
-  if (name == "mean") {
-    slo.metric = Slo::Metric::kMean;
-  } else if (name == "max") {
-    slo.metric = Slo::Metric::kMax;
-  } else if (name == "errors") {
-    slo.metric = Slo::Metric::kErrorPercent;
-  } else if (name == "rps") {
-    slo.metric = Slo::Metric::kRps;
-  } else if (name.size() > 1 && name.front() == 'p') {
-    slo.metric = Slo::Metric::kPercentile;
-    slo.percentile = parse_number(name.substr(1), whole);
-    if (slo.percentile <= 0 || slo.percentile > 100) {
-      throw std::invalid_argument("bad --slo '" + std::string(whole) +
-                                  "': percentile must be in (0, 100]");
-    }
-  } else {
-    throw std::invalid_argument("bad --slo '" + std::string(whole) + "': unknown metric '" +
-                                std::string(name) + "' (p50..p99.99, mean, max, errors, rps)");
-  }
-
+  parse_metric(name, whole, slo);
   std::string_view value = trim(text.substr(value_at));
   double scale = 1;
   auto strip = [&value](std::string_view unit) {
@@ -121,29 +176,38 @@ Slo parse_slo(std::string_view text) {
   return slo;
 }
 
+double error_percent(const RunStats& stats) {
+  // Responses with a 5xx status count as errors here: the server failed them.
+  std::uint64_t failed = stats.error_count();
+  for (const auto& [status, count] : stats.status_codes) {
+    if (status >= 500) failed += count;
+  }
+  return stats.total() == 0
+             ? 100.0
+             : 100.0 * static_cast<double>(failed) / static_cast<double>(stats.total());
+}
+
 SloResult evaluate_slo(const Slo& slo, const RunStats& stats) {
-  SloResult result{slo, 0, false};
+  SloResult result{slo, 0, false, false};
+  static const LatencyHistogram kNothing;
+  const LatencyHistogram* latency = &stats.latency_us;
+  if (!slo.phase.empty()) {
+    const auto it = stats.server_timing_us.find(slo.phase);
+    latency = it == stats.server_timing_us.end() ? &kNothing : &it->second;
+  }
   switch (slo.metric) {
     case Slo::Metric::kPercentile:
-      result.actual = static_cast<double>(stats.latency_us.value_at_percentile(slo.percentile));
+      result.actual = static_cast<double>(latency->value_at_percentile(slo.percentile));
       break;
     case Slo::Metric::kMean:
-      result.actual = stats.latency_us.mean();
+      result.actual = latency->mean();
       break;
     case Slo::Metric::kMax:
-      result.actual = static_cast<double>(stats.latency_us.max());
+      result.actual = static_cast<double>(latency->max());
       break;
-    case Slo::Metric::kErrorPercent: {
-      // Responses with a 5xx status count as errors here: the server failed them.
-      std::uint64_t failed = stats.error_count();
-      for (const auto& [status, count] : stats.status_codes) {
-        if (status >= 500) failed += count;
-      }
-      result.actual = stats.total() == 0 ? 100.0
-                                         : 100.0 * static_cast<double>(failed) /
-                                               static_cast<double>(stats.total());
+    case Slo::Metric::kErrorPercent:
+      result.actual = error_percent(stats);
       break;
-    }
     case Slo::Metric::kRps:
       result.actual = stats.throughput();
       break;
@@ -162,8 +226,12 @@ SloResult evaluate_slo(const Slo& slo, const RunStats& stats) {
       result.passed = result.actual >= slo.threshold;
       break;
   }
-  // An empty run has no latency to speak of: a latency objective cannot pass on nothing.
-  if (is_latency(slo.metric) && stats.latency_us.count() == 0) result.passed = false;
+  // An empty run (or a phase no response reported) has no latency to speak of: a latency
+  // objective cannot pass on nothing.
+  if (is_latency(slo.metric) && latency->count() == 0) {
+    result.passed = false;
+    result.no_data = true;
+  }
   return result;
 }
 
@@ -203,7 +271,11 @@ std::string describe(const SloResult& r, bool with_verdict) {
       name = "rps";
       break;
   }
-  return name + " " + format_value(r.slo, r.actual) + " " + op_text(r.slo.op) + " " +
+  if (!r.slo.phase.empty()) name = r.slo.phase + "." + name;
+  const std::string actual = !r.no_data || r.slo.phase.empty()
+                                 ? format_value(r.slo, r.actual)
+                                 : "(no response had Server-Timing '" + r.slo.phase + "')";
+  return name + " " + actual + " " + op_text(r.slo.op) + " " +
          format_value(r.slo, r.slo.threshold) +
          (with_verdict ? (r.passed ? "  pass" : "  FAIL") : "");
 }

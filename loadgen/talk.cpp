@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "loadgen/capacity.h"
 #include "loadgen/engine.h"
 #include "loadgen/flag_bounds.h"
 #include "loadgen/open_files.h"
@@ -58,8 +59,69 @@ void add_talk_options(CLI::App& talk, TalkOptions& o) {
   talk.add_option("--max-delay-ms", o.max_delay_ms, "Delays are {rand:1:MAX} ms")
       ->check(whole_number_in(1, 60000))
       ->capture_default_str();
+  talk.add_flag("--no-capacity{false}", o.capacity,
+                "Skip the last act (the capacity of /prime/N under p99<100ms and errors<1%)");
+  talk.add_option("--one-worker", o.one_worker_url,
+                  "A second server started with --workers 1: the last act measures its capacity "
+                  "beside BASE's (all its workers)")
+      ->envname("LOADLAB_ONE_WORKER_URL");
+  talk.add_option("--prime", o.prime, "The last act's /prime/N (about 2 ms of trial division)")
+      ->check(whole_number_in(2, UINT64_MAX))
+      ->capture_default_str();
+  talk.add_option_function<std::string>(
+          "--capacity-step",
+          [&o](const std::string& t) { o.capacity_step_ms = parse_duration_ms(t); },
+          "Each capacity step's length (default 2s)")
+      ->check(duration_in(100, 60'000));
   add_output_options(talk, OutputCommand::kTalk, o.outputs);
 }
+
+namespace {
+
+// The last act: capacity grows with worker processes, not with the event loop.
+std::vector<CapacityReport> capacity_act(const TalkOptions& o, std::ostream& out) {
+  std::vector<std::pair<std::string, std::string>> servers;  // label, base URL
+  if (!o.one_worker_url.empty()) {
+    std::string one = o.one_worker_url;
+    while (!one.empty() && one.back() == '/') one.pop_back();
+    servers.emplace_back("1 worker", one);
+  }
+  std::string base = o.base_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  servers.emplace_back("all workers", base);
+  out << "\nThe last act: how many /prime/" << o.prime
+      << " per second each server answers with p99 < 100ms and errors < 1%\n";
+  std::vector<CapacityReport> reports;
+  for (const auto& [label, url] : servers) {
+    CapacityOptions c;
+    c.run.urls = {url + "/prime/" + std::to_string(o.prime)};
+    c.run.timeout_ms = 5'000;
+    c.rate_range = "20..100000";
+    c.precision = "10%";
+    c.step_ms = o.capacity_step_ms;
+    c.settle_ms = 1'000;
+    c.slos = {"p99<100ms", "errors<1%"};
+    c.run.outputs.quiet = true;
+    CapacityReport report;
+    run_capacity(c, &report);
+    out << "  " << label << " (" << url << "): " << capacity_sentence(report) << "\n";
+    out.flush();
+    reports.push_back(std::move(report));
+  }
+  if (reports.size() == 2 && reports[0].search.best && reports[1].search.best) {
+    char line[200];
+    std::snprintf(line, sizeof line,
+                  "  all workers / 1 worker = %.2fx: CPU-bound work scales with processes; the "
+                  "event loop only waits.\n",
+                  *reports[1].search.best / *reports[0].search.best);
+    out << line;
+  } else if (reports.size() == 1) {
+    out << "  (give --one-worker URL, a server started with --workers 1, to compare)\n";
+  }
+  return reports;
+}
+
+}  // namespace
 
 int run_talk(const TalkOptions& o) {
   std::uint64_t widest = o.concurrency;
@@ -121,7 +183,9 @@ int run_talk(const TalkOptions& o) {
       << " wait at the same time: the run takes about\n"
          "requests x mean delay / "
       << o.concurrency << ", and no request waits on the client's own overload.\n";
-  write_talk_outputs(o.outputs, TalkReport{rows, base, url});
+  std::vector<CapacityReport> capacity;
+  if (o.capacity && reachable) capacity = capacity_act(o, out);
+  write_talk_outputs(o.outputs, TalkReport{rows, base, url, &capacity});
   return reachable ? 0 : 1;
 }
 

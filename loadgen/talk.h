@@ -18,6 +18,12 @@ struct TalkOptions {
   unsigned concurrency = 100;
   std::uint64_t max_delay_ms = 1000;
   std::uint64_t timeout_ms = 30000;
+  // The last act: the capacity of /prime/N (about 2 ms of trial division) under p99 and error
+  // objectives, on BASE (all its workers) and on a second server with --workers 1.
+  bool capacity = true;
+  std::string one_worker_url;  // the --workers 1 server; empty: BASE only
+  std::uint64_t prime = 4'000'000'000'039ULL;
+  std::uint64_t capacity_step_ms = 2'000;
   OutputTargets outputs;
 };
 

@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "loadgen/format.h"
+#include "loadgen/outputs/capacity_report.h"
 #include "loadgen/outputs/report_input.h"
 #include "loadgen/outputs/svg_chart.h"
 #include "loadgen/outputs/wording.h"
@@ -415,6 +416,12 @@ std::string render_talk_html(const TalkReport& talk) {
   out += "</table>\n" + bar_chart_svg("Elapsed vs ideal time", bars);
   set_percentile_axis(chart, reach);
   out += chart.svg();
+  if (talk.capacity != nullptr) {
+    for (const auto& search : *talk.capacity) {
+      out += "<h2>Capacity of <code>" + escape_xml(search.url) + "</code></h2>\n<p>" +
+             escape_xml(capacity_sentence(search)) + "</p>\n" + knee_chart_svg(search);
+    }
+  }
   out += "</body></html>\n";
   return out;
 }

@@ -6,6 +6,7 @@
 #include "common/decimal.h"
 #include "common/json_count.h"
 #include "loadgen/format.h"
+#include "loadgen/outputs/capacity_report.h"
 #include "loadgen/outputs/report_input.h"
 #include "loadgen/outputs/wording.h"
 #include "loadgen/scrape/target_report.h"
@@ -313,9 +314,13 @@ std::string render_talk_json(const TalkReport& talk) {
     run["ideal_s"] = row.ideal_s;
     runs.push_back(std::move(run));
   }
-  return nlohmann::json{{"schema", kTalkSchema}, {"base_url", talk.base_url}, {"runs", runs}}.dump(
-             2) +
-         "\n";
+  nlohmann::json document{{"schema", kTalkSchema}, {"base_url", talk.base_url}, {"runs", runs}};
+  if (talk.capacity != nullptr && !talk.capacity->empty()) {
+    document["capacity"] = nlohmann::json::array();
+    for (const auto& search : *talk.capacity)
+      document["capacity"].push_back(capacity_to_json(search));
+  }
+  return document.dump(2) + "\n";
 }
 
 }  // namespace loadlab::loadgen

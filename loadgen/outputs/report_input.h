@@ -27,10 +27,14 @@ struct TalkRow {
   nlohmann::json config;
 };
 
+struct CapacityReport;
+
 struct TalkReport {
   const std::vector<TalkRow>& rows;
   const std::string& base_url;      // the server, as given
   const std::string& url_template;  // what every request asked for
+  // The talk's last act: capacity searches on /prime/N (one worker, all workers); may be empty.
+  const std::vector<CapacityReport>* capacity = nullptr;
 };
 
 }  // namespace loadlab::loadgen

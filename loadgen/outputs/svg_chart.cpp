@@ -130,6 +130,14 @@ std::string LineChart::svg(int width, int height) const {
       out += "\n";
       continue;
     }
+    if (series.dots) {
+      for (const auto& [x, y] : series.points) {
+        out += "<circle fill=\"" + series.color + "\" r=\"4.5\" cx=\"" + number(px(x)) +
+               "\" cy=\"" + number(py(y)) + "\"/>";
+      }
+      out += "\n";
+      continue;
+    }
     out += "<polyline fill=\"none\" stroke-width=\"2\" stroke=\"" + series.color + "\" points=\"";
     for (const auto& [x, y] : series.points) out += number(px(x)) + "," + number(py(y)) + " ";
     out += "\"/>\n";

@@ -14,6 +14,7 @@ struct ChartSeries {
   std::string color;
   std::vector<std::pair<double, double>> points;  // x, y in data units
   bool bars = false;                              // drawn as bars from 0 instead of a line
+  bool dots = false;                              // drawn as dots, unjoined, instead of a line
 };
 
 struct Tick {

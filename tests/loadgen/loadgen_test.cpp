@@ -281,8 +281,8 @@ TEST(Loadgen, HgrmOutput) {
 
 TEST(Loadgen, TalkPreset) {
   ServerProcess server;
-  const auto result = loadgen({"talk", "--unbounded", "5,10", "-n", "20", "-c", "5",
-                               "--max-delay-ms", "20", "--json", "-", base(server)});
+  const auto result = loadgen({"talk", "--no-capacity", "--unbounded", "5,10", "-n", "20", "-c",
+                               "5", "--max-delay-ms", "20", "--json", "-", base(server)});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto report = nlohmann::json::parse(result.out);
   ASSERT_EQ(report["runs"].size(), 3u);

@@ -1,6 +1,7 @@
 // --slo on a real run: the verdicts in the summary and the JSON report, and exit codes 0, 3 and 2.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "tests/loadgen/run_loadgen.h"
@@ -48,6 +49,26 @@ TEST(Slo, AMalformedObjectiveIsAUsageError) {
     EXPECT_EQ(result.exit_code, 2) << bad;
     EXPECT_NE(result.err.find("--slo"), std::string::npos) << bad << ": " << result.err;
   }
+}
+
+TEST(Slo, PhaseObjectivesOnARunAndOnAMerge) {
+  ServerProcess server;
+  const std::string json = temp_file("phase-slo.json");
+  const auto met = loadgen({"-n", "20", "-c", "4", "--slo", "delay.p50<10s", "--slo",
+                            "delay.p99>=5ms", "--json", json, base(server) + "/10"});
+  EXPECT_EQ(met.exit_code, 0) << met.out << met.err;
+  EXPECT_NE(met.out.find("delay.p50<10s: delay.p50 "), std::string::npos) << met.out;
+  // The server said nothing of a queue for /N: an objective on it cannot pass.
+  const auto absent = loadgen({"-n", "5", "-c", "1", "--slo", "queue.p99<1s", base(server) + "/1"});
+  EXPECT_EQ(absent.exit_code, 3) << absent.out << absent.err;
+  EXPECT_NE(absent.out.find("no response had Server-Timing 'queue'"), std::string::npos)
+      << absent.out;
+  // merge checks phase objectives on the merged figures.
+  const auto merged = loadgen({"merge", json, json, "--slo", "delay.p50<5ms", "-q"});
+  EXPECT_EQ(merged.exit_code, 3) << merged.out << merged.err;
+  const auto merged_ok = loadgen({"merge", json, "--slo", "delay.max<10s", "-q"});
+  EXPECT_EQ(merged_ok.exit_code, 0) << merged_ok.out << merged_ok.err;
+  std::remove(json.c_str());
 }
 
 }  // namespace

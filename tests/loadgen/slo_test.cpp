@@ -84,5 +84,72 @@ TEST(SloDescribe, SaysWhatWasMeasured) {
             std::string::npos);
 }
 
+TEST(SloParse, ServerTimingPhases) {
+  const Slo queue = parse_slo("queue.p99<50ms");
+  EXPECT_EQ(queue.phase, "queue");
+  EXPECT_EQ(queue.metric, Slo::Metric::kPercentile);
+  EXPECT_DOUBLE_EQ(queue.percentile, 99);
+  EXPECT_DOUBLE_EQ(queue.threshold, 50'000);
+  const Slo compute = parse_slo(" compute.p50 <= 5ms ");
+  EXPECT_EQ(compute.phase, "compute");
+  EXPECT_EQ(compute.op, Slo::Op::kLessEqual);
+  EXPECT_DOUBLE_EQ(compute.percentile, 50);
+  EXPECT_DOUBLE_EQ(parse_slo("queue.p99.9<1s").percentile, 99.9);
+  EXPECT_EQ(parse_slo("delay.mean<110ms").metric, Slo::Metric::kMean);
+  EXPECT_EQ(parse_slo("delay.max<2s").metric, Slo::Metric::kMax);
+  EXPECT_EQ(parse_slo("delay.max<2s").phase, "delay");
+  // The client's own metrics keep their meaning: a dotted percentile is not a phase.
+  EXPECT_TRUE(parse_slo("p99.9<1s").phase.empty());
+  EXPECT_TRUE(parse_slo("p99<1s").phase.empty());
+}
+
+TEST(SloParse, BadPhaseObjectivesSayWhatIsWrong) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"queue.p101<1s", "percentile must be in (0, 100]"},
+      {"queue.latency<1s", "unknown statistic 'latency' of the phase 'queue'"},
+      {"queue.<1s", "unknown statistic '' of the phase 'queue'"},
+      {".p99<1s", "'' is not a Server-Timing metric name"},
+      {"que ue.p99<1s", "'que ue' is not a Server-Timing metric name"},
+      {"queue.errors<1%", "unknown statistic 'errors'"},
+      {"queue.p99<1parsec", "is not a non-negative number"},
+      {"latency<1s", "queue.p99"},  // the list of metrics names the phases too
+  };
+  for (const auto& [bad, message] : cases) {
+    try {
+      parse_slo(bad);
+      ADD_FAILURE() << bad << " was accepted";
+    } catch (const std::invalid_argument& error) {
+      EXPECT_NE(std::string(error.what()).find(message), std::string::npos)
+          << bad << ": " << error.what();
+      EXPECT_NE(std::string(error.what()).find(std::string("'") + bad + "'"), std::string::npos)
+          << bad << ": " << error.what();
+    }
+  }
+}
+
+TEST(SloEvaluate, PhaseObjectivesReadTheServersTimings) {
+  RunStats stats = run_with(100, 900'000, 0, 1.0);  // the client saw 900 ms
+  for (int i = 0; i < 99; ++i) stats.record_server_timing("queue;dur=2, compute;dur=4.5");
+  stats.record_server_timing("queue;dur=80, compute;dur=4.5");
+  EXPECT_TRUE(evaluate_slo(parse_slo("compute.p50<5ms"), stats).passed);
+  EXPECT_NEAR(evaluate_slo(parse_slo("compute.p50<5ms"), stats).actual, 4'500, 10);
+  EXPECT_FALSE(evaluate_slo(parse_slo("compute.p50<4ms"), stats).passed);
+  EXPECT_TRUE(evaluate_slo(parse_slo("queue.p99<50ms"), stats).passed);
+  EXPECT_FALSE(evaluate_slo(parse_slo("queue.max<50ms"), stats).passed);
+  EXPECT_FALSE(evaluate_slo(parse_slo("p99<50ms"), stats).passed);  // the client's latency
+  const SloResult described = evaluate_slo(parse_slo("queue.p99<50ms"), stats);
+  EXPECT_EQ(describe(described).substr(0, 15), "queue.p99 2.00m") << describe(described);
+}
+
+TEST(SloEvaluate, APhaseNoResponseReportedFails) {
+  RunStats stats = run_with(10, 1000, 0, 1.0);
+  stats.record_server_timing("delay;dur=1");
+  const SloResult result = evaluate_slo(parse_slo("queue.p99<50ms"), stats);
+  EXPECT_FALSE(result.passed);
+  EXPECT_TRUE(result.no_data);
+  EXPECT_NE(describe(result).find("no response had Server-Timing 'queue'"), std::string::npos)
+      << describe(result);
+}
+
 }  // namespace
 }  // namespace loadlab::loadgen
