@@ -18,9 +18,8 @@
 namespace loadlab::loadgen {
 namespace {
 
-// As a run's --rate (options.cpp).
+// As a run's --rate (options.cpp; kMaxRate is options.h's).
 constexpr double kMinRate = 0.001;
-constexpr double kMaxRate = 10'000'000;
 constexpr std::uint64_t kMaxStepMs = 3'600'000;
 
 double parse_positive(std::string_view text, const std::string& what) {

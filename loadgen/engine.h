@@ -163,7 +163,6 @@ struct RunHooks {
   bool progress = false;         // a live line on stderr (a terminal) once a second
   bool stop_on_signals = false;  // SIGINT/SIGTERM: stop sending, wait --grace for in-flight, report
   RunWatcher* watcher = nullptr;
-  }
   // The load runs this long before its figures start (part of -d): connections open, queues
   // fill, and only what completes after it is measured. The capacity search's settle per step.
   std::uint64_t settle_ms = 0;

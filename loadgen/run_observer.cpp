@@ -1,5 +1,8 @@
 #include "loadgen/run_observer.h"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <algorithm>
 #include <chrono>
 #include <iostream>
@@ -78,7 +81,16 @@ RunObserver::RunObserver(const RunOptions& options)
   } else {
     baseline_done_ = true;
   }
+  // A run takes SIGINT and SIGTERM on a signalfd, with them blocked in every thread it starts
+  // (engine.cpp). This thread starts before that: left open to them, it could be the one the
+  // kernel hands a Ctrl-C to, whose default action ends the process without a report.
+  sigset_t stop_signals, previous;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
   thread_ = std::thread([this] { loop_.run(); });
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 }
 
 RunObserver::~RunObserver() {

@@ -163,8 +163,9 @@ TEST(Loadgen, TemplatesAreInRangeAndReproducibleWithASeed) {
   std::vector<std::string> first, second;
   for (auto* targets : {&first, &second}) {
     ServerProcess server({"--access-log"});
-    json_of(loadgen(
-        {"-n", "30", "-c", "1", "--seed", "1234", "--json", "-", base(server) + "/{rand:1:20}/"}));
+    json_of(loadgen({"-n", "30", "-c", "1", "--seed", "1234", "--no-scrape", "--json",
+                     "-",  // no /metrics
+                     base(server) + "/{rand:1:20}/"}));
     EXPECT_TRUE(eventually(
         [&] { return logged_targets(server).size() >= 30; }));  // the last access-log line
     *targets = logged_targets(server);
@@ -350,7 +351,7 @@ TEST(Loadgen, OnlyAnIdempotentRequestIsResentAndOnlyOnce) {
     serve_heads(client, stop, [first](int request) { return first && request == 1; });
   });
   const auto get =
-      json_of(loadgen({"--rate", "4", "-n", "2", "-c", "1", "--json", "-", "-q",
+      json_of(loadgen({"--rate", "4", "-n", "2", "-c", "1", "--json", "-", "-q", "--no-scrape",
                        "http://127.0.0.1:" + std::to_string(answers_once.port()) + "/"}));
   EXPECT_EQ(get["requests"]["responses"], 1);
   EXPECT_EQ(get["errors"]["closed"], 1);  // the resend, on a fresh connection, also met a close
