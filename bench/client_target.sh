@@ -24,10 +24,13 @@ if want 1; then
   loadlab_port=$(free_port)
   start_loadlab "$loadlab_port" --threads "$threads"
   wait_port "$nginx_port"
-  echo "## 1. /bytes/1048576 vs nginx 1 MiB static file (wrk -t1 -c10 -d${seconds}s, $rounds rounds, server --threads $threads)"
+  # With a seed, the body comes from the loop's cache of seeded streams (seed_streams.h); without
+  # one, each response draws a fresh seed and generates its bytes: both are measured.
+  for query in "?seed=1" ""; do
+  echo "## 1. /bytes/1048576$query vs nginx 1 MiB static file (wrk -t1 -c10 -d${seconds}s, $rounds rounds, server --threads $threads)"
   ratios=()
   for round in $(seq "$rounds"); do
-    l=$(wrk -t1 -c10 -d"${seconds}s" "http://127.0.0.1:$loadlab_port/bytes/1048576?seed=1" | awk '/Transfer\/sec/ {print $2}')
+    l=$(wrk -t1 -c10 -d"${seconds}s" "http://127.0.0.1:$loadlab_port/bytes/1048576$query" | awk '/Transfer\/sec/ {print $2}')
     n=$(wrk -t1 -c10 -d"${seconds}s" "http://127.0.0.1:$nginx_port/1m.bin" | awk '/Transfer\/sec/ {print $2}')
     to_mib() { python3 -c "import sys; v=sys.argv[1]; u={'KB':1/1024,'MB':1,'GB':1024}; print(float(v[:-2])*u[v[-2:]])" "$1"; }
     lm=$(to_mib "$l"); nm=$(to_mib "$n")
@@ -35,6 +38,7 @@ if want 1; then
     echo "round $round: loadlab $lm MiB/s, nginx $nm MiB/s, ratio ${ratios[-1]}"
   done
   echo "median ratio loadlab/nginx: $(printf '%s\n' "${ratios[@]}" | median)"
+  done
 fi
 
 if want 2; then
