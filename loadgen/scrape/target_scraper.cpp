@@ -4,6 +4,8 @@
 #include <cmath>
 #include <utility>
 
+#include "common/printable.h"
+
 namespace loadlab::loadgen {
 namespace {
 
@@ -57,7 +59,8 @@ void TargetScraper::on_answer(Phase phase, double t, FetchResult answer) {
   if (!error.empty()) {
     if (!verified_) return stop("no scrape: " + plan_.url + ": " + error);
     ++source_.failures;
-    if (source_.first_error.empty()) source_.first_error = error;
+    // The error may quote the target's bytes: printable and bounded before a report holds it.
+    if (source_.first_error.empty()) source_.first_error = printable_excerpt(error, 400);
     return;
   }
   ++source_.scrapes;
@@ -130,9 +133,9 @@ std::map<std::string, double> TargetScraper::requests_by_code(const PromText& te
   return codes;
 }
 
-void TargetScraper::stop(std::string note) {
+void TargetScraper::stop(const std::string& note) {
   stopped_ = true;
-  notes_.push_back(std::move(note));
+  notes_.push_back(printable_excerpt(note, 400));
 }
 
 TargetScrape TargetScraper::result() const {

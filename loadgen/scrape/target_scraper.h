@@ -53,7 +53,7 @@ class TargetScraper {
   void record(const PromText& text, double t);
   // The server's responses by status, its own scrapes left out.
   std::map<std::string, double> requests_by_code(const PromText& text) const;
-  void stop(std::string note);
+  void stop(const std::string& note);
 
   HttpFetch fetch_;
   ScrapePlan plan_;

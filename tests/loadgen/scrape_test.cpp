@@ -123,6 +123,35 @@ TEST(Scrape, ExplicitScrapeOfABadEndpointIsCountedNotFatal) {
   EXPECT_FALSE(source["first_error"].get<std::string>().empty());
 }
 
+// A target whose /metrics holds bytes that are not UTF-8: the error quoting them is made
+// printable, and the report (a JSON writer refuses invalid UTF-8) is written whole.
+TEST(Scrape, AnErrorQuotingBadBytesKeepsTheReport) {
+  FakeServer target([](int client, const std::atomic<bool>&) {
+    std::string request;
+    char buffer[4096];
+    while (request.find("\r\n\r\n") == std::string::npos) {
+      const ssize_t n = read(client, buffer, sizeof buffer);
+      if (n <= 0) break;
+      request.append(buffer, static_cast<std::size_t>(n));
+    }
+    const std::string body = "m \xff\xfe" + std::string(3000, '\x80') + "\n";
+    const std::string answer =
+        "HTTP/1.1 200 OK\r\nServer: loadlab\r\nContent-Length: " + std::to_string(body.size()) +
+        "\r\nConnection: close\r\n\r\n" + body;
+    (void)!write(client, answer.data(), answer.size());
+    close(client);
+  });
+  const std::string base_url = "http://127.0.0.1:" + std::to_string(target.port());
+  const auto report =
+      run_json({"-n", "5", "-c", "1", "--scrape", base_url + "/metrics", base_url + "/x"});
+  EXPECT_EQ(report["requests"]["responses"], 5);
+  const auto& source = report["target"]["sources"].at(0);
+  EXPECT_GE(source["failures"].get<int>(), 1);
+  const std::string error = source["first_error"];
+  EXPECT_NE(error.find("\\xff\\xfe"), std::string::npos) << error;
+  EXPECT_LE(error.size(), 400u);
+}
+
 std::uint16_t free_port() {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
