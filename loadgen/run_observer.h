@@ -45,6 +45,8 @@ class RunObserver final : public RunWatcher {
  private:
   void on_wake();
   void on_tick();
+  void final_scrape();
+  void final_done();
   void render(std::string& out);
   double since_start_s() const;
 
@@ -60,12 +62,14 @@ class RunObserver final : public RunWatcher {
   std::uint64_t loop_start_ns_ = 0;
   bool ticking_ = false;
   bool finishing_ = false;
+  int final_readings_ = 0;
 
   std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<const LiveMetrics*> engines_;  // guarded; empty outside the run
   std::string final_text_;                   // the endpoint's last exposition, after the run
   std::uint64_t start_ns_ = 0, end_ns_ = 0;
+  std::optional<std::uint64_t> expected_responses_;  // the engines' count, at the end
   double start_unix_ = 0;
   bool baseline_done_ = false, start_asked_ = false, finish_asked_ = false, final_done_ = false,
        stop_asked_ = false;

@@ -66,9 +66,13 @@ void TargetScraper::on_answer(Phase phase, double t, FetchResult answer) {
   ++source_.scrapes;
   source_.server = printable(answer.server);
   auto codes = requests_by_code(text);
-  if (phase != Phase::kBaseline) record(text, t);
+  // A repeated final reading (RunObserver) only settles the count: no series points 50 ms
+  // apart.
+  const bool repeat = phase == Phase::kFinal && final_readings_ > 0;
+  if (phase == Phase::kFinal) ++final_readings_;
+  if (phase != Phase::kBaseline && !repeat) record(text, t);
   if (phase == Phase::kBaseline) baseline_ = codes;
-  if (previous_ && t > previous_t_) {
+  if (previous_ && t > previous_t_ && !repeat) {
     std::map<std::string, double> all = codes;
     for (const auto& [code, count] : *previous_) all.try_emplace(code, count);
     for (const auto& [code, count] : all) {
@@ -90,11 +94,19 @@ void TargetScraper::on_answer(Phase phase, double t, FetchResult answer) {
           "the target's counters went back during the run (a restart?): its "
           "count of requests is left out");
     } else if (text.sum("loadlab_http_requests_total")) {
+      previous_final_total_ = std::exchange(final_total_, 0);
+      for (const auto& [code, count] : counted) *final_total_ += count;
       source_.requests_by_code = std::move(counted);
     }
   }
   previous_ = std::move(codes);
   previous_t_ = t;
+}
+
+bool TargetScraper::final_settled(std::optional<std::uint64_t> expected) const {
+  if (stopped_ || !final_total_) return true;  // nothing a further reading could change
+  if (expected && *final_total_ == *expected) return true;
+  return previous_final_total_ && *previous_final_total_ == *final_total_;
 }
 
 void TargetScraper::record(const PromText& text, double t) {

@@ -29,7 +29,10 @@ nlohmann::json run_json(std::vector<std::string> args) {
 }
 
 // The outside observer's cross-check: the server's own count of the requests it answered
-// during the run is the loadgen's count of responses.
+// during the run is the loadgen's count of responses. The server counts an answer when its
+// write completes, which may come a loop iteration after the loadgen has it: the final
+// scrape is repeated until the counts agree, but on a busy machine it may give up with one
+// answer per connection not yet counted. Never more than the loadgen's: nobody else loads it.
 TEST(Scrape, ReportHoldsTheServersSeries) {
   ServerProcess server;
   const auto report =
@@ -39,8 +42,10 @@ TEST(Scrape, ReportHoldsTheServersSeries) {
   EXPECT_EQ(source["url"], base(server) + "/metrics");
   EXPECT_EQ(source["server"], "loadlab");
   EXPECT_GE(source["scrapes"].get<int>(), 2);
-  EXPECT_EQ(source["requests_counted"], report["requests"]["responses"]);
-  EXPECT_EQ(source["requests_by_code"]["200"], report["requests"]["responses"]);
+  const auto responses = report["requests"]["responses"].get<std::uint64_t>();
+  EXPECT_LE(source["requests_counted"].get<std::uint64_t>(), responses);
+  EXPECT_GE(source["requests_counted"].get<std::uint64_t>() + 8, responses);
+  EXPECT_EQ(source["requests_by_code"]["200"], source["requests_counted"]);
   const auto& in_flight = source["series"]["in_flight"];
   ASSERT_FALSE(in_flight.empty());
   for (const auto& point : in_flight) {
