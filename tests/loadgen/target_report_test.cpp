@@ -1,4 +1,5 @@
-// The target's side in the reports: what the server's count of requests is compared with.
+// The target's side in the reports: what the server's count of requests is compared with,
+// and Little's law from both ends.
 #include "loadgen/scrape/target_report.h"
 
 #include <gtest/gtest.h>
@@ -6,6 +7,7 @@
 #include <string>
 
 #include "loadgen/run_stats.h"
+#include "loadgen/scrape/littles_law.h"
 
 namespace loadlab::loadgen {
 namespace {
@@ -40,6 +42,18 @@ TEST(TargetReport, CountsAreComparedOnlyWhenTheyCountTheSameRequests) {
   const std::string text = target_summary_text(merged);
   EXPECT_EQ(text.find("the loadgen counted"), std::string::npos) << text;
   EXPECT_EQ(target_html(merged).find("the loadgen counted"), std::string::npos);
+}
+
+// The client's rate is of the requests its mean is over: responses, not errors.
+TEST(TargetReport, LittlesLawRateIsOfResponses) {
+  RunStats s = run_with_source("http://127.0.0.1:8080/x", 100, 100);  // 10 s, 100 ms each
+  for (int i = 0; i < 100; ++i) s.record_error(ErrorKind::kTimeout);
+  s.target.sources[0].series_named(kSeriesInFlight).points = {{1, 1}, {2, 1}, {3, 1}};
+  const auto law = check_littles_law(s);
+  ASSERT_TRUE(law);
+  EXPECT_DOUBLE_EQ(law->client_rate, 10.0);
+  EXPECT_NEAR(law->client_in_flight, 1.0, 0.01);
+  EXPECT_TRUE(law->agree) << law->statement;
 }
 
 }  // namespace
