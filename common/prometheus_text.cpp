@@ -108,6 +108,8 @@ std::string comment_line(Line line, PromText& out) {
   if (!line.done() && !is_blank(line.peek()))
     return "bad metric name after # " + std::string(keyword);
   line.skip_blanks();
+  if (out.families.size() >= kPromMaxFamilies && !out.families.contains(name))
+    return "more than " + std::to_string(kPromMaxFamilies) + " metric families";
   PromFamily& family = out.families[std::string(name)];
   if (keyword == "HELP") {
     family.help = unescape_help(line.text.substr(line.pos));
@@ -136,6 +138,8 @@ std::string sample_line(Line line, PromText& out) {
       }
       const std::string_view label = line.name(false);
       if (label.empty()) return "expected a label name or '}'";
+      if (sample.labels.size() >= kPromMaxLabels)
+        return "more than " + std::to_string(kPromMaxLabels) + " labels";
       line.skip_blanks();
       if (line.peek() != '=') return "expected '=' after label " + quoted(label);
       ++line.pos;

@@ -145,6 +145,32 @@ TEST(PrintableExcerpt, EscapesAndCuts) {
   EXPECT_EQ(printable_excerpt("abcdef\xff\xff", 12), "abcdef...");  // an escape is never split
 }
 
+// A line of many labels (each checked against the others) and a scrape of many families are
+// bounded: an error naming the line, not quadratic time or unbounded memory.
+TEST(PrometheusText, LabelsAndFamiliesAreBounded) {
+  auto labels = [](std::size_t n) {
+    std::string line = "m{";
+    for (std::size_t i = 0; i < n; ++i) line += "l" + std::to_string(i) + "=\"\",";
+    return line + "} 1\n";
+  };
+  const auto most = parse_prometheus_text(labels(kPromMaxLabels));
+  ASSERT_TRUE(most.ok()) << most.error;
+  EXPECT_EQ(most.samples.at(0).labels.size(), kPromMaxLabels);
+  const auto too_many = parse_prometheus_text("ok 1\n" + labels(kPromMaxLabels + 1));
+  EXPECT_EQ(too_many.error_line, 2u);
+  EXPECT_NE(too_many.error.find("more than 128 labels"), std::string::npos) << too_many.error;
+
+  std::string families;
+  for (std::size_t i = 0; i <= kPromMaxFamilies; ++i)
+    families += "# TYPE f" + std::to_string(i) + " gauge\n";
+  const auto parsed = parse_prometheus_text(families);
+  EXPECT_EQ(parsed.error_line, kPromMaxFamilies + 1);
+  EXPECT_NE(parsed.error.find("metric families"), std::string::npos) << parsed.error;
+  EXPECT_LE(parsed.families.size(), kPromMaxFamilies);
+  // The same family named again is no new one.
+  EXPECT_TRUE(parse_prometheus_text("# TYPE f gauge\n# HELP f text\n# TYPE f gauge\n").ok());
+}
+
 TEST(PrometheusText, CarriageReturnsAndBlanksAreTolerated) {
   const auto text = parse_prometheus_text("  m  1  \r\n\tn{a=\"b\"}\t2\r\n");
   ASSERT_TRUE(text.ok()) << text.error;
