@@ -25,6 +25,11 @@ namespace loadlab::loadgen {
 // std::invalid_argument for a bad --scrape URL.
 std::optional<ScrapePlan> plan_scrape(const RunOptions& options, std::vector<std::string>& notes);
 
+// Descriptors the observer may hold at once: its loop's own (epoll, eventfd, timer, signal
+// pipe: a few), the scrape's socket, the --metrics-listen listener and up to 65 connections
+// to it (64 served, one more accepted to be closed at once).
+inline constexpr std::uint64_t kObserverFds = 72;
+
 class RunObserver final : public RunWatcher {
  public:
   // Binds --metrics-listen (throws std::runtime_error when it cannot) and starts the thread,

@@ -125,5 +125,29 @@ TEST(Flags, GoodValuesAtTheBoundsAreAccepted) {
   }
 }
 
+// The open-file check counts what this process opens: its share of -c under --shard, and the
+// observer's descriptors (scrape, --metrics-listen) when it runs one. prlimit sets both
+// limits, so the loadgen cannot raise its own: 256 leaves 216 sockets for one thread, 144
+// with the observer. Each run that passes the check finds nothing on port 1: exit 1, not 2.
+TEST(Flags, TheOpenFileCheckCountsTheShareAndTheObserver) {
+  auto run = [](std::vector<std::string> args) {
+    std::vector<std::string> argv = {
+        "prlimit", "--nofile=256:256", LOADLAB_LOADGEN_BIN, "-q", "-t", "1", "-n", "2", "--rate",
+        "10"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.push_back(kUrl);
+    return run_command(argv, 30s);
+  };
+  const CommandResult alone = run({"-c", "200", "--no-scrape"});
+  EXPECT_EQ(alone.exit_code, 1) << alone.err;
+  const CommandResult observed = run({"-c", "200"});
+  EXPECT_EQ(observed.exit_code, 2) << observed.err;
+  EXPECT_NE(observed.err.find("open-file limit is 256"), std::string::npos) << observed.err;
+  const CommandResult shard = run({"-c", "400", "--shard", "0/2", "--no-scrape"});
+  EXPECT_EQ(shard.exit_code, 1) << shard.err;
+  const CommandResult whole = run({"-c", "400", "--no-scrape"});
+  EXPECT_EQ(whole.exit_code, 2) << whole.err;
+}
+
 }  // namespace
 }  // namespace loadlab::test
