@@ -4,8 +4,14 @@
 #include <charconv>
 #include <cmath>
 
+#include "common/printable.h"
+
 namespace loadlab {
 namespace {
+
+// What an error message quotes of the input: printable and short (a line may be 64 KiB of
+// anything, and the message goes into reports).
+std::string quoted(std::string_view text) { return printable_excerpt(text, 80); }
 
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
 bool name_start(char c) {
@@ -58,7 +64,8 @@ bool label_value(Line& line, std::string& out, std::string& error) {
     } else if (escaped == 'n') {
       out += '\n';
     } else {
-      error = std::string("unknown escape \\") + escaped + " in a label value";
+      error = "unknown escape " + quoted(std::string_view(&line.text[line.pos - 2], 2)) +
+              " in a label value";
       return false;
     }
   }
@@ -101,6 +108,8 @@ std::string comment_line(Line line, PromText& out) {
   if (!line.done() && !is_blank(line.peek()))
     return "bad metric name after # " + std::string(keyword);
   line.skip_blanks();
+  if (out.families.size() >= kPromMaxFamilies && !out.families.contains(name))
+    return "more than " + std::to_string(kPromMaxFamilies) + " metric families";
   PromFamily& family = out.families[std::string(name)];
   if (keyword == "HELP") {
     family.help = unescape_help(line.text.substr(line.pos));
@@ -109,8 +118,7 @@ std::string comment_line(Line line, PromText& out) {
   const std::string_view type_text = line.token();
   line.skip_blanks();
   const auto type = type_from(type_text);
-  if (!type || !line.done())
-    return "bad type '" + std::string(type_text) + "' for " + std::string(name);
+  if (!type || !line.done()) return "bad type '" + quoted(type_text) + "' for " + quoted(name);
   family.type = *type;
   return "";
 }
@@ -130,16 +138,17 @@ std::string sample_line(Line line, PromText& out) {
       }
       const std::string_view label = line.name(false);
       if (label.empty()) return "expected a label name or '}'";
+      if (sample.labels.size() >= kPromMaxLabels)
+        return "more than " + std::to_string(kPromMaxLabels) + " labels";
       line.skip_blanks();
-      if (line.peek() != '=') return "expected '=' after label " + std::string(label);
+      if (line.peek() != '=') return "expected '=' after label " + quoted(label);
       ++line.pos;
       line.skip_blanks();
-      if (line.peek() != '"')
-        return "expected '\"' to open the value of label " + std::string(label);
+      if (line.peek() != '"') return "expected '\"' to open the value of label " + quoted(label);
       ++line.pos;
       std::string value, error;
       if (!label_value(line, value, error)) return error;
-      if (sample.label(label)) return "label " + std::string(label) + " given twice";
+      if (sample.label(label)) return "label " + quoted(label) + " given twice";
       sample.labels.emplace_back(label, std::move(value));
       line.skip_blanks();
       if (line.peek() == ',') {
@@ -154,7 +163,7 @@ std::string sample_line(Line line, PromText& out) {
   const std::string_view value_text = line.token();
   if (value_text.empty()) return "a sample without a value";
   const auto value = parse_prom_value(value_text);
-  if (!value) return "bad value '" + std::string(value_text) + "'";
+  if (!value) return "bad value '" + quoted(value_text) + "'";
   sample.value = *value;
   line.skip_blanks();
   if (!line.done()) {
@@ -162,15 +171,15 @@ std::string sample_line(Line line, PromText& out) {
     std::int64_t ms = 0;
     const auto [end, ec] = std::from_chars(stamp.data(), stamp.data() + stamp.size(), ms);
     if (ec != std::errc() || end != stamp.data() + stamp.size())
-      return "bad timestamp '" + std::string(stamp) + "'";
+      return "bad timestamp '" + quoted(stamp) + "'";
     sample.timestamp_ms = ms;
     line.skip_blanks();
     if (!line.done()) return "unexpected text after the timestamp";
   }
   if (out.type_of(sample) == PromType::kHistogram && sample.name.ends_with("_bucket")) {
     const auto le = sample.label("le");
-    if (!le) return "histogram bucket " + sample.name + " without an le label";
-    if (!parse_prom_value(*le)) return "bad le '" + std::string(*le) + "'";
+    if (!le) return "histogram bucket " + quoted(sample.name) + " without an le label";
+    if (!parse_prom_value(*le)) return "bad le '" + quoted(*le) + "'";
   }
   if (out.samples.size() >= kPromMaxSamples) return "more than the samples a scrape may hold";
   out.samples.push_back(std::move(sample));

@@ -65,6 +65,10 @@ struct PromText {
 // keeps a runaway target from costing the loadgen unbounded memory.
 inline constexpr std::size_t kPromMaxSamples = 200'000;
 inline constexpr std::size_t kPromMaxLineBytes = 64 * 1024;
+// Labels on one sample (each is checked against the others: a bound keeps that cheap) and
+// families (HELP and TYPE names) in one scrape.
+inline constexpr std::size_t kPromMaxLabels = 128;
+inline constexpr std::size_t kPromMaxFamilies = 100'000;
 
 PromText parse_prometheus_text(std::string_view text);
 

@@ -14,6 +14,7 @@
 #include "loadgen/outputs/report_input.h"
 #include "loadgen/run_identity.h"
 #include "loadgen/run_observer.h"
+#include "loadgen/shard.h"
 #include "loadgen/shard_merge.h"
 #include "loadgen/talk.h"
 
@@ -52,7 +53,9 @@ int run_command(RunOptions& options) {
   finalize_options(options);
   settle_run_identity(options);
   const std::vector<Slo> slos = parse_slos(options.slos);  // usage errors before any traffic
-  check_open_file_budget(options.concurrency, options.threads);
+  // This process's connections (a shard's share of -c), and the observer's descriptors.
+  check_open_file_budget(share_of(options.concurrency, options.shard), options.threads, "-c",
+                         RunObserver::wanted(options) ? kObserverFds : 0);
   RunHooks hooks;
   hooks.stop_on_signals = true;
   hooks.progress = !options.outputs.quiet && isatty(STDERR_FILENO) && isatty(STDOUT_FILENO);

@@ -1,5 +1,7 @@
 #include "loadgen/observe_options.h"
 
+#include "loadgen/off_flag.h"
+
 namespace loadlab::loadgen {
 
 void add_observe_options(CLI::App& app, ObserveOptions& o) {
@@ -7,8 +9,8 @@ void add_observe_options(CLI::App& app, ObserveOptions& o) {
                  "Read this Prometheus endpoint (http://) every interval during the run; default: "
                  "the target's /metrics when its Server header says loadlab")
       ->envname("LOADLAB_SCRAPE");
-  app.add_flag("--no-scrape{false}", o.scrape, "Do not read the target's metrics")
-      ->envname("LOADLAB_NO_SCRAPE");
+  add_off_flag(app, "--no-scrape", o.scrape, "Do not read the target's metrics",
+               "LOADLAB_NO_SCRAPE");
   app.add_option("--scrape-series", o.scrape_series,
                  "Also record this metric of the scraped endpoint (summed over its labels; a "
                  "counter as a rate); repeatable")

@@ -26,9 +26,10 @@ std::uint64_t raise_open_file_limit() {
   return limit.rlim_cur == RLIM_INFINITY ? UINT64_MAX : limit.rlim_cur;
 }
 
-void check_open_file_budget(std::uint64_t connections, unsigned threads, const char* flag) {
+void check_open_file_budget(std::uint64_t connections, unsigned threads, const char* flag,
+                            std::uint64_t extra_fds) {
   const std::uint64_t limit = raise_open_file_limit();
-  const std::uint64_t reserved = kFixedFds + kFdsPerThread * threads;
+  const std::uint64_t reserved = kFixedFds + kFdsPerThread * threads + extra_fds;
   if (limit > reserved && connections <= limit - reserved) return;
   const std::uint64_t most = limit > reserved ? limit - reserved : 0;
   throw std::invalid_argument(std::string(flag) + " " + std::to_string(connections) +

@@ -9,8 +9,10 @@ namespace loadlab::loadgen {
 // Raises RLIMIT_NOFILE's soft limit to its hard limit; returns the soft limit now in force.
 std::uint64_t raise_open_file_limit();
 
-// Throws std::invalid_argument naming -c and the limit when `connections` sockets and the
-// loadgen's own descriptors do not fit under the open-file limit.
-void check_open_file_budget(std::uint64_t connections, unsigned threads, const char* flag = "-c");
+// Throws std::invalid_argument naming -c and the limit when `connections` sockets (this
+// process's: a shard's share of -c), the loadgen's own descriptors and `extra_fds` (the run
+// observer's, kObserverFds) do not fit under the open-file limit.
+void check_open_file_budget(std::uint64_t connections, unsigned threads, const char* flag = "-c",
+                            std::uint64_t extra_fds = 0);
 
 }  // namespace loadlab::loadgen

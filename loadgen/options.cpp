@@ -10,6 +10,7 @@
 #include "common/decimal.h"
 #include "loadgen/distributed_options.h"
 #include "loadgen/flag_bounds.h"
+#include "loadgen/off_flag.h"
 
 namespace loadlab::loadgen {
 namespace {
@@ -138,8 +139,8 @@ void add_run_options(CLI::App& app, RunOptions& o) {
          "Connect timeout, counted from each connection's own start (default 5s)")
       ->envname("LOADLAB_CONNECT_TIMEOUT")
       ->check(duration_in(1, kMaxTimeoutMs));
-  app.add_flag("--no-keepalive{false}", o.keepalive, "A new connection for every request")
-      ->envname("LOADLAB_NO_KEEPALIVE");
+  add_off_flag(app, "--no-keepalive", o.keepalive, "A new connection for every request",
+               "LOADLAB_NO_KEEPALIVE");
   app.add_flag("-k,--insecure", o.insecure,
                "https: accept any certificate and host name (no verification)")
       ->envname("LOADLAB_INSECURE");
@@ -154,9 +155,9 @@ void add_run_options(CLI::App& app, RunOptions& o) {
       ->envname("LOADLAB_TLS_MIN")
       ->check(CLI::IsMember({"1.2", "1.3"}))
       ->capture_default_str();
-  app.add_flag("--no-tls-resume{false}", o.tls_resume,
-               "https: a full handshake on every new connection (no session resumption)")
-      ->envname("LOADLAB_NO_TLS_RESUME");
+  add_off_flag(app, "--no-tls-resume", o.tls_resume,
+               "https: a full handshake on every new connection (no session resumption)",
+               "LOADLAB_NO_TLS_RESUME");
   app.add_option("--seed", o.seed, "Seed for {rand} templates: the same seed replays the same URLs")
       ->envname("LOADLAB_SEED")
       ->check(whole_number_in(0, UINT64_MAX));

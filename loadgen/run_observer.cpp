@@ -15,6 +15,10 @@ namespace {
 constexpr std::uint64_t kMinScrapeIntervalMs = 100;
 // A baseline scrape that does not answer within this does not hold the run back longer.
 constexpr auto kMaxBaselineWait = std::chrono::seconds(10);
+// The final reading is made again, this far apart and this many times at most, until the
+// server's count of the run's requests is settled (TargetScraper::final_settled).
+constexpr std::uint64_t kFinalRepeatMs = 50;
+constexpr int kMaxFinalReadings = 5;
 
 }  // namespace
 
@@ -127,6 +131,9 @@ void RunObserver::finished() {
   std::vector<const LiveMetrics*> engines = engines_;
   LiveRun run{static_cast<double>(end_ns_ - start_ns_) / 1e9, target_rate_, false};
   render_live_metrics(final_text_, engines, run);
+  std::uint64_t responses = 0;
+  for (const LiveMetrics* engine : engines) responses += engine->responses.get();
+  expected_responses_ = responses;
   engines_.clear();
   finish_asked_ = true;
   lock.unlock();
@@ -168,17 +175,33 @@ void RunObserver::on_wake() {
     finishing_ = true;
     tick_.stop();
     lock.unlock();
-    auto done = [this] {
-      std::lock_guard guard(mutex_);
-      if (scraper_) result_ = scraper_->result();
-      final_done_ = true;
-      changed_.notify_all();
-    };
-    if (!scraper_) return done();
+    if (!scraper_) return final_done();
     scraper_->cancel();  // a reading in progress gives way to the final one
-    scraper_->scrape(
-        TargetScraper::Phase::kFinal, [this] { return since_start_s(); }, done);
+    final_scrape();
   }
+}
+
+void RunObserver::final_scrape() {
+  ++final_readings_;
+  scraper_->scrape(
+      TargetScraper::Phase::kFinal, [this] { return since_start_s(); },
+      [this] {
+        std::optional<std::uint64_t> expected;
+        {
+          std::lock_guard guard(mutex_);
+          expected = expected_responses_;
+        }
+        if (final_readings_ >= kMaxFinalReadings || scraper_->final_settled(expected))
+          return final_done();
+        tick_.start<&RunObserver::final_scrape>(this, kFinalRepeatMs);
+      });
+}
+
+void RunObserver::final_done() {
+  std::lock_guard guard(mutex_);
+  if (scraper_) result_ = scraper_->result();
+  final_done_ = true;
+  changed_.notify_all();
 }
 
 void RunObserver::on_tick() {

@@ -25,6 +25,11 @@ namespace loadlab::loadgen {
 // std::invalid_argument for a bad --scrape URL.
 std::optional<ScrapePlan> plan_scrape(const RunOptions& options, std::vector<std::string>& notes);
 
+// Descriptors the observer may hold at once: its loop's own (epoll, eventfd, timer, signal
+// pipe: a few), the scrape's socket, the --metrics-listen listener and up to 65 connections
+// to it (64 served, one more accepted to be closed at once).
+inline constexpr std::uint64_t kObserverFds = 72;
+
 class RunObserver final : public RunWatcher {
  public:
   // Binds --metrics-listen (throws std::runtime_error when it cannot) and starts the thread,
@@ -45,6 +50,8 @@ class RunObserver final : public RunWatcher {
  private:
   void on_wake();
   void on_tick();
+  void final_scrape();
+  void final_done();
   void render(std::string& out);
   double since_start_s() const;
 
@@ -60,12 +67,14 @@ class RunObserver final : public RunWatcher {
   std::uint64_t loop_start_ns_ = 0;
   bool ticking_ = false;
   bool finishing_ = false;
+  int final_readings_ = 0;
 
   std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<const LiveMetrics*> engines_;  // guarded; empty outside the run
   std::string final_text_;                   // the endpoint's last exposition, after the run
   std::uint64_t start_ns_ = 0, end_ns_ = 0;
+  std::optional<std::uint64_t> expected_responses_;  // the engines' count, at the end
   double start_unix_ = 0;
   bool baseline_done_ = false, start_asked_ = false, finish_asked_ = false, final_done_ = false,
        stop_asked_ = false;

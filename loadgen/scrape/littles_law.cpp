@@ -19,7 +19,8 @@ std::optional<LittlesLaw> check_littles_law(const RunStats& s) {
   const LatencyHistogram& h = s.service_us.count() ? s.service_us : s.latency_us;
   if (h.count() == 0 || s.duration_s() <= 0) return std::nullopt;
   LittlesLaw law;
-  law.client_rate = s.throughput();
+  // The rate of the requests the mean is over: responses (an error has no service time).
+  law.client_rate = static_cast<double>(s.responses) / s.duration_s();
   law.client_mean_s = h.mean() / 1e6;
   law.client_in_flight = law.client_rate * law.client_mean_s;
   // One figure per server: the first source of each URL (shards that scraped the same server
@@ -59,8 +60,8 @@ std::optional<LittlesLaw> check_littles_law(const RunStats& s) {
   } else if (gap > 0) {
     law.statement = "Little's law disagrees: " + both + ". About " + figure(gap) + " requests (" +
                     figure(100 * gap / client) +
-                    "%) waited outside the server's handling: queued in the client, the network "
-                    "or the server's accept queue";
+                    "%) of the client's were between being sent and the server's handling: in "
+                    "the network, the kernels' buffers or the server's accept queue";
   } else {
     law.statement = "Little's law disagrees: " + both +
                     ". The server held more than this client sent: other clients load it too, "

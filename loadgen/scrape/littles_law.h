@@ -1,8 +1,9 @@
-// Little's law from both ends of a run: the client's requests in flight are its achieved
-// rate times its mean service time (from send to answer); the server's are what its
-// in-flight gauge read, on average, while the run went. The two agree when the time a client
-// waits is spent in the server's handling; the client's figure is higher when requests wait
-// somewhere the server does not count them (the client, the network, the accept queue).
+// Little's law from both ends of a run: the client's requests in flight are its rate of
+// responses times their mean service time (from send to answer: an open loop's backlog, the
+// wait before a request is sent, is not in it); the server's are what its in-flight gauge
+// read, on average, while the run went. The two agree when the time a request is out is spent
+// in the server's handling; the client's figure is higher when sent requests wait somewhere
+// the server does not count them (the network, the kernels' buffers, the accept queue).
 #pragma once
 
 #include <cstddef>
@@ -14,7 +15,7 @@
 namespace loadlab::loadgen {
 
 struct LittlesLaw {
-  double client_rate = 0;       // requests per second
+  double client_rate = 0;       // responses per second
   double client_mean_s = 0;     // mean service time
   double client_in_flight = 0;  // their product
   double server_in_flight = 0;  // mean of the scraped gauge within the run

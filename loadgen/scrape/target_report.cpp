@@ -64,6 +64,35 @@ std::string chart(const RunStats& s, const ScrapeSource& source, const std::stri
   return c.svg();
 }
 
+// "host:port" of a URL ("" when it has none).
+std::string_view authority(std::string_view url) {
+  const std::size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return "";
+  url.remove_prefix(scheme + 3);
+  return url.substr(0, url.find('/'));
+}
+
+// The server's count of the run's requests beside the loadgen's count of responses. They
+// are compared only when they count the same requests: one run (not a merge, whose sources
+// each saw their own report's share) whose every URL is on the scraped host and port.
+// Otherwise the server's count is given alone.
+std::string requests_counted_text(const RunStats& s, const ScrapeSource& source,
+                                  std::uint64_t counted) {
+  std::string out = "the server answered " + std::to_string(counted) + " requests during the run";
+  bool comparable = s.runs_merged == 1 && s.target.sources.size() == 1 && !s.by_url.empty();
+  for (const UrlStats& row : s.by_url)
+    if (authority(row.url).empty() || authority(row.url) != authority(source.url))
+      comparable = false;
+  if (!comparable) return out;
+  out += "; the loadgen counted " + std::to_string(s.responses) + " responses";
+  if (counted == s.responses) return out + " (the same)";
+  const std::uint64_t gap = counted > s.responses ? counted - s.responses : s.responses - counted;
+  return out + " (" + std::to_string(gap) + (counted > s.responses ? " more" : " fewer") +
+         " on the server's side" +
+         (counted > s.responses ? ": other clients, or answers the loadgen counted as errors)"
+                                : ": answers whose sending it had not yet counted)");
+}
+
 bool is_gauge(const std::string& name) {
   return name == kSeriesInFlight || name == kSeriesOpenConnections || name == kSeriesQueueDepth ||
          name == kSeriesBusyWorkers;
@@ -132,11 +161,8 @@ std::string target_summary_text(const RunStats& s) {
            "): " + std::to_string(source.scrapes) + " scrapes, " + std::to_string(source.failures) +
            " failed" + (source.first_error.empty() ? "" : " (first: " + source.first_error + ")") +
            "\n";
-    if (const auto counted = source.requests_counted()) {
-      out += "    the server answered " + std::to_string(*counted) +
-             " requests during the run; the loadgen counted " + std::to_string(s.responses) +
-             " responses\n";
-    }
+    if (const auto counted = source.requests_counted())
+      out += "    " + requests_counted_text(s, source, *counted) + "\n";
   }
   if (const auto law = check_littles_law(s)) out += "    " + law->statement + "\n";
   for (const auto& note : s.target.notes) out += "    Note: " + note + "\n";
@@ -154,9 +180,9 @@ std::string target_html(const RunStats& s) {
            (source.first_error.empty() ? "" : " (first: " + escape_xml(source.first_error) + ")") +
            ".";
     if (const auto counted = source.requests_counted()) {
-      out += " The server answered " + std::to_string(*counted) +
-             " requests during the run; the loadgen counted " + std::to_string(s.responses) +
-             " responses.";
+      std::string said = requests_counted_text(s, source, *counted);
+      said[0] = 'T';
+      out += " " + escape_xml(said) + ".";
     }
     out += "</p>\n";
     out +=

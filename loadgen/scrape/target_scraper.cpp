@@ -4,6 +4,8 @@
 #include <cmath>
 #include <utility>
 
+#include "common/printable.h"
+
 namespace loadlab::loadgen {
 namespace {
 
@@ -57,15 +59,20 @@ void TargetScraper::on_answer(Phase phase, double t, FetchResult answer) {
   if (!error.empty()) {
     if (!verified_) return stop("no scrape: " + plan_.url + ": " + error);
     ++source_.failures;
-    if (source_.first_error.empty()) source_.first_error = error;
+    // The error may quote the target's bytes: printable and bounded before a report holds it.
+    if (source_.first_error.empty()) source_.first_error = printable_excerpt(error, 400);
     return;
   }
   ++source_.scrapes;
   source_.server = printable(answer.server);
   auto codes = requests_by_code(text);
-  if (phase != Phase::kBaseline) record(text, t);
+  // A repeated final reading (RunObserver) only settles the count: no series points 50 ms
+  // apart.
+  const bool repeat = phase == Phase::kFinal && final_readings_ > 0;
+  if (phase == Phase::kFinal) ++final_readings_;
+  if (phase != Phase::kBaseline && !repeat) record(text, t);
   if (phase == Phase::kBaseline) baseline_ = codes;
-  if (previous_ && t > previous_t_) {
+  if (previous_ && t > previous_t_ && !repeat) {
     std::map<std::string, double> all = codes;
     for (const auto& [code, count] : *previous_) all.try_emplace(code, count);
     for (const auto& [code, count] : all) {
@@ -87,11 +94,19 @@ void TargetScraper::on_answer(Phase phase, double t, FetchResult answer) {
           "the target's counters went back during the run (a restart?): its "
           "count of requests is left out");
     } else if (text.sum("loadlab_http_requests_total")) {
+      previous_final_total_ = std::exchange(final_total_, 0);
+      for (const auto& [code, count] : counted) *final_total_ += count;
       source_.requests_by_code = std::move(counted);
     }
   }
   previous_ = std::move(codes);
   previous_t_ = t;
+}
+
+bool TargetScraper::final_settled(std::optional<std::uint64_t> expected) const {
+  if (stopped_ || !final_total_) return true;  // nothing a further reading could change
+  if (expected && *final_total_ == *expected) return true;
+  return previous_final_total_ && *previous_final_total_ == *final_total_;
 }
 
 void TargetScraper::record(const PromText& text, double t) {
@@ -130,9 +145,9 @@ std::map<std::string, double> TargetScraper::requests_by_code(const PromText& te
   return codes;
 }
 
-void TargetScraper::stop(std::string note) {
+void TargetScraper::stop(const std::string& note) {
   stopped_ = true;
-  notes_.push_back(std::move(note));
+  notes_.push_back(printable_excerpt(note, 400));
 }
 
 TargetScrape TargetScraper::result() const {

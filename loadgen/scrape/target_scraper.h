@@ -44,6 +44,11 @@ class TargetScraper {
     done_ = nullptr;
   }
   bool stopped() const { return stopped_; }
+  // After a final reading: whether the server's count of the run's requests is settled, i.e.
+  // equals `expected` (the loadgen's count of responses) or the previous final reading's. A
+  // server counts a response when its write completes, which may be a loop iteration after
+  // the client has it, and on another of its loops than the one that answers the scrape.
+  bool final_settled(std::optional<std::uint64_t> expected) const;
   void set_start(double start_unix) { source_.start_unix = start_unix; }
   // The report's part: the source (if any reading was made) and the notes.
   TargetScrape result() const;
@@ -53,7 +58,7 @@ class TargetScraper {
   void record(const PromText& text, double t);
   // The server's responses by status, its own scrapes left out.
   std::map<std::string, double> requests_by_code(const PromText& text) const;
-  void stop(std::string note);
+  void stop(const std::string& note);
 
   HttpFetch fetch_;
   ScrapePlan plan_;
@@ -65,6 +70,8 @@ class TargetScraper {
   std::optional<std::map<std::string, double>> previous_;  // for rates
   double previous_t_ = 0;
   std::map<std::string, double> previous_extra_;
+  std::uint64_t final_readings_ = 0;
+  std::optional<std::uint64_t> final_total_, previous_final_total_;  // the last two final counts
   std::function<void()> done_;
 };
 

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
+
+#include "common/printable.h"
 
 namespace loadlab {
 namespace {
@@ -110,6 +113,62 @@ TEST(PrometheusText, MalformedLinesNameTheirLine) {
 TEST(PrometheusText, LongLinesAreAnError) {
   const std::string text = "m{a=\"" + std::string(kPromMaxLineBytes, 'x') + "\"} 1\n";
   EXPECT_FALSE(parse_prometheus_text(text).ok());
+}
+
+// An error quotes the input printable and short: a target's bytes may be anything, and the
+// message goes into JSON reports (whose writer refuses invalid UTF-8).
+TEST(PrometheusText, ErrorsQuoteTheInputPrintableAndShort) {
+  for (const std::string& text : {
+           std::string("m \xff\xfe\x01\n"),              // bad value
+           std::string("m 1 \xff\n"),                    // bad timestamp
+           std::string("# TYPE m \xc3\n"),               // bad type
+           std::string("m{a=\"x\\\xff\"} 1\n"),          // bad escape
+           "m " + std::string(60'000, '7') + "x\n",      // a long bad value
+           "m 1 " + std::string(60'000, '\xff') + "\n",  // a long bad stamp
+           "m{" + std::string(60'000, 'a') + " 1\n",     // a long label name
+           "# TYPE h histogram\nh_bucket{le=\"" + std::string(5000, '\x80') + "\"} 1\n",
+       }) {
+    const auto parsed = parse_prometheus_text(text);
+    ASSERT_FALSE(parsed.ok());
+    EXPECT_LE(parsed.error.size(), 200u) << parsed.error;
+    for (const char c : parsed.error) ASSERT_TRUE(c >= 0x20 && c < 0x7f) << parsed.error;
+  }
+  EXPECT_NE(parse_prometheus_text("m \xff\n").error.find("'\\xff'"), std::string::npos)
+      << parse_prometheus_text("m \xff\n").error;
+}
+
+TEST(PrintableExcerpt, EscapesAndCuts) {
+  EXPECT_EQ(printable_excerpt("a b\\c\x01\xff"), "a b\\c\\x01\\xff");
+  EXPECT_EQ(printable_excerpt(printable_excerpt("\xff")), "\\xff");
+  EXPECT_EQ(printable_excerpt(std::string(100, 'x'), 10), "xxxxxxx...");
+  EXPECT_EQ(printable_excerpt(std::string(10, 'x'), 10), std::string(10, 'x'));
+  EXPECT_EQ(printable_excerpt("abcdef\xff\xff", 12), "abcdef...");  // an escape is never split
+}
+
+// A line of many labels (each checked against the others) and a scrape of many families are
+// bounded: an error naming the line, not quadratic time or unbounded memory.
+TEST(PrometheusText, LabelsAndFamiliesAreBounded) {
+  auto labels = [](std::size_t n) {
+    std::string line = "m{";
+    for (std::size_t i = 0; i < n; ++i) line += "l" + std::to_string(i) + "=\"\",";
+    return line + "} 1\n";
+  };
+  const auto most = parse_prometheus_text(labels(kPromMaxLabels));
+  ASSERT_TRUE(most.ok()) << most.error;
+  EXPECT_EQ(most.samples.at(0).labels.size(), kPromMaxLabels);
+  const auto too_many = parse_prometheus_text("ok 1\n" + labels(kPromMaxLabels + 1));
+  EXPECT_EQ(too_many.error_line, 2u);
+  EXPECT_NE(too_many.error.find("more than 128 labels"), std::string::npos) << too_many.error;
+
+  std::string families;
+  for (std::size_t i = 0; i <= kPromMaxFamilies; ++i)
+    families += "# TYPE f" + std::to_string(i) + " gauge\n";
+  const auto parsed = parse_prometheus_text(families);
+  EXPECT_EQ(parsed.error_line, kPromMaxFamilies + 1);
+  EXPECT_NE(parsed.error.find("metric families"), std::string::npos) << parsed.error;
+  EXPECT_LE(parsed.families.size(), kPromMaxFamilies);
+  // The same family named again is no new one.
+  EXPECT_TRUE(parse_prometheus_text("# TYPE f gauge\n# HELP f text\n# TYPE f gauge\n").ok());
 }
 
 TEST(PrometheusText, CarriageReturnsAndBlanksAreTolerated) {

@@ -2,6 +2,7 @@
 // (exit 2) whose message names the flag, never an abort or a run with a wrapped-around value.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -123,6 +124,62 @@ TEST(Flags, GoodValuesAtTheBoundsAreAccepted) {
     const CommandResult result = run_command(argv, 30s);
     EXPECT_EQ(result.exit_code, 1) << args.front() << "\n" << result.err;
   }
+}
+
+// The open-file check counts what this process opens: its share of -c under --shard, and the
+// observer's descriptors (scrape, --metrics-listen) when it runs one. prlimit sets both
+// limits, so the loadgen cannot raise its own: 256 leaves 216 sockets for one thread, 144
+// with the observer. Each run that passes the check finds nothing on port 1: exit 1, not 2.
+TEST(Flags, TheOpenFileCheckCountsTheShareAndTheObserver) {
+  auto run = [](std::vector<std::string> args) {
+    std::vector<std::string> argv = {
+        "prlimit", "--nofile=256:256", LOADLAB_LOADGEN_BIN, "-q", "-t", "1", "-n", "2", "--rate",
+        "10"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.push_back(kUrl);
+    return run_command(argv, 30s);
+  };
+  const CommandResult alone = run({"-c", "200", "--no-scrape"});
+  EXPECT_EQ(alone.exit_code, 1) << alone.err;
+  const CommandResult observed = run({"-c", "200"});
+  EXPECT_EQ(observed.exit_code, 2) << observed.err;
+  EXPECT_NE(observed.err.find("open-file limit is 256"), std::string::npos) << observed.err;
+  const CommandResult shard = run({"-c", "400", "--shard", "0/2", "--no-scrape"});
+  EXPECT_EQ(shard.exit_code, 1) << shard.err;
+  const CommandResult whole = run({"-c", "400", "--no-scrape"});
+  EXPECT_EQ(whole.exit_code, 2) << whole.err;
+}
+
+// A --no-X flag's variable turns X off as the flag does (CLI11 stored the variable's value
+// as written: LOADLAB_NO_SCRAPE=1 turned scraping on, =0 off); 0, false, no, off leave it on.
+TEST(Flags, NoFlagsFromTheEnvironment) {
+  auto report = [](const std::string& variable) {
+    const CommandResult result = run_command(
+        {"env", variable, LOADLAB_LOADGEN_BIN, "-q", "-n", "1", "--json", "-", kUrl}, 30s);
+    EXPECT_EQ(result.exit_code, 1) << variable << "\n" << result.err;
+    return nlohmann::json::parse(result.out);
+  };
+  for (const char* on : {"1", "true", "yes"}) {
+    const std::string value = std::string("=") + on;
+    EXPECT_TRUE(report("LOADLAB_NO_SCRAPE" + value)["target"].is_null()) << on;
+    EXPECT_EQ(report("LOADLAB_NO_KEEPALIVE" + value)["config"]["keepalive"], false) << on;
+    EXPECT_EQ(report("LOADLAB_NO_TLS_RESUME" + value)["config"]["tls_resume"], false) << on;
+  }
+  for (const char* off : {"0", "false"}) {
+    const std::string value = std::string("=") + off;
+    EXPECT_FALSE(report("LOADLAB_NO_SCRAPE" + value)["target"].is_null()) << off;
+    EXPECT_EQ(report("LOADLAB_NO_KEEPALIVE" + value)["config"]["keepalive"], true) << off;
+    EXPECT_EQ(report("LOADLAB_NO_TLS_RESUME" + value)["config"]["tls_resume"], true) << off;
+  }
+  // The flags themselves, as before.
+  const CommandResult flags =
+      run_command({LOADLAB_LOADGEN_BIN, "-q", "-n", "1", "--json", "-", "--no-scrape",
+                   "--no-keepalive", "--no-tls-resume", kUrl},
+                  30s);
+  const auto config = nlohmann::json::parse(flags.out);
+  EXPECT_TRUE(config["target"].is_null());
+  EXPECT_EQ(config["config"]["keepalive"], false);
+  EXPECT_EQ(config["config"]["tls_resume"], false);
 }
 
 }  // namespace

@@ -29,7 +29,10 @@ nlohmann::json run_json(std::vector<std::string> args) {
 }
 
 // The outside observer's cross-check: the server's own count of the requests it answered
-// during the run is the loadgen's count of responses.
+// during the run is the loadgen's count of responses. The server counts an answer when its
+// write completes, which may come a loop iteration after the loadgen has it: the final
+// scrape is repeated until the counts agree, but on a busy machine it may give up with one
+// answer per connection not yet counted. Never more than the loadgen's: nobody else loads it.
 TEST(Scrape, ReportHoldsTheServersSeries) {
   ServerProcess server;
   const auto report =
@@ -39,8 +42,10 @@ TEST(Scrape, ReportHoldsTheServersSeries) {
   EXPECT_EQ(source["url"], base(server) + "/metrics");
   EXPECT_EQ(source["server"], "loadlab");
   EXPECT_GE(source["scrapes"].get<int>(), 2);
-  EXPECT_EQ(source["requests_counted"], report["requests"]["responses"]);
-  EXPECT_EQ(source["requests_by_code"]["200"], report["requests"]["responses"]);
+  const auto responses = report["requests"]["responses"].get<std::uint64_t>();
+  EXPECT_LE(source["requests_counted"].get<std::uint64_t>(), responses);
+  EXPECT_GE(source["requests_counted"].get<std::uint64_t>() + 8, responses);
+  EXPECT_EQ(source["requests_by_code"]["200"], source["requests_counted"]);
   const auto& in_flight = source["series"]["in_flight"];
   ASSERT_FALSE(in_flight.empty());
   for (const auto& point : in_flight) {
@@ -121,6 +126,35 @@ TEST(Scrape, ExplicitScrapeOfABadEndpointIsCountedNotFatal) {
   EXPECT_EQ(source["scrapes"], 0);
   EXPECT_GE(source["failures"].get<int>(), 1);
   EXPECT_FALSE(source["first_error"].get<std::string>().empty());
+}
+
+// A target whose /metrics holds bytes that are not UTF-8: the error quoting them is made
+// printable, and the report (a JSON writer refuses invalid UTF-8) is written whole.
+TEST(Scrape, AnErrorQuotingBadBytesKeepsTheReport) {
+  FakeServer target([](int client, const std::atomic<bool>&) {
+    std::string request;
+    char buffer[4096];
+    while (request.find("\r\n\r\n") == std::string::npos) {
+      const ssize_t n = read(client, buffer, sizeof buffer);
+      if (n <= 0) break;
+      request.append(buffer, static_cast<std::size_t>(n));
+    }
+    const std::string body = "m \xff\xfe" + std::string(3000, '\x80') + "\n";
+    const std::string answer =
+        "HTTP/1.1 200 OK\r\nServer: loadlab\r\nContent-Length: " + std::to_string(body.size()) +
+        "\r\nConnection: close\r\n\r\n" + body;
+    (void)!write(client, answer.data(), answer.size());
+    close(client);
+  });
+  const std::string base_url = "http://127.0.0.1:" + std::to_string(target.port());
+  const auto report =
+      run_json({"-n", "5", "-c", "1", "--scrape", base_url + "/metrics", base_url + "/x"});
+  EXPECT_EQ(report["requests"]["responses"], 5);
+  const auto& source = report["target"]["sources"].at(0);
+  EXPECT_GE(source["failures"].get<int>(), 1);
+  const std::string error = source["first_error"];
+  EXPECT_NE(error.find("\\xff\\xfe"), std::string::npos) << error;
+  EXPECT_LE(error.size(), 400u);
 }
 
 std::uint16_t free_port() {
