@@ -13,6 +13,11 @@ std::string list(const std::vector<unsigned>& indices) {
   return text;
 }
 
+// Options the shards of one run may differ in: `start_at` (each process resolves a relative
+// `+2s` from its own start; the run id, given or derived, already says they are one run) and
+// `threads` (each machine's cores: how a shard sends its share, not what the run asks for).
+bool may_differ(const std::string& key) { return key == "start_at" || key == "threads"; }
+
 // The options two reports disagree on, by name.
 std::string differences(const nlohmann::json& a, const nlohmann::json& b) {
   std::string names;
@@ -20,10 +25,11 @@ std::string differences(const nlohmann::json& a, const nlohmann::json& b) {
     names += (names.empty() ? "" : ", ") + key;
   };
   for (const auto& [key, value] : a.items()) {
+    if (may_differ(key)) continue;
     if (!b.contains(key) || b.at(key) != value) note(key);
   }
   for (const auto& [key, value] : b.items()) {
-    if (!a.contains(key)) note(key);
+    if (!may_differ(key) && !a.contains(key)) note(key);
   }
   return names;
 }

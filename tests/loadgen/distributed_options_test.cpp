@@ -103,6 +103,7 @@ TEST(DistributedOptions, ShardsOfOneStartAgreeOnTheRunIdAndSeed) {
   RunOptions shards[2] = {base(), base()};
   for (int i = 0; i < 2; ++i) {
     shards[i].shard_text = std::to_string(i) + "/2";
+    shards[i].threads = 1 + 3 * i;  // machines of their own: -t is theirs, not the run's
     shards[i].start_at_text = start_at;
     finalize_options(shards[i]);
     settle_run_identity(shards[i]);

@@ -71,6 +71,25 @@ TEST(ShardMerge, AShardWithOtherOptionsIsRefusedNamingThem) {
   EXPECT_NE(error.find("disagree on rate"), std::string::npos) << error;
 }
 
+TEST(ShardMerge, ShardsOfOneRunMayDifferInStartAtAndThreads) {
+  // Given `--start-at +2s --run-id nightly` each process resolves its own instant, and each
+  // machine has its own -t: still one run.
+  nlohmann::json first = kConfig, second = kConfig;
+  first["start_at"] = "2025-05-01T12:00:02.001Z";
+  second["start_at"] = "2025-05-01T12:00:02.015Z";
+  first["threads"] = 2;
+  second["threads"] = 8;
+  const auto check = check_shards({shard(0, "nightly", first), shard(1, "nightly", second),
+                                   shard(2, "nightly", kConfig), shard(3, "nightly", second)});
+  EXPECT_TRUE(check.complete());
+  nlohmann::json other_rate = second;
+  other_rate["rate"] = 500.0;
+  const std::string error = error_of({shard(0, "nightly", first), shard(1, "nightly", other_rate)});
+  EXPECT_NE(error.find("disagree on rate"), std::string::npos) << error;
+  EXPECT_EQ(error.find("start_at"), std::string::npos) << error;
+  EXPECT_EQ(error.find("threads"), std::string::npos) << error;
+}
+
 TEST(ShardMerge, AShardBesideAPlainRunIsRefused) {
   ShardedReport plain{"plain.json", "run-z", 1, {0}, kConfig};
   const std::string error = error_of({shard(0), plain});
