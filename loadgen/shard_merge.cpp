@@ -4,6 +4,8 @@
 #include <map>
 #include <stdexcept>
 
+#include "loadgen/shard.h"
+
 namespace loadlab::loadgen {
 namespace {
 
@@ -50,6 +52,11 @@ ShardCheck check_shards(const std::vector<ShardedReport>& reports) {
   const ShardedReport& first = reports.front();
   std::map<unsigned, const ShardedReport*> holder;
   for (const auto& report : reports) {
+    if (report.count > kMaxShards) {
+      throw std::invalid_argument("'" + report.path + "' is of a run of " +
+                                  std::to_string(report.count) + " shards; at most " +
+                                  std::to_string(kMaxShards));
+    }
     if (report.run_id != first.run_id || report.count != first.count) {
       throw std::invalid_argument(
           "the reports are not of one run: '" + first.path + "' is run " + first.run_id +

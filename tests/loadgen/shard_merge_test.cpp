@@ -4,7 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <stdexcept>
+#include <utility>
+
+#include "loadgen/outputs/json_report.h"
+#include "loadgen/shard.h"
+#include "tests/loadgen/sample_stats.h"
 
 namespace loadlab::loadgen {
 namespace {
@@ -88,6 +94,29 @@ TEST(ShardMerge, ShardsOfOneRunMayDifferInStartAtAndThreads) {
   EXPECT_NE(error.find("disagree on rate"), std::string::npos) << error;
   EXPECT_EQ(error.find("start_at"), std::string::npos) << error;
   EXPECT_EQ(error.find("threads"), std::string::npos) << error;
+}
+
+TEST(ShardMerge, ARunOfMoreShardsThanTheBoundIsRefused) {
+  // Not a list of four billion missing shards.
+  ShardedReport huge{"huge.json", "run-a", 4'294'967'295u, {0}, kConfig};
+  const std::string error = error_of({huge});
+  EXPECT_NE(error.find("at most 100000"), std::string::npos) << error;
+  ShardedReport largest{"largest.json", "run-a", kMaxShards, {0}, kConfig};
+  EXPECT_EQ(check_shards({largest}).missing.size(), kMaxShards - 1);
+}
+
+TEST(ShardMerge, AReportWithAShardCountBeyondTheBoundIsMalformed) {
+  nlohmann::json report = report_to_json(sample(100, 1700000000.5), nlohmann::json::object());
+  report["shard"] = {{"run_id", "run-a"}, {"count", 4}, {"shards", {1}}};
+  EXPECT_EQ(report_from_json(report).shard_count, 4u);
+  // 2^32 + 4 would narrow to 4 (and 2^32 + 1 to shard 1): refused, not wrapped.
+  const std::pair<std::uint64_t, std::uint64_t> bad[] = {
+      {4'294'967'300u, 1}, {100'001, 1}, {4, 4'294'967'297u}};
+  for (const auto& [count, index] : bad) {
+    report["shard"]["count"] = count;
+    report["shard"]["shards"] = {index};
+    EXPECT_THROW(report_from_json(report), std::invalid_argument) << count << " " << index;
+  }
 }
 
 TEST(ShardMerge, AShardBesideAPlainRunIsRefused) {
