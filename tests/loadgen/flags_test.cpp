@@ -77,6 +77,9 @@ std::vector<BadFlag> bad_flags() {
   talk("--max-delay-ms", bad_counts);
   talk("--max-delay-ms", {"60001"});
   talk("--unbounded", {"-1", "0", "abc", "5,-1", "5,0", "100001"});
+  // The last act's second server, checked before the first act (not after all of them).
+  for (const char* bad : {"ftp://127.0.0.1:1", "http://", "http://127.0.0.1:99999"})
+    table.push_back({{"talk", "--one-worker", bad, kUrl}, "--one-worker"});
   return table;
 }
 
