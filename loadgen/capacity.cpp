@@ -201,6 +201,7 @@ int run_capacity(CapacityOptions& o, CapacityReport* out_report) {
   report.settle_ms = o.settle_ms;
   report.slos = o.slos;
   report.config = options_to_json(o.run);
+  report.config["rate"] = nullptr;  // each step's own, in its report's config
   const bool quiet = o.run.outputs.quiet;
   std::ostream& console = o.json_path == "-" ? std::cerr : std::cout;
   if (!quiet) {
@@ -226,6 +227,7 @@ int run_capacity(CapacityOptions& o, CapacityReport* out_report) {
     const auto step_start = std::chrono::steady_clock::now();
     CapacityStepRecord record;
     record.asked = rate;
+    record.config = options_to_json(step);
     // Growth ends at the first failure; every step after it bisects.
     record.bisecting = std::any_of(
         report.steps.begin(), report.steps.end(),

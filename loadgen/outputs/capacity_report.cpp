@@ -193,7 +193,8 @@ nlohmann::json capacity_to_json(const CapacityReport& r) {
                        {"unsent", s.unsent},
                        {"late_starts", s.late_starts}}},
                      {"wall_s", step.wall_s},
-                     {"report", report_to_json(s, r.config, step.judgement.slos)}});
+                     {"report", report_to_json(s, step.config.is_null() ? r.config : step.config,
+                                               step.judgement.slos)}});
   }
   const unsigned sweep = sweep_for(r);
   return {{"schema", kCapacitySchema},

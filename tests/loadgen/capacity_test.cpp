@@ -42,6 +42,8 @@ TEST(Capacity, FindsTheKneeLittlesLawSets) {
     EXPECT_TRUE(step.contains("latency_us") && step["latency_us"].contains("p99"));
     EXPECT_EQ(step["slo"].size(), 2u);
     EXPECT_EQ(step["report"]["schema"], "loadlab-report/1");
+    // The step's embedded report was run at the step's rate, not at LO.
+    EXPECT_EQ(step["report"]["config"]["rate"], step["asked_rps"]) << step["report"]["config"];
     EXPECT_NE(step["verdict"], "client_limited") << step.dump();
     if (step["verdict"] == "fail") failed = true;
   }
