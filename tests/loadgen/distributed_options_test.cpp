@@ -80,6 +80,21 @@ TEST(DistributedOptions, EveryShardNeedsARequestAndAConnection) {
   narrow.shard_text = "3/4";
   narrow.concurrency = 3;
   EXPECT_NE(error_of(narrow).find("-c 3 leaves some shards no connection"), std::string::npos);
+  // Stages set -n and -c themselves: the message names the flag the user gave.
+  RunOptions few_slots = base();
+  few_slots.shard_text = "0/4";
+  few_slots.stages_text = "1@2s";
+  const std::string slots_error = error_of(few_slots);
+  EXPECT_EQ(slots_error.find("--stages '1@2s' (2 requests) leaves some shards nothing"), 0u)
+      << slots_error;
+  RunOptions few_connections = base();
+  few_connections.shard_text = "0/4";
+  few_connections.concurrency_stages_text = "1>2@1s";
+  const std::string connections_error = error_of(few_connections);
+  EXPECT_EQ(connections_error.find("--concurrency-stages '1>2@1s' (at most 2 connections) leaves "
+                                   "some shards no connection"),
+            0u)
+      << connections_error;
   RunOptions fine = base();
   fine.shard_text = "3/4";
   fine.concurrency = 4;
