@@ -56,6 +56,34 @@ std::vector<Slo> parse_capacity_slos(const std::vector<std::string>& texts) {
   return slos;
 }
 
+// A run's flags that a search cannot honour, and why. Each step is a run of its own, started
+// when the step before it ends, on this machine, at a rate the search picks; a fixed start
+// instant would make every step after the first start late (and be judged client-limited).
+struct RefusedFlag {
+  const char* name;
+  bool takes_value;
+  const char* why;
+};
+constexpr RefusedFlag kRefusedFlags[] = {
+    {"--start-at", true, "each step starts when the one before it ends"},
+    {"--shard", true, "a search runs on one machine; its steps are not shards of one run"},
+    {"--run-id", true, "a search runs on one machine; its steps are not shards of one run"},
+    {"--stages", true, "a search sets each step's rate itself"},
+    {"--concurrency-stages", true, "a search runs open-loop steps at rates it picks itself"},
+    {"--scrape", true, "a search does not read the target's metrics"},
+    {"--no-scrape", false, "a search does not read the target's metrics"},
+    {"--scrape-series", true, "a search does not read the target's metrics"},
+    {"--metrics-listen", true, "a search does not serve live metrics"},
+};
+
+void refuse_flags(const std::vector<std::string>& given) {
+  if (given.empty()) return;
+  for (const auto& flag : kRefusedFlags) {
+    if (given.front() == flag.name)
+      throw std::invalid_argument(given.front() + " is not for capacity: " + flag.why);
+  }
+}
+
 int exit_code(SearchOutcome outcome) {
   switch (outcome) {
     case SearchOutcome::kFound:
@@ -107,6 +135,18 @@ void add_capacity_options(CLI::App& app, CapacityOptions& o) {
                            "--hgrm", "--html"}) {
     if (CLI::Option* option = app.get_option_no_throw(name)) app.remove_option(option);
   }
+  // Taken, so that their use is a clear usage error (run_capacity), not silently wrong: hidden
+  // from --help, and not read from the environment a run's LOADLAB_* variables set.
+  for (const auto& flag : kRefusedFlags) {
+    if (CLI::Option* option = app.get_option_no_throw(flag.name)) app.remove_option(option);
+    const std::string name = flag.name;
+    auto record = [&o, name] { o.refused_flags.push_back(name); };
+    CLI::Option* option = flag.takes_value ? app.add_option_function<std::string>(
+                                                 name, [record](const std::string&) { record(); })
+                                           : app.add_flag_callback(name, record);
+    option->group("");
+    if (flag.takes_value) option->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  }
   app.add_option("--rate", o.rate_range,
                  "Rates to search, LO..HI requests per second (open loop, as a run's --rate)")
       ->required()
@@ -143,6 +183,7 @@ void add_capacity_options(CLI::App& app, CapacityOptions& o) {
 }
 
 int run_capacity(CapacityOptions& o, CapacityReport* out_report) {
+  refuse_flags(o.refused_flags);
   parse_rate_range(o.rate_range, o.bounds);
   o.bounds.precision = parse_percent(o.precision, "--precision");
   check_bounds(o.bounds);
@@ -160,6 +201,7 @@ int run_capacity(CapacityOptions& o, CapacityReport* out_report) {
   report.settle_ms = o.settle_ms;
   report.slos = o.slos;
   report.config = options_to_json(o.run);
+  report.config["rate"] = nullptr;  // each step's own, in its report's config
   const bool quiet = o.run.outputs.quiet;
   std::ostream& console = o.json_path == "-" ? std::cerr : std::cout;
   if (!quiet) {
@@ -185,6 +227,7 @@ int run_capacity(CapacityOptions& o, CapacityReport* out_report) {
     const auto step_start = std::chrono::steady_clock::now();
     CapacityStepRecord record;
     record.asked = rate;
+    record.config = options_to_json(step);
     // Growth ends at the first failure; every step after it bisects.
     record.bisecting = std::any_of(
         report.steps.begin(), report.steps.end(),

@@ -27,6 +27,8 @@ struct CapacityOptions {
   std::vector<std::string> slos;
   std::string json_path, html_path;
   bool quiet = false;
+  // A run's flags a search cannot honour, as given (run_capacity refuses them, exit 2).
+  std::vector<std::string> refused_flags;
 };
 
 // "100..100000" into bounds.low and bounds.high. Throws std::invalid_argument.

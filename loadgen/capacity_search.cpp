@@ -7,7 +7,9 @@ namespace loadlab::loadgen {
 namespace {
 
 // Bisection cannot narrow the gap forever: rates this close are the same rate to a schedule.
-constexpr unsigned kMaxSteps = 200;
+// Each bisection halves the gap's logarithm, so from a --growth of 100 this reaches any
+// precision a double can tell apart; growth steps do not count against it.
+constexpr unsigned kMaxBisections = 64;
 
 SearchOutcome outcome_of(StepVerdict verdict) {
   return verdict == StepVerdict::kClientLimited ? SearchOutcome::kClientLimited
@@ -59,11 +61,14 @@ SearchResult search_capacity(const SearchBounds& b,
   }
   // Bisection between the last pass and the first fail, at their geometric mean: the precision
   // is a ratio, so each step halves the ratio's logarithm.
-  while ((*result.first_fail - *result.best) / *result.best > b.precision &&
-         result.steps.size() < kMaxSteps) {
-    if (!step(std::sqrt(*result.best * *result.first_fail), true)) return result;
+  const auto gap = [&result] { return (*result.first_fail - *result.best) / *result.best; };
+  for (unsigned bisections = 0; gap() > b.precision && bisections < kMaxBisections; ++bisections) {
+    const double middle = std::sqrt(*result.best * *result.first_fail);
+    if (!(middle > *result.best && middle < *result.first_fail)) break;  // no rate between
+    if (!step(middle, true)) return result;
   }
   result.outcome = SearchOutcome::kFound;
+  result.precision_reached = gap() <= b.precision;
   return result;
 }
 

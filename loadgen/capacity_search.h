@@ -44,6 +44,9 @@ struct SearchResult {
   std::optional<double> best;        // the highest rate that passed
   std::optional<double> first_fail;  // the lowest rate that failed
   std::vector<SearchStep> steps;     // in the order they ran
+  // kFound: false when bisection stopped before the gap was within the precision (rates too
+  // close to tell apart): the answer says the precision it did reach.
+  bool precision_reached = true;
 };
 
 // Runs steps through `run_step` until the search ends; `bounds` must satisfy

@@ -59,15 +59,24 @@ void finalize_shard(RunOptions& o) {
   if (!o.shard.sharded()) return;
   const std::string as_shard = " for --shard " + o.shard_text;
   const std::uint64_t requests = o.requests.value_or(o.duration_ms ? 0 : 1000);
+  // Named as the user gave them: stages set -n (their slots) and -c (their peak) themselves.
+  const std::string requests_given =
+      !o.stages_text.empty()
+          ? "--stages '" + o.stages_text + "' (" + std::to_string(requests) + " requests)"
+      : o.requests ? "-n " + std::to_string(requests)
+                   : "-n " + std::to_string(requests) + " (the default)";
   if (requests > 0 && requests < o.shard.count) {
-    throw std::invalid_argument("-n " + std::to_string(requests) + " leaves some shards nothing" +
-                                as_shard + ": at least " + std::to_string(o.shard.count) +
-                                " requests");
+    throw std::invalid_argument(requests_given + " leaves some shards nothing" + as_shard +
+                                ": at least " + std::to_string(o.shard.count) + " requests");
   }
+  const std::string connections_given = !o.concurrency_stages_text.empty()
+                                            ? "--concurrency-stages '" + o.concurrency_stages_text +
+                                                  "' (at most " + std::to_string(o.concurrency) +
+                                                  " connections)"
+                                            : "-c " + std::to_string(o.concurrency);
   if (o.concurrency < o.shard.count) {
-    throw std::invalid_argument("-c " + std::to_string(o.concurrency) +
-                                " leaves some shards no connection" + as_shard + ": at least " +
-                                std::to_string(o.shard.count));
+    throw std::invalid_argument(connections_given + " leaves some shards no connection" + as_shard +
+                                ": at least " + std::to_string(o.shard.count));
   }
 }
 

@@ -7,11 +7,14 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
 #include <thread>
+
+#include "loadgen/start_at.h"
 
 namespace loadlab::loadgen {
 namespace {
@@ -387,10 +390,13 @@ RunStats run_load(const RunOptions& options, const RunHooks& hooks) {
   if (options.start_at_unix) {
     // The schedule's origin is the agreed instant, even for a shard that missed it: its slots
     // stay those of the run (latency counts from them), and it reports how late it was.
-    const double ahead_s = *options.start_at_unix - total.start_unix;
-    const auto ahead_ns = static_cast<std::int64_t>(std::llround(ahead_s * 1e9));
-    start_ns = ahead_ns >= 0 ? start_ns + static_cast<std::uint64_t>(ahead_ns)
-                             : start_ns - std::min<std::uint64_t>(start_ns - 1, -ahead_ns);
+    // parse_start_at keeps the instant within a day ahead and minutes behind; the clamp keeps
+    // the arithmetic defined for any caller.
+    const double ahead_s = std::clamp(*options.start_at_unix - total.start_unix,
+                                      -kMaxStartBehindS - 60, kMaxStartAheadS + 60);
+    const auto ahead_ns = static_cast<std::uint64_t>(std::llround(std::fabs(ahead_s) * 1e9));
+    start_ns = ahead_s >= 0 ? start_ns + ahead_ns
+                            : start_ns - std::min<std::uint64_t>(start_ns - 1, ahead_ns);
     if (!wait_until(start_ns, signals ? signals->get() : -1)) plan.stop();
     const std::uint64_t woke_ns = uv_hrtime();
     total.start_late_us = woke_ns > start_ns ? (woke_ns - start_ns) / 1000 : 0;

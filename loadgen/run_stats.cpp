@@ -259,8 +259,12 @@ std::optional<RunStats::RateCheck> RunStats::rate_check() const {
   // the schedule included), not over the run, whose end waits for the slowest response.
   double sending_s = last_send_s > 0 ? last_send_s + 1.0 / *target_rate : duration_s();
   double scheduled_s = last_due_s > 0 ? last_due_s + 1.0 / *target_rate : sending_s;
-  // Stages: the rate asked for is their average, over their whole length.
-  if (stages_s > 0) sending_s = scheduled_s = stages_s;
+  // Stages: the rate asked for is their average, over their whole length; sending that took
+  // longer than the stages (the client or the target fell behind) offered less than that.
+  if (stages_s > 0) {
+    scheduled_s = stages_s;
+    sending_s = std::max(stages_s, last_send_s > 0 ? last_send_s + 1.0 / *target_rate : 0.0);
+  }
   const auto requests = static_cast<double>(total());
   RateCheck check{*target_rate, sending_s > 0 ? requests / sending_s : 0.0,
                   scheduled_s > 0 ? requests / scheduled_s : 0.0, true};

@@ -4,6 +4,8 @@
 #include <map>
 #include <stdexcept>
 
+#include "loadgen/shard.h"
+
 namespace loadlab::loadgen {
 namespace {
 
@@ -13,6 +15,11 @@ std::string list(const std::vector<unsigned>& indices) {
   return text;
 }
 
+// Options the shards of one run may differ in: `start_at` (each process resolves a relative
+// `+2s` from its own start; the run id, given or derived, already says they are one run) and
+// `threads` (each machine's cores: how a shard sends its share, not what the run asks for).
+bool may_differ(const std::string& key) { return key == "start_at" || key == "threads"; }
+
 // The options two reports disagree on, by name.
 std::string differences(const nlohmann::json& a, const nlohmann::json& b) {
   std::string names;
@@ -20,10 +27,11 @@ std::string differences(const nlohmann::json& a, const nlohmann::json& b) {
     names += (names.empty() ? "" : ", ") + key;
   };
   for (const auto& [key, value] : a.items()) {
+    if (may_differ(key)) continue;
     if (!b.contains(key) || b.at(key) != value) note(key);
   }
   for (const auto& [key, value] : b.items()) {
-    if (!a.contains(key)) note(key);
+    if (!may_differ(key) && !a.contains(key)) note(key);
   }
   return names;
 }
@@ -44,6 +52,11 @@ ShardCheck check_shards(const std::vector<ShardedReport>& reports) {
   const ShardedReport& first = reports.front();
   std::map<unsigned, const ShardedReport*> holder;
   for (const auto& report : reports) {
+    if (report.count > kMaxShards) {
+      throw std::invalid_argument("'" + report.path + "' is of a run of " +
+                                  std::to_string(report.count) + " shards; at most " +
+                                  std::to_string(kMaxShards));
+    }
     if (report.run_id != first.run_id || report.count != first.count) {
       throw std::invalid_argument(
           "the reports are not of one run: '" + first.path + "' is run " + first.run_id +

@@ -1,6 +1,7 @@
 #include "loadgen/start_at.h"
 
 #include <cctype>
+#include <cstdio>
 #include <ctime>
 #include <stdexcept>
 
@@ -75,14 +76,30 @@ double parse_rfc3339(const std::string& text) {
 }  // namespace
 
 double parse_start_at(const std::string& text, double now_unix) {
+  double start = 0;
   if (!text.empty() && text[0] == '+') {
     try {
-      return now_unix + static_cast<double>(parse_duration_ms(text.substr(1))) / 1000.0;
+      start = now_unix + static_cast<double>(parse_duration_ms(text.substr(1))) / 1000.0;
     } catch (const std::invalid_argument& error) {
       throw std::invalid_argument("--start-at '" + text + "': " + error.what());
     }
+  } else {
+    start = parse_rfc3339(text);
   }
-  return parse_rfc3339(text);
+  char why[160];
+  if (start - now_unix > kMaxStartAheadS) {
+    std::snprintf(why, sizeof why, "is %.0f s from now; it may be at most 24 h ahead",
+                  start - now_unix);
+    throw std::invalid_argument("--start-at '" + text + "' " + why);
+  }
+  if (now_unix - start > kMaxStartBehindS) {
+    std::snprintf(why, sizeof why,
+                  "was %.0f s ago; it may be at most 10 minutes in the past (give the run a new "
+                  "instant)",
+                  now_unix - start);
+    throw std::invalid_argument("--start-at '" + text + "' " + why);
+  }
+  return start;
 }
 
 }  // namespace loadlab::loadgen

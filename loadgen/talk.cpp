@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <stdexcept>
+#include <string>
 
 #include "loadgen/capacity.h"
 #include "loadgen/engine.h"
@@ -10,6 +12,7 @@
 #include "loadgen/open_files.h"
 #include "loadgen/outputs/json_report.h"
 #include "loadgen/outputs/report_input.h"
+#include "loadgen/target.h"
 
 namespace loadlab::loadgen {
 namespace {
@@ -124,6 +127,15 @@ std::vector<CapacityReport> capacity_act(const TalkOptions& o, std::ostream& out
 }  // namespace
 
 int run_talk(const TalkOptions& o) {
+  // The last act's second server is checked now, not after every act has run (the usage error
+  // would then lose their outputs).
+  if (o.capacity && !o.one_worker_url.empty()) {
+    try {
+      parse_target(o.one_worker_url);
+    } catch (const std::invalid_argument& error) {
+      throw std::invalid_argument("--one-worker: " + std::string(error.what()));
+    }
+  }
   std::uint64_t widest = o.concurrency;
   for (const auto n : o.unbounded) widest = std::max(widest, n);
   check_open_file_budget(widest, 1, widest == o.concurrency ? "-c" : "--unbounded");

@@ -103,9 +103,15 @@ std::string capacity_sentence(const CapacityReport& r) {
   char precision[32];
   std::snprintf(precision, sizeof precision, "%g%%", r.bounds.precision * 100);
   switch (s.outcome) {
-    case SearchOutcome::kFound:
-      return "capacity: " + best + " met every objective; " + rate_text(*s.first_fail) +
-             " req/s did not (within " + precision + ")";
+    case SearchOutcome::kFound: {
+      const std::string answer = "capacity: " + best + " met every objective; " +
+                                 rate_text(*s.first_fail) + " req/s did not";
+      if (s.precision_reached) return answer + " (within " + precision + ")";
+      char reached[32];
+      std::snprintf(reached, sizeof reached, "%.3g%%", (*s.first_fail - *s.best) / *s.best * 100);
+      return answer + " (only within " + reached + ": the --precision of " + precision +
+             " was not reached, the rates are too close to tell apart)";
+    }
     case SearchOutcome::kHighPassed:
       return "capacity: at least " + best +
              ": the top of --rate met every objective (search higher to find the limit)";
@@ -193,7 +199,8 @@ nlohmann::json capacity_to_json(const CapacityReport& r) {
                        {"unsent", s.unsent},
                        {"late_starts", s.late_starts}}},
                      {"wall_s", step.wall_s},
-                     {"report", report_to_json(s, r.config, step.judgement.slos)}});
+                     {"report", report_to_json(s, step.config.is_null() ? r.config : step.config,
+                                               step.judgement.slos)}});
   }
   const unsigned sweep = sweep_for(r);
   return {{"schema", kCapacitySchema},
@@ -212,6 +219,7 @@ nlohmann::json capacity_to_json(const CapacityReport& r) {
           {"capacity_rps", r.search.best ? nlohmann::json(*r.search.best) : nlohmann::json()},
           {"first_failing_rps",
            r.search.first_fail ? nlohmann::json(*r.search.first_fail) : nlohmann::json()},
+          {"precision_reached", r.search.precision_reached},
           {"elapsed_s", r.elapsed_s},
           {"fixed_sweep", {{"steps", sweep}, {"seconds", sweep_seconds(r, sweep)}}},
           {"config", r.config},

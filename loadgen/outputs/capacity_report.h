@@ -22,6 +22,8 @@ struct CapacityStepRecord {
   StepJudgement judgement;
   double cpu_cores = 0;
   double wall_s = 0;  // settle, step and grace
+  // This step's run options (its rate), for its embedded report; null: the search's config.
+  nlohmann::json config;
 };
 
 struct CapacityReport {
@@ -30,7 +32,7 @@ struct CapacityReport {
   std::uint64_t step_ms = 0;
   std::uint64_t settle_ms = 0;
   std::vector<std::string> slos;
-  nlohmann::json config;  // the run options every step shares
+  nlohmann::json config;  // the run options every step shares (the rate is each step's own)
   SearchResult search;
   std::vector<CapacityStepRecord> steps;
   double elapsed_s = 0;  // the whole search

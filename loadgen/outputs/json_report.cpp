@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <string>
 
 #include "common/decimal.h"
 #include "common/json_count.h"
@@ -10,6 +11,7 @@
 #include "loadgen/outputs/report_input.h"
 #include "loadgen/outputs/wording.h"
 #include "loadgen/scrape/target_report.h"
+#include "loadgen/shard.h"
 
 namespace loadlab::loadgen {
 namespace {
@@ -125,9 +127,13 @@ nlohmann::json shard_json(const RunStats& s) {
                           {"shards", s.shards},
                           {"start_late_us", s.start_late_us}};
   if (s.shards.size() == 1) shard["index"] = s.shards.front();
+  std::vector<bool> held(s.shard_count, false);
+  for (const unsigned i : s.shards) {
+    if (i < s.shard_count) held[i] = true;
+  }
   std::vector<unsigned> missing;
   for (unsigned i = 0; i < s.shard_count; ++i) {
-    if (std::find(s.shards.begin(), s.shards.end(), i) == s.shards.end()) missing.push_back(i);
+    if (!held[i]) missing.push_back(i);
   }
   // A shard's own report is its part; "complete" speaks of a merge, which holds them all.
   shard["missing"] = missing;
@@ -290,10 +296,23 @@ RunStats report_from_json(const nlohmann::json& report) {
     }
     if (const auto shard = report.find("shard"); shard != report.end() && shard->is_object()) {
       s.run_id = shard->value("run_id", "");
-      s.shard_count = static_cast<unsigned>(json_count_or(*shard, "count", 0));
+      // As --shard: more shards than kMaxShards is not a run (and a count near 2^32 would make
+      // the list of missing ones billions long); checked before the narrowing to unsigned.
+      const std::uint64_t count = json_count_or(*shard, "count", 0);
+      if (count > kMaxShards) {
+        throw std::invalid_argument("malformed report: shard.count " + std::to_string(count) +
+                                    " is above " + std::to_string(kMaxShards));
+      }
+      s.shard_count = static_cast<unsigned>(count);
       s.start_late_us = json_count_or(*shard, "start_late_us", 0);
-      for (const auto& index : shard->value("shards", nlohmann::json::array()))
-        s.shards.push_back(static_cast<unsigned>(json_count(index, "shard index")));
+      for (const auto& entry : shard->value("shards", nlohmann::json::array())) {
+        const std::uint64_t index = json_count(entry, "shard index");
+        if (index >= kMaxShards) {
+          throw std::invalid_argument("malformed report: shard index " + std::to_string(index) +
+                                      " is not below " + std::to_string(kMaxShards));
+        }
+        s.shards.push_back(static_cast<unsigned>(index));
+      }
     }
     target_from_json(report, s.target);
     return s;

@@ -103,6 +103,27 @@ TEST(CapacitySearch, AGapAlreadyWithinThePrecisionNeedsNoBisection) {
   EXPECT_EQ(target.asked, (std::vector<double>{1000, 1040}));
 }
 
+TEST(CapacitySearch, ManyGrowthStepsStillLeaveBisectionItsTurn) {
+  // --growth 1.01 from 1 req/s: about 1550 growth steps before the knee at 5 000 000.
+  KneeAt target{5'000'000, {}};
+  const SearchResult result = search({1, 10'000'000, 1.01, 0.001}, target);
+  ASSERT_EQ(result.outcome, SearchOutcome::kFound);
+  EXPECT_GT(result.steps.size(), 1000u);
+  EXPECT_TRUE(result.steps.back().bisecting);
+  EXPECT_LE((*result.first_fail - *result.best) / *result.best, 0.001 + 1e-12);
+  EXPECT_TRUE(result.precision_reached);
+}
+
+TEST(CapacitySearch, APrecisionBeyondReachIsSaidNotClaimed) {
+  KneeAt target{1000, {}};
+  const SearchResult result = search({100, 100'000, 2, 1e-300}, target);
+  ASSERT_EQ(result.outcome, SearchOutcome::kFound);
+  EXPECT_FALSE(result.precision_reached);
+  EXPECT_LT(result.steps.size(), 100u);  // bounded, however small the precision
+  EXPECT_LE(*result.best, 1000);
+  EXPECT_GT(*result.first_fail, 1000);
+}
+
 TEST(CapacitySearch, StopsAtOnceWhenTheClientCannotKeepUp) {
   std::vector<double> asked;
   const SearchResult result = search_capacity({100, 100'000, 2, 0.05}, [&asked](double rate) {

@@ -42,6 +42,8 @@ TEST(Capacity, FindsTheKneeLittlesLawSets) {
     EXPECT_TRUE(step.contains("latency_us") && step["latency_us"].contains("p99"));
     EXPECT_EQ(step["slo"].size(), 2u);
     EXPECT_EQ(step["report"]["schema"], "loadlab-report/1");
+    // The step's embedded report was run at the step's rate, not at LO.
+    EXPECT_EQ(step["report"]["config"]["rate"], step["asked_rps"]) << step["report"]["config"];
     EXPECT_NE(step["verdict"], "client_limited") << step.dump();
     if (step["verdict"] == "fail") failed = true;
   }
@@ -94,6 +96,21 @@ TEST(Capacity, UsageErrorsBeforeAnyTraffic) {
       {{"--rate", "1..10", "--slo", "rps>5"}, "an rps objective has no meaning"},
       {{"--rate", "1..10", "--slo", "queue.p101<1s"}, "percentile must be in (0, 100]"},
       {{"--rate", "1..10", "--slo", "p99<1s", "--precision", "0%"}, "not a positive number"},
+      // A run's flags that a search cannot honour.
+      {{"--rate", "1..10", "--slo", "p99<1s", "--start-at", "+1s"},
+       "--start-at is not for capacity: each step starts when the one before it ends"},
+      {{"--rate", "1..10", "--slo", "p99<1s", "--shard", "0/2"}, "--shard is not for capacity"},
+      {{"--rate", "1..10", "--slo", "p99<1s", "--run-id", "x"}, "--run-id is not for capacity"},
+      {{"--rate", "1..10", "--slo", "p99<1s", "--stages", "10@1s"}, "--stages is not for capacity"},
+      {{"--rate", "1..10", "--slo", "p99<1s", "--concurrency-stages", "1@1s"},
+       "--concurrency-stages is not for capacity"},
+      {{"--rate", "1..10", "--slo", "p99<1s", "--scrape", "http://127.0.0.1:1/metrics"},
+       "--scrape is not for capacity"},
+      {{"--rate", "1..10", "--slo", "p99<1s", "--no-scrape"}, "--no-scrape is not for capacity"},
+      {{"--rate", "1..10", "--slo", "p99<1s", "--scrape-series", "a", "--scrape-series", "b"},
+       "--scrape-series is not for capacity"},
+      {{"--rate", "1..10", "--slo", "p99<1s", "--metrics-listen", "0"},
+       "--metrics-listen is not for capacity"},
   };
   for (const auto& [args, message] : cases) {
     std::vector<std::string> argv = {"capacity"};

@@ -2,7 +2,10 @@
 // run options: what they set, and a clear error for what does not go together.
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <stdexcept>
+#include <string>
+#include <utility>
 
 #include "loadgen/options.h"
 #include "loadgen/run_identity.h"
@@ -77,6 +80,21 @@ TEST(DistributedOptions, EveryShardNeedsARequestAndAConnection) {
   narrow.shard_text = "3/4";
   narrow.concurrency = 3;
   EXPECT_NE(error_of(narrow).find("-c 3 leaves some shards no connection"), std::string::npos);
+  // Stages set -n and -c themselves: the message names the flag the user gave.
+  RunOptions few_slots = base();
+  few_slots.shard_text = "0/4";
+  few_slots.stages_text = "1@2s";
+  const std::string slots_error = error_of(few_slots);
+  EXPECT_EQ(slots_error.find("--stages '1@2s' (2 requests) leaves some shards nothing"), 0u)
+      << slots_error;
+  RunOptions few_connections = base();
+  few_connections.shard_text = "0/4";
+  few_connections.concurrency_stages_text = "1>2@1s";
+  const std::string connections_error = error_of(few_connections);
+  EXPECT_EQ(connections_error.find("--concurrency-stages '1>2@1s' (at most 2 connections) leaves "
+                                   "some shards no connection"),
+            0u)
+      << connections_error;
   RunOptions fine = base();
   fine.shard_text = "3/4";
   fine.concurrency = 4;
@@ -84,21 +102,34 @@ TEST(DistributedOptions, EveryShardNeedsARequestAndAConnection) {
   EXPECT_EQ(error_of(fine), "");
 }
 
+// An instant an hour from now, as RFC 3339 and as the run id's prefix.
+std::pair<std::string, std::string> in_an_hour() {
+  const std::time_t t = std::time(nullptr) + 3600;
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char text[32], id[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  std::strftime(id, sizeof id, "%Y%m%dT%H%M%S.000Z", &utc);
+  return {text, id};
+}
+
 TEST(DistributedOptions, ShardsOfOneStartAgreeOnTheRunIdAndSeed) {
+  const auto [start_at, id_prefix] = in_an_hour();
   RunOptions shards[2] = {base(), base()};
   for (int i = 0; i < 2; ++i) {
     shards[i].shard_text = std::to_string(i) + "/2";
-    shards[i].start_at_text = "2030-01-01T00:00:00Z";
+    shards[i].threads = 1 + 3 * i;  // machines of their own: -t is theirs, not the run's
+    shards[i].start_at_text = start_at;
     finalize_options(shards[i]);
     settle_run_identity(shards[i]);
   }
   EXPECT_EQ(shards[0].run_id, shards[1].run_id);
-  EXPECT_EQ(shards[0].run_id.substr(0, 20), "20300101T000000.000Z");
+  EXPECT_EQ(shards[0].run_id.substr(0, 20), id_prefix);
   EXPECT_NE(shards[0].seed, 0u);
   EXPECT_EQ(shards[0].seed, shards[1].seed);  // the base seed; each shard derives its own
   RunOptions other = base();
   other.shard_text = "0/2";
-  other.start_at_text = "2030-01-01T00:00:00Z";
+  other.start_at_text = start_at;
   other.rate = 50;
   finalize_options(other);
   settle_run_identity(other);

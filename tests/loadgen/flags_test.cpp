@@ -45,6 +45,9 @@ std::vector<BadFlag> bad_flags() {
   table.push_back({{"-d", "720h", "--interval", "10ms", kUrl}, "--interval"});
   table.push_back({{"-d", "720h", "--interval", "10ms", kUrl}, "-d 720h"});
   table.push_back({{"-n", "1000000", "--rate", "1", "--interval", "100ms", kUrl}, "--interval"});
+  // A start more than a day ahead (a typo, a wrong year) or minutes behind (a burst of backlog).
+  table.push_back({{"--start-at", "+25h", kUrl}, "at most 24 h ahead"});
+  table.push_back({{"--start-at", "2020-01-01T00:00:00Z", kUrl}, "at most 10 minutes in the past"});
   // A URL goes into the request line as it is: spaces and control characters are refused.
   table.push_back({{"http://127.0.0.1:1/a b"}, "'http://127.0.0.1:1/a b'"});
   table.push_back({{"http://127.0.0.1:1/a\tb"}, "'http://127.0.0.1:1/a\\x09b'"});
@@ -75,6 +78,9 @@ std::vector<BadFlag> bad_flags() {
   talk("--max-delay-ms", bad_counts);
   talk("--max-delay-ms", {"60001"});
   talk("--unbounded", {"-1", "0", "abc", "5,-1", "5,0", "100001"});
+  // The last act's second server, checked before the first act (not after all of them).
+  for (const char* bad : {"ftp://127.0.0.1:1", "http://", "http://127.0.0.1:99999"})
+    table.push_back({{"talk", "--one-worker", bad, kUrl}, "--one-worker"});
   return table;
 }
 

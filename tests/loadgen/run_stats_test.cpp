@@ -120,6 +120,24 @@ TEST(RunStats, RatesOfParallelRunsAddUp) {
   EXPECT_EQ(a.late_starts, 3u);
 }
 
+TEST(RunStats, StagesSentLateOfferedLessThanAsked) {
+  // --stages 1000@10s: 10 000 requests, all sent, but the last one went out at 100 s.
+  RunStats stats;
+  stats.responses = 10'000;
+  stats.stages_s = 10;
+  stats.target_rate = 1000;
+  stats.last_due_s = 9.999;
+  stats.last_send_s = 100;
+  const auto check = stats.rate_check();
+  ASSERT_TRUE(check);
+  EXPECT_LT(check->achieved, 0.2 * check->requested);
+  EXPECT_FALSE(check->kept_up);
+  EXPECT_DOUBLE_EQ(check->scheduled, 1000);  // the schedule itself asked for the stages' rate
+
+  stats.last_send_s = 9.9995;  // on time: kept up
+  EXPECT_TRUE(stats.rate_check()->kept_up);
+}
+
 TEST(RunStats, MergedUrlRowsStopAtTheBoundAndTheRestIsOther) {
   RunStats a, b;
   std::vector<std::string> first, second;

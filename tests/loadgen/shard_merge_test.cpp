@@ -4,7 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <stdexcept>
+#include <utility>
+
+#include "loadgen/outputs/json_report.h"
+#include "loadgen/shard.h"
+#include "tests/loadgen/sample_stats.h"
 
 namespace loadlab::loadgen {
 namespace {
@@ -69,6 +75,48 @@ TEST(ShardMerge, AShardWithOtherOptionsIsRefusedNamingThem) {
   other["rate"] = 500.0;
   const std::string error = error_of({shard(0), shard(1, "run-a", other)});
   EXPECT_NE(error.find("disagree on rate"), std::string::npos) << error;
+}
+
+TEST(ShardMerge, ShardsOfOneRunMayDifferInStartAtAndThreads) {
+  // Given `--start-at +2s --run-id nightly` each process resolves its own instant, and each
+  // machine has its own -t: still one run.
+  nlohmann::json first = kConfig, second = kConfig;
+  first["start_at"] = "2025-05-01T12:00:02.001Z";
+  second["start_at"] = "2025-05-01T12:00:02.015Z";
+  first["threads"] = 2;
+  second["threads"] = 8;
+  const auto check = check_shards({shard(0, "nightly", first), shard(1, "nightly", second),
+                                   shard(2, "nightly", kConfig), shard(3, "nightly", second)});
+  EXPECT_TRUE(check.complete());
+  nlohmann::json other_rate = second;
+  other_rate["rate"] = 500.0;
+  const std::string error = error_of({shard(0, "nightly", first), shard(1, "nightly", other_rate)});
+  EXPECT_NE(error.find("disagree on rate"), std::string::npos) << error;
+  EXPECT_EQ(error.find("start_at"), std::string::npos) << error;
+  EXPECT_EQ(error.find("threads"), std::string::npos) << error;
+}
+
+TEST(ShardMerge, ARunOfMoreShardsThanTheBoundIsRefused) {
+  // Not a list of four billion missing shards.
+  ShardedReport huge{"huge.json", "run-a", 4'294'967'295u, {0}, kConfig};
+  const std::string error = error_of({huge});
+  EXPECT_NE(error.find("at most 100000"), std::string::npos) << error;
+  ShardedReport largest{"largest.json", "run-a", kMaxShards, {0}, kConfig};
+  EXPECT_EQ(check_shards({largest}).missing.size(), kMaxShards - 1);
+}
+
+TEST(ShardMerge, AReportWithAShardCountBeyondTheBoundIsMalformed) {
+  nlohmann::json report = report_to_json(sample(100, 1700000000.5), nlohmann::json::object());
+  report["shard"] = {{"run_id", "run-a"}, {"count", 4}, {"shards", {1}}};
+  EXPECT_EQ(report_from_json(report).shard_count, 4u);
+  // 2^32 + 4 would narrow to 4 (and 2^32 + 1 to shard 1): refused, not wrapped.
+  const std::pair<std::uint64_t, std::uint64_t> bad[] = {
+      {4'294'967'300u, 1}, {100'001, 1}, {4, 4'294'967'297u}};
+  for (const auto& [count, index] : bad) {
+    report["shard"]["count"] = count;
+    report["shard"]["shards"] = {index};
+    EXPECT_THROW(report_from_json(report), std::invalid_argument) << count << " " << index;
+  }
 }
 
 TEST(ShardMerge, AShardBesideAPlainRunIsRefused) {

@@ -106,10 +106,34 @@ TEST(Shard, DefaultRunIdIsTheStartAndAHashOfTheOptions) {
 TEST(StartAt, RelativeAndRfc3339) {
   EXPECT_DOUBLE_EQ(parse_start_at("+10s", 1000.5), 1010.5);
   EXPECT_DOUBLE_EQ(parse_start_at("+250ms", 1000), 1000.25);
-  EXPECT_DOUBLE_EQ(parse_start_at("2025-05-01T12:00:00Z", 0), 1'746'100'800);
-  EXPECT_DOUBLE_EQ(parse_start_at("2025-05-01T14:00:00.5+02:00", 0), 1'746'100'800.5);
-  EXPECT_DOUBLE_EQ(parse_start_at("2025-05-01t07:30:00-04:30", 0), 1'746'100'800);
-  EXPECT_DOUBLE_EQ(parse_start_at("2024-02-29T00:00:00Z", 0), 1'709'164'800);
+  const double may_first = 1'746'100'800;  // 2025-05-01T12:00:00Z
+  EXPECT_DOUBLE_EQ(parse_start_at("2025-05-01T12:00:00Z", may_first - 60), may_first);
+  EXPECT_DOUBLE_EQ(parse_start_at("2025-05-01T14:00:00.5+02:00", may_first), may_first + 0.5);
+  EXPECT_DOUBLE_EQ(parse_start_at("2025-05-01t07:30:00-04:30", may_first + 60), may_first);
+  EXPECT_DOUBLE_EQ(parse_start_at("2024-02-29T00:00:00Z", 1'709'164'000), 1'709'164'800);
+}
+
+TEST(StartAt, MoreThanADayAheadOrTenMinutesBehindIsRefused) {
+  const double now = 1'746'100'800;  // 2025-05-01T12:00:00Z
+  EXPECT_DOUBLE_EQ(parse_start_at("+24h", now), now + 86'400);
+  EXPECT_DOUBLE_EQ(parse_start_at("2025-05-01T11:50:00Z", now), now - 600);
+  const std::pair<const char*, const char*> cases[] = {
+      {"+25h", "at most 24 h ahead"},
+      {"2030-01-01T00:00:00Z", "at most 24 h ahead"},
+      {"+99999999h", ""},  // refused one way or the other, never an overflow
+      {"2025-05-01T11:49:59Z", "at most 10 minutes in the past"},
+      {"2020-01-01T00:00:00Z", "at most 10 minutes in the past"},
+      {"1970-01-01T00:00:00Z", "at most 10 minutes in the past"},
+  };
+  for (const auto& [text, message] : cases) {
+    try {
+      parse_start_at(text, now);
+      ADD_FAILURE() << "'" << text << "' was accepted";
+    } catch (const std::invalid_argument& error) {
+      EXPECT_NE(std::string(error.what()).find(message), std::string::npos) << error.what();
+      EXPECT_NE(std::string(error.what()).find("--start-at"), std::string::npos) << error.what();
+    }
+  }
 }
 
 TEST(StartAt, BadTimesAreClearErrors) {
