@@ -128,6 +128,7 @@ int HttpResponseParser::on_header_field_complete() {
 }
 
 int HttpResponseParser::on_header_value(const char* at, std::size_t length) {
+  if (length == 0) return 0;  // llhttp's span of an empty value: nothing to combine
   if (value_pending_) {
     value_pending_ = false;
     if (!server_timing_.empty()) server_timing_.append(", ");  // repeated headers combine
