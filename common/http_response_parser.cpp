@@ -61,7 +61,7 @@ void HttpResponseParser::expect_response(bool head_request) {
   llhttp_init(&parser_, HTTP_RESPONSE, settings());
   parser_.data = this;
   head_request_ = head_request;
-  started_ = complete_ = value_pending_ = false;
+  started_ = complete_ = value_pending_ = values_wanted_ = false;
   status_ = 0;
   keep_alive_ = false;
   body_bytes_ = 0;
@@ -120,8 +120,11 @@ int HttpResponseParser::on_header_field_complete() {
   // Set at every field, so a value that makes no callback (an empty one) cannot leave the
   // Server-Timing table on for the next header.
   const bool server_timing = field_matched_ == kServerTiming.size();
-  parser_.settings =
-      const_cast<llhttp_settings_t*>(server_timing ? server_timing_settings() : settings());
+  if (server_timing != values_wanted_) {  // most headers: no switch, nothing to look up
+    values_wanted_ = server_timing;
+    parser_.settings =
+        const_cast<llhttp_settings_t*>(server_timing ? server_timing_settings() : settings());
+  }
   value_pending_ = server_timing;
   field_matched_ = 0;
   return 0;

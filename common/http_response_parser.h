@@ -48,6 +48,7 @@ class HttpResponseParser {
   static const llhttp_settings_t* server_timing_settings();
 
   llhttp_t parser_{};
+  bool values_wanted_ = false;  // parser_.settings is server_timing_settings()
   bool value_pending_ = false;  // a Server-Timing field is complete; its value not yet begun
   bool head_request_ = false;
   bool started_ = false;
