@@ -36,18 +36,23 @@ class HttpResponseParser {
   // llhttp callbacks.
   int on_message_begin();
   int on_header_field(const char* at, std::size_t length);
+  int on_header_field_complete();
   int on_header_value(const char* at, std::size_t length);
-  int on_header_value_complete();
   int on_headers_complete();
   int on_body(std::size_t length);
   int on_message_complete();
 
  private:
+  // The callbacks llhttp makes: all but header values, or also those (a Server-Timing's).
+  static const llhttp_settings_t* settings();
+  static const llhttp_settings_t* server_timing_settings();
+
   llhttp_t parser_{};
+  bool values_wanted_ = false;  // parser_.settings is server_timing_settings()
+  bool value_pending_ = false;  // a Server-Timing field is complete; its value not yet begun
   bool head_request_ = false;
   bool started_ = false;
   bool complete_ = false;
-  bool in_server_timing_ = false;
   int status_ = 0;
   bool keep_alive_ = false;
   std::uint64_t body_bytes_ = 0;

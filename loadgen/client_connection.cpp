@@ -82,7 +82,7 @@ void ClientConnection::assign(std::uint64_t index, std::uint64_t intended_ns,
     bytes_ = request_;
   }
   if (state_ == State::kConnected) {
-    send(true);
+    send(true, now_ns);  // now_ns is this moment's clock: no second read for the send
   } else if (state_ == State::kClosed) {
     connect();
   }
@@ -146,13 +146,12 @@ void ClientConnection::on_connect(int status) {
     start_tls(now);
     return;
   }
-  send(false);
+  send(false, now);
 }
 
-void ClientConnection::send(bool reused) {
-  const std::uint64_t now = uv_hrtime();
-  begin_request(reused, now);
-  write_request(now);
+void ClientConnection::send(bool reused, std::uint64_t now_ns) {
+  begin_request(reused, now_ns);
+  write_request(now_ns);
 }
 
 void ClientConnection::begin_request(bool reused, std::uint64_t now_ns) {

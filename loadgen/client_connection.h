@@ -48,7 +48,7 @@ class ClientConnection {
 
   void idle(std::uint64_t now_ns = 0);  // now_ns: when it became idle, if known (0: not)
   void connect();
-  void send(bool reused);
+  void send(bool reused, std::uint64_t now_ns);
   // send() in two steps, for https:// where the handshake comes between them: the request's
   // deadline and parser are set up, then (after the handshake, if any) the request goes out.
   void begin_request(bool reused, std::uint64_t now_ns);

@@ -211,7 +211,7 @@ void EngineThread::on_idle(ClientConnection& connection) {
       return;
     }
     if (plan_.claim(now, index)) {
-      live_.started.add();
+      if (live_metrics_) live_.started.add();
       connection.assign(index, now, now);
     } else {
       connection.finish();
@@ -229,7 +229,7 @@ void EngineThread::on_idle(ClientConnection& connection) {
     const DueRequest due = backlog_.front();
     backlog_.pop_front();
     publish_backlog();
-    live_.started.add();
+    if (live_metrics_) live_.started.add();
     connection.assign(due.index, due.intended_ns, uv_hrtime());
   } else if (schedule_done_) {
     connection.finish();
@@ -252,7 +252,7 @@ void EngineThread::on_tick() {
       // the one a server's keep-alive timeout is least likely to be closing as the request goes.
       ClientConnection* connection = idle_.back();
       idle_.pop_back();
-      live_.started.add();
+      if (live_metrics_) live_.started.add();
       connection->assign(index, next_due_ns_, uv_hrtime());
     } else if (backlog_.size() < kMaxBacklog) {
       backlog_.push_back({index, next_due_ns_});
@@ -326,8 +326,9 @@ void EngineThread::record_response(std::size_t url, int status, std::uint64_t la
   stats.record_response(status, latency_us, service_us, since_origin(now_ns));
   stats.record_url_response(plan_.url_row(url), status, latency_us);
   last_event_ns_ = std::max(last_event_ns_, now_ns);
+  if (live_metrics_) live_.on_response(latency_us);
+  if (!progress_) return;
   live_responses_.store(stats.responses, std::memory_order_relaxed);
-  live_.on_response(latency_us);
   publish(now_ns);
 }
 
@@ -336,15 +337,15 @@ void EngineThread::record_error(std::size_t url, ErrorKind kind, std::uint64_t n
   stats.record_error(kind, since_origin(now_ns));
   stats.record_url_error(plan_.url_row(url), kind);
   last_event_ns_ = std::max(last_event_ns_, now_ns);
-  live_errors_.store(stats.error_count(), std::memory_order_relaxed);
-  live_.on_error(kind);
+  if (progress_) live_errors_.store(stats.error_count(), std::memory_order_relaxed);
+  if (live_metrics_) live_.on_error(kind);
 }
 
 void EngineThread::publish(std::uint64_t now_ns) {
   // The progress line's "p99 so far": a percentile walks the whole histogram, so at most ten
   // times a second, never per response.
   constexpr std::uint64_t kPublishEveryNs = 100'000'000;
-  if (now_ns != UINT64_MAX && now_ns - last_publish_ns_ < kPublishEveryNs) return;
+  if (!progress_ || (now_ns != UINT64_MAX && now_ns - last_publish_ns_ < kPublishEveryNs)) return;
   last_publish_ns_ = now_ns;
   live_p99_us_.store(stats().latency_us.value_at_percentile(99), std::memory_order_relaxed);
 }
@@ -365,6 +366,7 @@ RunStats run_load(const RunOptions& options, const RunHooks& hooks) {
         plan, static_cast<unsigned>(share_of(connections, ShardSpec{i, threads})),
         seed + i * 0x9E3779B97F4A7C15ULL, part));
     engines.back()->set_settle(settle_ns);
+    engines.back()->set_live_readers(hooks.progress, !options.observe.metrics_listen.empty());
   }
 
   // Signals are taken synchronously by this thread (a signalfd), never by a handler; the

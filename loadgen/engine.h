@@ -35,6 +35,13 @@ class EngineThread {
   // A settle: what completes in the first `settle_ns` of the run goes to figures of its own,
   // thrown away; the run's figures start after it. Call before run().
   void set_settle(std::uint64_t settle_ns) { settle_ns_ = settle_ns; }
+  // Who reads the live figures: the progress line (live_responses() and the rest) and
+  // --metrics-listen (live()). Nobody reading, a response does not update them (issue 13:
+  // the instructions per request of a plain run).
+  void set_live_readers(bool progress, bool metrics) {
+    progress_ = progress;
+    live_metrics_ = metrics;
+  }
   void run();
   // The figures being recorded: the settle's while it lasts, then the run's.
   RunStats& stats() { return settling_ ? settle_stats_ : stats_; }
@@ -139,6 +146,8 @@ class EngineThread {
   std::deque<DueRequest> backlog_;
   std::vector<ClientConnection*> idle_;  // a stack: the most recently idle goes first
 
+  bool progress_ = true;      // set_live_readers
+  bool live_metrics_ = true;  // set_live_readers
   std::uint64_t last_publish_ns_ = 0;
   std::atomic<std::uint64_t> live_responses_{0};
   std::atomic<std::uint64_t> live_errors_{0};

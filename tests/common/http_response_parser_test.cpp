@@ -25,6 +25,29 @@ TEST(HttpResponseParser, ContentLengthAndServerTiming) {
   EXPECT_EQ(parser.server_timing(), "delay;dur=12.5");
 }
 
+// Only a Server-Timing header's value is kept (the parser asks llhttp for header values only
+// while in one): repeated ones combine, an empty one adds nothing, values split over reads
+// join, and the headers around them stay out, whatever byte a read ends at.
+TEST(HttpResponseParser, OnlyServerTimingValuesAreKeptAtEverySplit) {
+  const std::string response =
+      "HTTP/1.1 200 OK\r\nServer-Timing: a;dur=1\r\nX-Other: nope\r\nServer-Timing:\r\n"
+      "Date: never\r\nSERVER-TIMING: b;dur=2\r\nServer-Timings: no\r\nContent-Length: 2\r\n"
+      "\r\nok";
+  for (std::size_t split = 1; split < response.size(); ++split) {
+    HttpResponseParser parser;
+    parser.expect_response(false);
+    std::size_t consumed = 0;
+    EXPECT_EQ(feed_all(parser, response.substr(0, split), consumed), Result::kNeedMore);
+    EXPECT_EQ(feed_all(parser, response.substr(split), consumed), Result::kComplete);
+    EXPECT_EQ(parser.server_timing(), "a;dur=1, b;dur=2") << "split at " << split;
+    // The next response on the same parser starts afresh.
+    parser.expect_response(false);
+    const std::string next = "HTTP/1.1 200 OK\r\nX-A: 1\r\nContent-Length: 0\r\n\r\n";
+    EXPECT_EQ(feed_all(parser, next, consumed), Result::kComplete);
+    EXPECT_EQ(parser.server_timing(), "");
+  }
+}
+
 TEST(HttpResponseParser, ChunkedAndStopsAtTheEndOfOneResponse) {
   HttpResponseParser parser;
   parser.expect_response(false);
