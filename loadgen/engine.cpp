@@ -464,7 +464,12 @@ RunStats run_load(const RunOptions& options, const RunHooks& hooks) {
   }
   for (auto& thread : running) thread.join();
   const std::uint64_t finished_ns = uv_hrtime();
-  if (hooks.watcher) hooks.watcher->finished();
+  if (hooks.watcher) {
+    // From the engines' own figures: the live ones are kept only for --metrics-listen.
+    std::uint64_t responses = 0;
+    for (auto& engine : engines) responses += engine->measured().responses;
+    hooks.watcher->finished(responses);
+  }
   if (hooks.progress && finished_ns - start_ns >= kProgressEveryNs) {
     print_progress(engines, options, static_cast<double>(finished_ns - start_ns) / 1e9, true);
   }

@@ -164,8 +164,8 @@ class RunWatcher {
   // (a baseline scrape) before the first request goes.
   virtual void starting(std::vector<const LiveMetrics*> engines) = 0;
   virtual void started(double start_unix, std::uint64_t start_ns) = 0;
-  // Every engine is done; the live figures are about to go.
-  virtual void finished() = 0;
+  // Every engine is done, having received `responses`; the live figures are about to go.
+  virtual void finished(std::uint64_t responses) = 0;
 };
 
 struct RunHooks {

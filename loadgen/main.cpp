@@ -205,6 +205,12 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     app.exit(e);
     return kExitUsage;
+  } catch (const std::invalid_argument& error) {
+    // CLI11 2.1 converts a flag's environment value (LOADLAB_NO_KEEPALIVE=maybe) outside its
+    // own error handling: without this, a bad value aborted the program.
+    std::cerr << "loadlab-loadgen: bad value in a LOADLAB_ environment variable: " << error.what()
+              << "\n";
+    return kExitUsage;
   }
 
   try {

@@ -123,7 +123,7 @@ void RunObserver::started(double start_unix, std::uint64_t start_ns) {
   wake_.send();
 }
 
-void RunObserver::finished() {
+void RunObserver::finished(std::uint64_t responses) {
   std::unique_lock lock(mutex_);
   end_ns_ = uv_hrtime();
   // The endpoint shows the run's last figures from here on; the engines are about to go.
@@ -131,8 +131,6 @@ void RunObserver::finished() {
   std::vector<const LiveMetrics*> engines = engines_;
   LiveRun run{static_cast<double>(end_ns_ - start_ns_) / 1e9, target_rate_, false};
   render_live_metrics(final_text_, engines, run);
-  std::uint64_t responses = 0;
-  for (const LiveMetrics* engine : engines) responses += engine->responses.get();
   expected_responses_ = responses;
   engines_.clear();
   finish_asked_ = true;

@@ -43,7 +43,7 @@ class RunObserver final : public RunWatcher {
 
   void starting(std::vector<const LiveMetrics*> engines) override;
   void started(double start_unix, std::uint64_t start_ns) override;
-  void finished() override;
+  void finished(std::uint64_t responses) override;
   // The target's side of the run, after finished().
   TargetScrape result();
 

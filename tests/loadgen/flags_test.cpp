@@ -177,6 +177,11 @@ TEST(Flags, NoFlagsFromTheEnvironment) {
     EXPECT_EQ(report("LOADLAB_NO_KEEPALIVE" + value)["config"]["keepalive"], true) << off;
     EXPECT_EQ(report("LOADLAB_NO_TLS_RESUME" + value)["config"]["tls_resume"], true) << off;
   }
+  // A value that is no boolean is a usage error, not an abort.
+  const CommandResult bad = run_command(
+      {"env", "LOADLAB_NO_KEEPALIVE=maybe", LOADLAB_LOADGEN_BIN, "-q", "-n", "1", kUrl}, 30s);
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_NE(bad.err.find("LOADLAB_"), std::string::npos) << bad.err;
   // The flags themselves, as before.
   const CommandResult flags =
       run_command({LOADLAB_LOADGEN_BIN, "-q", "-n", "1", "--json", "-", "--no-scrape",
