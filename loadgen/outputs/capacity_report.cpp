@@ -10,12 +10,6 @@
 namespace loadlab::loadgen {
 namespace {
 
-constexpr const char* kGreen = "#2ca02c";
-constexpr const char* kRed = "#d62728";
-constexpr const char* kBlue = "#1f77b4";
-constexpr const char* kOrange = "#ff7f0e";
-constexpr const char* kGrey = "#7f7f7f";
-
 std::string rate_text(double rate) {
   char text[32];
   std::snprintf(text, sizeof text, "%.1f", rate);

@@ -14,12 +14,6 @@
 namespace loadlab::loadgen {
 namespace {
 
-constexpr const char* kBlue = "#1f77b4";
-constexpr const char* kOrange = "#ff7f0e";
-constexpr const char* kGreen = "#2ca02c";
-constexpr const char* kRed = "#d62728";
-constexpr const char* kPurple = "#9467bd";
-constexpr const char* kGrey = "#7f7f7f";
 constexpr const char* kPalette[] = {kPurple, kGreen, kOrange, "#8c564b", "#e377c2", "#17becf"};
 
 constexpr const char* kStyle = R"(

@@ -9,6 +9,14 @@
 
 namespace loadlab::loadgen {
 
+// The charts' colours, one palette for every report (run, merge, capacity).
+inline constexpr const char* kBlue = "#1f77b4";
+inline constexpr const char* kOrange = "#ff7f0e";
+inline constexpr const char* kGreen = "#2ca02c";
+inline constexpr const char* kRed = "#d62728";
+inline constexpr const char* kPurple = "#9467bd";
+inline constexpr const char* kGrey = "#7f7f7f";
+
 struct ChartSeries {
   std::string name;
   std::string color;
