@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <thread>
 
 namespace loadlab::test {
@@ -53,5 +54,18 @@ class FakeServer {
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
+
+// Reads one request's head (up to its blank line) from a fake server's client, or what came
+// before the client closed.
+inline std::string read_request_head(int client) {
+  std::string request;
+  char buffer[4096];
+  while (request.find("\r\n\r\n") == std::string::npos) {
+    const ssize_t n = read(client, buffer, sizeof buffer);
+    if (n <= 0) break;
+    request.append(buffer, static_cast<std::size_t>(n));
+  }
+  return request;
+}
 
 }  // namespace loadlab::test

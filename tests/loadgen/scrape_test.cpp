@@ -94,13 +94,7 @@ TEST(Scrape, ReportsSurviveMerge) {
 TEST(Scrape, NoDefaultScrapeOfAnotherServer) {
   std::atomic<int> metrics_asked{0};
   FakeServer other([&metrics_asked](int client, const std::atomic<bool>&) {
-    std::string request;
-    char buffer[4096];
-    while (request.find("\r\n\r\n") == std::string::npos) {
-      const ssize_t n = read(client, buffer, sizeof buffer);
-      if (n <= 0) break;
-      request.append(buffer, static_cast<std::size_t>(n));
-    }
+    const std::string request = read_request_head(client);
     if (request.starts_with("GET /metrics ")) ++metrics_asked;
     const std::string answer =
         "HTTP/1.1 200 OK\r\nServer: other\r\nContent-Length: 8\r\nConnection: close\r\n\r\n"
@@ -132,13 +126,7 @@ TEST(Scrape, ExplicitScrapeOfABadEndpointIsCountedNotFatal) {
 // printable, and the report (a JSON writer refuses invalid UTF-8) is written whole.
 TEST(Scrape, AnErrorQuotingBadBytesKeepsTheReport) {
   FakeServer target([](int client, const std::atomic<bool>&) {
-    std::string request;
-    char buffer[4096];
-    while (request.find("\r\n\r\n") == std::string::npos) {
-      const ssize_t n = read(client, buffer, sizeof buffer);
-      if (n <= 0) break;
-      request.append(buffer, static_cast<std::size_t>(n));
-    }
+    read_request_head(client);
     const std::string body = "m \xff\xfe" + std::string(3000, '\x80') + "\n";
     const std::string answer =
         "HTTP/1.1 200 OK\r\nServer: loadlab\r\nContent-Length: " + std::to_string(body.size()) +
