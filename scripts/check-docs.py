@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Checks every relative link (and #anchor) in the project's Markdown: the README is short and
-points into docs/, so a moved or renamed page must not leave a dead link behind.
+points into docs/, so a moved or renamed page must not leave a dead link behind. Also fails on
+a merge's conflict markers, which a compiler catches in code but nothing else does in prose.
 Usage: check-docs.py [FILE.md ...]   (default: every tracked *.md outside tests/fuzz)"""
 import os
 import re
@@ -31,6 +32,10 @@ def anchors(path):
 def main(files):
     bad = 0
     for path in files:
+        for number, line in enumerate(open(path, encoding="utf-8"), 1):
+            if line.startswith(("<<<<<<< ", ">>>>>>> ")):
+                print(f"{path}:{number}: merge conflict marker")
+                bad += 1
         for number, line in lines_outside_fences(path):
             for target in re.findall(r"\]\(([^)\s]+)\)", line):
                 if re.match(r"[a-z]+:", target):  # http:, https:, mailto:
@@ -43,7 +48,7 @@ def main(files):
                 if not ok:
                     print(f"{path}:{number}: dead link {target}")
                     bad += 1
-    print(f"check-docs: {len(files)} files, {bad} dead links")
+    print(f"check-docs: {len(files)} files, {bad} dead links or conflict markers")
     return 1 if bad else 0
 
 

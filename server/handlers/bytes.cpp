@@ -1,8 +1,6 @@
 #include "server/handlers/bytes.h"
 
 #include <algorithm>
-#include <bit>
-#include <cstring>
 
 #include "common/decimal.h"
 #include "server/loop_context.h"
@@ -10,50 +8,6 @@
 #include "server/response.h"
 
 namespace loadlab::server {
-namespace {
-
-constexpr std::uint64_t kGamma = 0x9e3779b97f4a7c15;
-
-std::uint64_t mix(std::uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111eb;
-  return z ^ (z >> 31);
-}
-
-std::uint64_t little_endian(std::uint64_t value) {
-  if constexpr (std::endian::native == std::endian::big) return __builtin_bswap64(value);
-  return value;
-}
-
-}  // namespace
-
-void append_random_bytes(std::string& out, std::uint64_t seed, std::uint64_t offset,
-                         std::size_t count) {
-  const std::size_t at = out.size();
-  out.resize(at + count);
-  char* to = out.data() + at;
-  std::uint64_t word = offset / 8;
-  const std::size_t skip = offset % 8;
-  if (skip != 0 && count > 0) {  // the tail of a word the last piece began
-    const std::uint64_t value = little_endian(mix(seed + (word + 1) * kGamma));
-    const std::size_t take = std::min<std::size_t>(8 - skip, count);
-    std::memcpy(to, reinterpret_cast<const char*>(&value) + skip, take);
-    to += take;
-    count -= take;
-    ++word;
-  }
-  // Whole words: the hot loop, with nothing in it but the mix and one 8-byte store (a loop
-  // that handled partial words on every step cost three times as many instructions).
-  std::uint64_t state = seed + (word + 1) * kGamma;
-  for (const char* const end = to + count / 8 * 8; to != end; to += 8, state += kGamma) {
-    const std::uint64_t value = little_endian(mix(state));
-    std::memcpy(to, &value, 8);
-  }
-  if (count % 8 != 0) {
-    const std::uint64_t value = little_endian(mix(state));
-    std::memcpy(to, &value, count % 8);
-  }
-}
 
 RouteResult parse_bytes_route(std::string_view count, std::string_view query,
                               const RouterLimits& limits) {
@@ -84,12 +38,12 @@ RouteResult parse_bytes_route(std::string_view count, std::string_view query,
   return route;
 }
 
-BytesHandler::BytesHandler(LoopContext& loop) : loop_(loop), next_seed_(uv_hrtime()) {}
+BytesHandler::BytesHandler(LoopContext& loop) : loop_(loop), seeds_(uv_hrtime()) {}
 
 Reply BytesHandler::handle(const Request& request) {
   const BodyParams& params = request.route.body;
   Body& body = bodies_.acquire(*this, loop_.loop());
-  body.seed = params.seeded ? params.seed : mix(next_seed_ += kGamma);
+  body.seed = params.seeded ? params.seed : seeds_.next();
   body.seeded = params.seeded;
   body.sent = 0;
   body.length = params.bytes;

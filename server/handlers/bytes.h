@@ -10,16 +10,12 @@
 #include <string_view>
 
 #include "server/handlers/handler.h"
+#include "server/handlers/random_bytes.h"
 #include "server/handlers/seed_streams.h"
 #include "server/handlers/slot_pool.h"
+#include "server/random.h"
 
 namespace loadlab::server {
-
-// Appends `count` bytes of the stream a seed names, from byte `offset` on: a counter-based
-// splitmix64 (word j is mix(seed + (j + 1) * golden gamma), little-endian), so any range is
-// computed directly, 8 bytes per step.
-void append_random_bytes(std::string& out, std::uint64_t seed, std::uint64_t offset,
-                         std::size_t count);
 
 // Largest piece a body source produces at once: what a slow client holds in memory.
 inline constexpr std::size_t kBodyPieceBytes = 64 * 1024;
@@ -56,7 +52,7 @@ class BytesHandler final : public Handler {
   LoopContext& loop_;
   SlotPool<Body> bodies_;
   SeedStreams streams_;
-  std::uint64_t next_seed_;  // draws the seeds of requests that give none
+  SplitMix64 seeds_;  // draws the seeds of requests that give none
 };
 
 }  // namespace loadlab::server

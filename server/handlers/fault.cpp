@@ -4,6 +4,7 @@
 
 #include "server/handlers/bytes.h"
 #include "server/handlers/drip.h"
+#include "server/handlers/random_bytes.h"
 #include "server/loop_context.h"
 #include "server/query_params.h"
 #include "server/response.h"

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "server/handlers/bytes.h"
+#include "server/handlers/random_bytes.h"
 
 namespace loadlab::server {
 
