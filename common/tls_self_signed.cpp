@@ -8,6 +8,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "common/ip_literal.h"
 #include "common/tls_error.h"
 
 namespace loadlab {
@@ -16,12 +17,6 @@ void X509Free::operator()(X509* certificate) const noexcept { X509_free(certific
 void PrivateKeyFree::operator()(EVP_PKEY* key) const noexcept { EVP_PKEY_free(key); }
 
 namespace {
-
-bool is_ip_literal(const std::string& name) {
-  unsigned char address[16];
-  return inet_pton(AF_INET, name.c_str(), address) == 1 ||
-         inet_pton(AF_INET6, name.c_str(), address) == 1;
-}
 
 // A host name as RFC 1123 allows it (letters, digits, '-', dots), optionally "*." first.
 bool is_dns_name(const std::string& name) {

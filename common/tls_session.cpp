@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <climits>
 
+#include "common/ip_literal.h"
 #include "common/tls_context.h"
 #include "common/tls_error.h"
 #include "common/tls_session_cache.h"
@@ -17,12 +18,6 @@
 namespace loadlab {
 
 namespace {
-
-bool is_ip_literal(const std::string& host) {
-  unsigned char address[16];
-  return inet_pton(AF_INET, host.c_str(), address) == 1 ||
-         inet_pton(AF_INET6, host.c_str(), address) == 1;
-}
 
 TlsFailureKind kind_of_verify_error(long error) {
   switch (error) {

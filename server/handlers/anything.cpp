@@ -4,17 +4,12 @@
 
 #include "server/loop_context.h"
 #include "server/query_params.h"
+#include "server/request_validation.h"
 
 namespace loadlab::server {
 namespace {
 
 using nlohmann::json;
-
-std::string_view trim_ows(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
 
 // A name given once maps to its value; one given again, to the list of its values in order.
 void add_field(json& object, const std::string& name, std::string value) {

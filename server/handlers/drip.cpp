@@ -10,7 +10,6 @@
 namespace loadlab::server {
 namespace {
 
-constexpr std::uint64_t kMillis = 1'000'000;
 // 10 MiB of pieces times a day in ns overflows 64 bits.
 __extension__ typedef unsigned __int128 Wide;
 
@@ -68,9 +67,9 @@ Reply DripHandler::handle(const Request& request) {
   drip.start_ns = request.start_ns;
   drip.bytes = params.bytes;
   drip.sent = 0;
-  drip.duration_ns = params.duration_ms * kMillis;
+  drip.duration_ns = params.duration_ms * kNanosPerMilli;
   if (params.wait_ms == 0) return Reply::answer(start(drip, 0));
-  arm(drip, request.start_ns + params.wait_ms * kMillis);
+  arm(drip, request.start_ns + params.wait_ms * kNanosPerMilli);
   return Reply::later(drip.index);
 }
 
@@ -79,7 +78,7 @@ void DripHandler::cancel(ExchangeRef, std::uint32_t ticket) { drips_[ticket].can
 void DripHandler::arm(Drip& drip, std::uint64_t due_ns) {
   const std::uint64_t now = uv_hrtime();
   const std::uint64_t remaining = due_ns > now ? due_ns - now : 0;
-  drip.timer.start<&Drip::on_timer>(&drip, (remaining + kMillis - 1) / kMillis);
+  drip.timer.start<&Drip::on_timer>(&drip, (remaining + kNanosPerMilli - 1) / kNanosPerMilli);
 }
 
 Response DripHandler::start(Drip& drip, std::uint64_t waited_ns) {

@@ -12,11 +12,9 @@
 namespace loadlab::server {
 namespace {
 
-constexpr std::uint64_t kMillis = 1'000'000;
-
 std::uint64_t timer_ms(std::uint64_t due_ns) {
   const std::uint64_t now = uv_hrtime();
-  return due_ns > now ? (due_ns - now + kMillis - 1) / kMillis : 0;
+  return due_ns > now ? (due_ns - now + kNanosPerMilli - 1) / kNanosPerMilli : 0;
 }
 
 Response ending(Ending how, std::string_view bytes = {}) {
@@ -85,12 +83,13 @@ Reply FaultHandler::handle(const Request& request) {
   fault.start_ns = request.start_ns;
   fault.bytes = params.bytes;
   fault.sent = 0;
-  fault.duration_ns = params.duration_ms * kMillis;
+  fault.duration_ns = params.duration_ms * kNanosPerMilli;
   // A hang lasts as long as the longest wait the server allows.
   const std::uint64_t wait_ms =
       params.fault == FaultKind::kHang ? loop_.config().max_delay_ms : params.wait_ms;
   if (wait_ms == 0 && params.fault != FaultKind::kHang) return Reply::answer(strike(fault));
-  fault.timer.start<&Fault::on_timer>(&fault, timer_ms(request.start_ns + wait_ms * kMillis));
+  fault.timer.start<&Fault::on_timer>(&fault,
+                                      timer_ms(request.start_ns + wait_ms * kNanosPerMilli));
   return Reply::later(fault.index);
 }
 
@@ -135,10 +134,10 @@ Response FaultHandler::slow_headers(Fault& fault) {
   fault.sending = true;
   fault.start_ns = uv_hrtime();
   std::string body = "{\"slow_headers_ms\":";
-  append_uint(body, fault.duration_ns / kMillis);
+  append_uint(body, fault.duration_ns / kNanosPerMilli);
   body.append("}\n");
   std::string timing = "Server-Timing: headers;dur=";
-  append_uint(timing, fault.duration_ns / kMillis);
+  append_uint(timing, fault.duration_ns / kNanosPerMilli);
   timing.append("\r\n");
   ResponseHead head;
   head.date = loop_.date().now();

@@ -15,6 +15,9 @@ namespace loadlab::server {
 
 class LoopContext;
 
+// Handlers take times in milliseconds and keep them in uv_hrtime()'s nanoseconds.
+inline constexpr std::uint64_t kNanosPerMilli = 1'000'000;
+
 // One request, as a handler sees it. The views are valid only during Handler::handle().
 struct Request {
   ExchangeRef ref;          // the connection and the request's sequence number on it

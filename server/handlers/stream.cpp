@@ -7,11 +7,6 @@
 #include "server/response.h"
 
 namespace loadlab::server {
-namespace {
-
-constexpr std::uint64_t kMillis = 1'000'000;
-
-}  // namespace
 
 RouteResult parse_stream_route(std::string_view count, std::string_view query,
                                const RouterLimits& limits) {
@@ -54,7 +49,7 @@ BodySource::Step StreamHandler::Lines::produce(std::string& out) {
   const std::uint64_t elapsed = now - start_ns;
   // Every line due now, in one piece (a reader that fell behind gets them together).
   const std::size_t before = out.size();
-  while (sent < lines && sent * delay_ms * kMillis <= elapsed &&
+  while (sent < lines && sent * delay_ms * kNanosPerMilli <= elapsed &&
          out.size() - before < kBodyPieceBytes) {
     out.append("{\"id\":");
     append_uint(out, sent);
@@ -72,9 +67,9 @@ BodySource::Step StreamHandler::Lines::produce(std::string& out) {
     return Step::kDone;
   }
   if (out.size() > before) return Step::kMore;
-  const std::uint64_t due_ns = start_ns + sent * delay_ms * kMillis;
+  const std::uint64_t due_ns = start_ns + sent * delay_ms * kNanosPerMilli;
   const std::uint64_t wait_ns = due_ns > now ? due_ns - now : 0;
-  timer.start<&Lines::on_timer>(this, (wait_ns + kMillis - 1) / kMillis);
+  timer.start<&Lines::on_timer>(this, (wait_ns + kNanosPerMilli - 1) / kNanosPerMilli);
   return Step::kWait;
 }
 

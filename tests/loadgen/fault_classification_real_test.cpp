@@ -16,8 +16,6 @@
 namespace loadlab::test {
 namespace {
 
-constexpr const char* kKinds[] = {"connect",   "timeout", "reset", "closed",
-                                  "truncated", "parse",   "tls"};
 constexpr int kRequests = 6;
 
 nlohmann::json run(const ServerProcess& server, const std::string& path,
@@ -34,7 +32,7 @@ void expect_only(const nlohmann::json& report, const std::string& kind) {
   EXPECT_EQ(report["requests"]["responses"], 0);
   EXPECT_EQ(report["requests"]["errors"], kRequests);
   EXPECT_EQ(report["requests"]["cancelled"], 0);
-  for (const char* name : kKinds)
+  for (const char* name : kErrorKinds)
     EXPECT_EQ(report["errors"].value(name, -1), name == kind ? kRequests : 0) << name;
   EXPECT_EQ(report["status_codes"], nlohmann::json::object());
   EXPECT_EQ(report["latency_us"]["count"], 0);

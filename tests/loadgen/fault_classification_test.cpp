@@ -17,9 +17,6 @@
 namespace loadlab::test {
 namespace {
 
-constexpr const char* kKinds[] = {"connect",   "timeout", "reset", "closed",
-                                  "truncated", "parse",   "tls"};
-
 // Reads from `client` until a whole request head is in (the loadgen's GETs have no body), so
 // that what follows is the server's doing, not a reaction to an unread request. False if the
 // client left first.
@@ -75,7 +72,7 @@ void expect_only(const nlohmann::json& report, const std::string& kind, int requ
   EXPECT_EQ(report["requests"]["responses"], 0);
   EXPECT_EQ(report["requests"]["errors"], requests);
   EXPECT_EQ(report["requests"]["cancelled"], 0);
-  for (const char* name : kKinds) {
+  for (const char* name : kErrorKinds) {
     // -1: a kind the report does not have (a loadgen that could not name this fault).
     EXPECT_EQ(report["errors"].value(name, -1), name == kind ? requests : 0) << name;
   }

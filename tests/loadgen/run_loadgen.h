@@ -16,6 +16,10 @@
 
 namespace loadlab::test {
 
+// The kinds of error the loadgen's report breaks errors down into ("errors": {kind: count}).
+inline constexpr const char* kErrorKinds[] = {"connect",   "timeout", "reset", "closed",
+                                              "truncated", "parse",   "tls"};
+
 inline std::string base(const ServerProcess& server) {
   return "http://127.0.0.1:" + std::to_string(server.port());
 }
