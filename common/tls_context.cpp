@@ -156,6 +156,9 @@ void TlsContext::configure_server(const TlsServerOptions& options) {
     verify_ = true;
   }
   resumption_ = true;
+  // The input BIO is a queue in memory (tls_input_buffer.h): reading ahead takes everything
+  // fed in one BIO_read, where record by record takes two per record (header, then body).
+  SSL_CTX_set_read_ahead(context_, 1);
 }
 
 TlsContext TlsContext::client(const TlsClientOptions& options) {
