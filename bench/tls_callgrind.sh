@@ -9,9 +9,11 @@
 #   loadlab-server: llhttp__on_message_complete   nginx: ngx_http_process_request
 #   loadlab-loadgen: ClientConnection::complete_response   wrk: stats_record (its response_complete
 #   is inlined; stats_record also runs 10 times a second for the rate: negligible)
+#  plain:   loadlab-server on its plain HTTP port, the same way (the TLS work must not slow it).
 #  nginx:   what each client's requests cost nginx (under callgrind, per ngx_http_process_request):
 #           the loadgen, wrk, and wrk sending the loadgen's User-Agent.
-# Usage: bench/tls_callgrind.sh [build-dir]   SECTIONS=server,loadgen,nginx   WARMUP=8 WINDOW=8
+# Usage: bench/tls_callgrind.sh [build-dir]   SECTIONS=server,plain,loadgen,nginx   WARMUP=8 WINDOW=8
+#        CALLGRIND_ARGS=--cache-sim=yes adds the simulated cache misses per request.
 set -euo pipefail
 BUILD_DIR=${1:-${BUILD_DIR:-}}
 source "$(dirname "$0")/lib.sh"
@@ -31,7 +33,7 @@ nginx_conf() {  # port
 }
 grind() {  # out-file, command...: runs it under callgrind with instrumentation off, sets $last_pid
   local out=$1; shift
-  valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out" "$@" \
+  valgrind --tool=callgrind --instr-atstart=no ${CALLGRIND_ARGS:-} --callgrind-out-file="$out" "$@" \
     >/dev/null 2>"$out.log" &
   last_pid=$!
   pids+=($last_pid)
@@ -64,6 +66,20 @@ if want server; then
   measure_window "$server"; wait "$wrk_pid"; stop "$server"
   echo "nginx:          $(per_call "$work/nginx.cg" ngx_http_process_request)"
   cp "$work/loadlab.cg" "$work/nginx.cg" "${KEEP:-$work}/" 2>/dev/null || true
+fi
+
+if want plain; then
+  echo "## server, plain HTTP: instructions per request, wrk -t1 -c100 keep-alive GET /0"
+  port=$(free_port)
+  grind "$work/plain.cg" "$server_bin" --host 127.0.0.1 --port "$port" --threads 1 --workers 1 \
+    --log-level warn
+  server=$last_pid
+  wait_port "$port"; sleep 1
+  wrk -t1 -c100 -d"$((warmup + window + 2))s" "http://127.0.0.1:$port/0" >/dev/null &
+  wrk_pid=$!
+  measure_window "$server"; wait "$wrk_pid"; stop "$server"
+  echo "loadlab-server plain: $(per_call "$work/plain.cg" llhttp__on_message_complete)"
+  cp "$work/plain.cg" "${KEEP:-$work}/" 2>/dev/null || true
 fi
 
 if want loadgen; then

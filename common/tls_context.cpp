@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "common/tls_error.h"
+#include "common/tls_input_buffer.h"
 #include "common/tls_output_buffer.h"
 #include "common/tls_self_signed.h"
 #include "common/tls_session.h"
@@ -94,9 +95,11 @@ int on_new_session(SSL* ssl, SSL_SESSION* session) {
 TlsContext::TlsContext(bool server, const std::vector<std::string>& alpn)
     : server_(server), alpn_wire_(std::make_unique<const std::string>(alpn_wire_format(alpn))) {
   context_ = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
+  input_method_ = make_input_bio_method();
   output_method_ = make_output_bio_method();
-  if (context_ == nullptr || output_method_ == nullptr) {
+  if (context_ == nullptr || input_method_ == nullptr || output_method_ == nullptr) {
     SSL_CTX_free(context_);  // the destructor does not run for a constructor that throws
+    BIO_meth_free(input_method_);
     BIO_meth_free(output_method_);
     throw_tls_setup_error("cannot make a TLS context");
   }
@@ -153,6 +156,9 @@ void TlsContext::configure_server(const TlsServerOptions& options) {
     verify_ = true;
   }
   resumption_ = true;
+  // The input BIO is a queue in memory (tls_input_buffer.h): reading ahead takes everything
+  // fed in one BIO_read, where record by record takes two per record (header, then body).
+  SSL_CTX_set_read_ahead(context_, 1);
 }
 
 TlsContext TlsContext::client(const TlsClientOptions& options) {
@@ -208,6 +214,7 @@ TlsContext TlsContext::client(const TlsClientOptions& options) {
 
 TlsContext::TlsContext(TlsContext&& other) noexcept
     : context_(std::exchange(other.context_, nullptr)),
+      input_method_(std::exchange(other.input_method_, nullptr)),
       output_method_(std::exchange(other.output_method_, nullptr)),
       server_(other.server_),
       verify_(other.verify_),
@@ -217,8 +224,10 @@ TlsContext::TlsContext(TlsContext&& other) noexcept
 TlsContext& TlsContext::operator=(TlsContext&& other) noexcept {
   if (this != &other) {
     SSL_CTX_free(context_);
+    BIO_meth_free(input_method_);
     BIO_meth_free(output_method_);
     context_ = std::exchange(other.context_, nullptr);
+    input_method_ = std::exchange(other.input_method_, nullptr);
     output_method_ = std::exchange(other.output_method_, nullptr);
     server_ = other.server_;
     verify_ = other.verify_;
@@ -230,6 +239,7 @@ TlsContext& TlsContext::operator=(TlsContext&& other) noexcept {
 
 TlsContext::~TlsContext() {
   SSL_CTX_free(context_);
+  BIO_meth_free(input_method_);
   BIO_meth_free(output_method_);
 }
 

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <new>
 
 #include "common/ip_literal.h"
 #include "common/tls_context.h"
@@ -93,21 +94,20 @@ const char* to_string(TlsFailureKind kind) {
 TlsSession::TlsSession(const TlsContext& server_context) : server_(true) {
   verifies_peer_ = server_context.verifies_peer();
   ssl_ = SSL_new(server_context.native());
-  input_ = BIO_new(BIO_s_mem());
+  BIO* input = BIO_new(server_context.input_bio_method());
   BIO* output = BIO_new(server_context.output_bio_method());
-  if (ssl_ == nullptr || input_ == nullptr || output == nullptr) {
-    BIO_free(input_);
+  if (ssl_ == nullptr || input == nullptr || output == nullptr) {
+    BIO_free(input);
     BIO_free(output);
     SSL_free(ssl_);
     ssl_ = nullptr;
-    input_ = nullptr;
     ERR_clear_error();
     fail(TlsFailureKind::kHandshake, "out of memory for a TLS session");
     return;
   }
-  BIO_set_mem_eof_return(input_, -1);  // empty means "wait for more", not EOF
+  BIO_set_data(input, &input_);
   BIO_set_data(output, &output_);
-  SSL_set_bio(ssl_, input_, output);
+  SSL_set_bio(ssl_, input, output);
   SSL_set_app_data(ssl_, this);
   SSL_set_accept_state(ssl_);
 }
@@ -158,14 +158,10 @@ void TlsSession::feed(std::string_view ciphertext) {
     first_bytes_length_ += n;
   }
   if (ssl_ == nullptr || failed()) return;  // nothing reads it any more
-  while (!ciphertext.empty()) {
-    const int n = static_cast<int>(std::min<std::size_t>(ciphertext.size(), INT_MAX));
-    if (BIO_write(input_, ciphertext.data(), n) != n) {
-      ERR_clear_error();
-      fail(TlsFailureKind::kHandshake, "out of memory for TLS input");
-      return;
-    }
-    ciphertext.remove_prefix(static_cast<std::size_t>(n));
+  try {
+    input_.append(ciphertext);
+  } catch (const std::bad_alloc&) {
+    fail(TlsFailureKind::kHandshake, "out of memory for TLS input");
   }
 }
 
@@ -208,8 +204,7 @@ TlsSession::ReadResult TlsSession::read(std::span<char> plaintext) {
   if (plaintext.empty()) return {ReadStatus::kNeedMore, 0};
   // Nothing fed and nothing decrypted waiting: SSL_read could only say "want read". Asking it
   // anyway cost the server an SSL_read and an SSL_get_error after every request.
-  if (BIO_ctrl_pending(input_) == 0 && SSL_has_pending(ssl_) == 0)
-    return {ReadStatus::kNeedMore, 0};
+  if (input_.size() == 0 && SSL_has_pending(ssl_) == 0) return {ReadStatus::kNeedMore, 0};
   const int capacity = static_cast<int>(std::min<std::size_t>(plaintext.size(), INT_MAX));
   clear_stale_errors();  // one thread serves many sessions: no other one's error may be read here
   const int result = SSL_read(ssl_, plaintext.data(), capacity);

@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "common/tls_first_bytes.h"
+#include "common/tls_input_buffer.h"
 #include "common/tls_output_buffer.h"
 
 namespace loadlab {
@@ -115,7 +116,7 @@ class TlsSession {
   void fail_from_openssl();
 
   SSL* ssl_ = nullptr;
-  BIO* input_ = nullptr;  // owned by ssl_
+  TlsInputBuffer input_;  // read by OpenSSL through the context's input BIO method
   TlsOutputBuffer output_;
   bool server_ = false;
   bool verifies_peer_ = false;

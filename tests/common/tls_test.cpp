@@ -13,6 +13,7 @@
 #include "common/tls_context.h"
 #include "common/tls_error.h"
 #include "common/tls_first_bytes.h"
+#include "common/tls_input_buffer.h"
 #include "common/tls_self_signed.h"
 #include "common/tls_session.h"
 #include "common/tls_session_cache.h"
@@ -472,6 +473,22 @@ TEST(TlsSessionOutput, TakeOutputSwapsWithAnEmptyBufferAndAppendsOtherwise) {
   again.take_output(more);
   EXPECT_EQ(more.size(), 1 + hello);
   EXPECT_EQ(more[0], 'x');
+}
+
+TEST(TlsSessionInput, FedBytesComeOutInOrderAcrossPartialReads) {
+  TlsInputBuffer input;
+  char out[8];
+  input.append("abc");
+  EXPECT_EQ(input.read(out, 2), 2u);
+  EXPECT_EQ(std::string(out, 2), "ab");
+  input.append("defghijklm");  // appended behind the unread "c", reclaiming the read front
+  EXPECT_EQ(input.size(), 11u);
+  EXPECT_EQ(input.read(out, sizeof out), sizeof out);
+  EXPECT_EQ(std::string(out, sizeof out), "cdefghij");
+  EXPECT_EQ(input.read(out, sizeof out), 3u);
+  EXPECT_EQ(std::string(out, 3), "klm");
+  EXPECT_EQ(input.size(), 0u);
+  EXPECT_EQ(input.read(out, sizeof out), 0u);
 }
 
 TEST(TlsFirstBytes, Classifies) {

@@ -140,6 +140,36 @@ TEST_P(Http, PipelineOfSeparateWritesPausesAndResumes) {
   }
 }
 
+// Responses answered together leave together: over TLS small ones share records (up to a full
+// record's plaintext) and one larger than a record goes on its own, all in request order.
+TEST_P(Http, PipelinedSmallAndLargeResponsesArriveWholeAndInOrder) {
+  TestServer server(GetParam(), {"--threads", "1"});
+  TcpClient client = server.connect();
+  std::vector<std::size_t> sizes;
+  std::string burst;
+  for (int i = 0; i < 60; ++i) {
+    // Mostly small bodies, some several kilobytes (a joined record fills up), some over 16 KiB.
+    const std::size_t size = i % 7 == 6 ? 20000 + i : i % 3 == 2 ? 5000 + i : 1 + i;
+    sizes.push_back(size);
+    burst += get_request("/bytes/" + std::to_string(size) + "?seed=" + std::to_string(i));
+    if (i % 5 == 0) {
+      sizes.push_back(0);  // 0: a /0
+      burst += get_request("/0");
+    }
+  }
+  client.send(burst);
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    const auto response = client.read_response();
+    ASSERT_TRUE(response) << i;
+    ASSERT_EQ(response->status, 200) << i;
+    if (sizes[i] == 0) {
+      EXPECT_EQ(nlohmann::json::parse(response->body)["delay_ms"], 0) << i;
+    } else {
+      EXPECT_EQ(response->body.size(), sizes[i]) << i;
+    }
+  }
+}
+
 TEST_P(Http, ErrorsAreJsonWithTheRightStatus) {
   TestServer server(GetParam());
   auto response = server.get("/nope");
