@@ -211,6 +211,40 @@ TEST_P(TlsVersions, ARecordReadIntoASmallBufferComesOutWhole) {
   EXPECT_EQ(second, "second");
 }
 
+// The session's input queue (its own BIO, not a memory BIO): records fed in odd pieces, some
+// holding the end of one record and the start of the next, with reads between the feeds, come
+// out whole and in order; running dry is "need more", never an end; close_notify is the end.
+TEST_P(TlsVersions, RecordsFedInOddPiecesComeOutInOrderAndCloseNotifyEndsThem) {
+  const auto cert = make_cert();
+  const auto server_context = TlsContext::server(cert, server_options(GetParam()));
+  const auto client_context = TlsContext::client(insecure());
+  TlsSession server(server_context);
+  TlsSession client(client_context, "localhost", 443, nullptr);
+  ASSERT_TRUE(connect(client, server));
+  std::string sent;
+  for (int i = 0; i < 40; ++i) {
+    const std::string message(static_cast<std::size_t>(1 + i * 37 % 3000),
+                              static_cast<char>('a' + i % 26));
+    ASSERT_TRUE(client.write(message));
+    sent += message;
+  }
+  client.shutdown();
+  const auto pending = client.pending_output();
+  const std::string ciphertext(pending.data(), pending.size());
+  client.consume_output(ciphertext.size());
+  std::string received;
+  ReadStatus last = ReadStatus::kNeedMore;
+  for (std::size_t at = 0, piece = 1; at < ciphertext.size();
+       at += piece, piece = piece * 7 % 1013) {
+    EXPECT_EQ(last, ReadStatus::kNeedMore);
+    server.feed(std::string_view(ciphertext).substr(at, piece));
+    last = drain(server, received);
+  }
+  EXPECT_EQ(last, ReadStatus::kClosed);
+  EXPECT_FALSE(server.failed()) << server.failure().message;
+  EXPECT_EQ(received, sent);
+}
+
 // Sessions do not clear the error queue before every SSL_read and SSL_write (it is costly), only
 // when something is in it: an error some other code left on the thread must not be taken for a
 // failure of this session.
