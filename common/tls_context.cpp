@@ -103,6 +103,9 @@ TlsContext::TlsContext(bool server, const std::vector<std::string>& alpn)
     BIO_meth_free(output_method_);
     throw_tls_setup_error("cannot make a TLS context");
   }
+  // The input BIO is a queue in memory (tls_input_buffer.h): reading ahead takes everything
+  // fed in one BIO_read, where record by record takes two per record (header, then body).
+  SSL_CTX_set_read_ahead(context_, 1);
   // Renegotiation is a DoS lever and a source of bugs; HTTP/1.1 over TLS never needs it.
   SSL_CTX_set_options(context_, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
   // SSL_write returns only when all of it is in records: the caller never retries a write.
@@ -156,9 +159,6 @@ void TlsContext::configure_server(const TlsServerOptions& options) {
     verify_ = true;
   }
   resumption_ = true;
-  // The input BIO is a queue in memory (tls_input_buffer.h): reading ahead takes everything
-  // fed in one BIO_read, where record by record takes two per record (header, then body).
-  SSL_CTX_set_read_ahead(context_, 1);
 }
 
 TlsContext TlsContext::client(const TlsClientOptions& options) {
