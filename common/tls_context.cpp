@@ -95,12 +95,8 @@ int on_new_session(SSL* ssl, SSL_SESSION* session) {
 TlsContext::TlsContext(bool server, const std::vector<std::string>& alpn)
     : server_(server), alpn_wire_(std::make_unique<const std::string>(alpn_wire_format(alpn))) {
   context_ = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
-  input_method_ = make_input_bio_method();
-  output_method_ = make_output_bio_method();
-  if (context_ == nullptr || input_method_ == nullptr || output_method_ == nullptr) {
+  if (context_ == nullptr || input_bio_method() == nullptr || output_bio_method() == nullptr) {
     SSL_CTX_free(context_);  // the destructor does not run for a constructor that throws
-    BIO_meth_free(input_method_);
-    BIO_meth_free(output_method_);
     throw_tls_setup_error("cannot make a TLS context");
   }
   // The input BIO is a queue in memory (tls_input_buffer.h): reading ahead takes everything
@@ -214,8 +210,6 @@ TlsContext TlsContext::client(const TlsClientOptions& options) {
 
 TlsContext::TlsContext(TlsContext&& other) noexcept
     : context_(std::exchange(other.context_, nullptr)),
-      input_method_(std::exchange(other.input_method_, nullptr)),
-      output_method_(std::exchange(other.output_method_, nullptr)),
       server_(other.server_),
       verify_(other.verify_),
       resumption_(other.resumption_),
@@ -224,11 +218,7 @@ TlsContext::TlsContext(TlsContext&& other) noexcept
 TlsContext& TlsContext::operator=(TlsContext&& other) noexcept {
   if (this != &other) {
     SSL_CTX_free(context_);
-    BIO_meth_free(input_method_);
-    BIO_meth_free(output_method_);
     context_ = std::exchange(other.context_, nullptr);
-    input_method_ = std::exchange(other.input_method_, nullptr);
-    output_method_ = std::exchange(other.output_method_, nullptr);
     server_ = other.server_;
     verify_ = other.verify_;
     resumption_ = other.resumption_;
@@ -237,10 +227,6 @@ TlsContext& TlsContext::operator=(TlsContext&& other) noexcept {
   return *this;
 }
 
-TlsContext::~TlsContext() {
-  SSL_CTX_free(context_);
-  BIO_meth_free(input_method_);
-  BIO_meth_free(output_method_);
-}
+TlsContext::~TlsContext() { SSL_CTX_free(context_); }
 
 }  // namespace loadlab

@@ -61,17 +61,12 @@ class TlsContext {
   bool verifies_peer() const { return verify_; }
   bool resumes_sessions() const { return resumption_; }
   SSL_CTX* native() const { return context_; }
-  // The BIO methods of the sessions' ciphertext input and output (common/tls_session.cpp).
-  const BIO_METHOD* input_bio_method() const { return input_method_; }
-  const BIO_METHOD* output_bio_method() const { return output_method_; }
 
  private:
   TlsContext(bool server, const std::vector<std::string>& alpn);
   void configure_server(const TlsServerOptions& options);
 
   SSL_CTX* context_ = nullptr;
-  BIO_METHOD* input_method_ = nullptr;
-  BIO_METHOD* output_method_ = nullptr;
   bool server_ = false;
   bool verify_ = false;
   bool resumption_ = false;

@@ -20,6 +20,7 @@ void TlsInputBuffer::append(std::string_view bytes) {
 
 std::size_t TlsInputBuffer::read(char* out, std::size_t capacity) {
   const std::size_t n = std::min(capacity, size());
+  if (n == 0) return 0;  // a buffer never fed has no storage to copy from
   std::memcpy(out, bytes_.data() + start_, n);
   start_ += n;
   if (start_ == bytes_.size()) {
@@ -61,13 +62,19 @@ int input_create(BIO* bio) {
 
 }  // namespace
 
-BIO_METHOD* make_input_bio_method() {
-  BIO_METHOD* method =
-      BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "loadlab TLS input");
-  if (method == nullptr) return nullptr;
-  BIO_meth_set_read(method, input_read);
-  BIO_meth_set_ctrl(method, input_ctrl);
-  BIO_meth_set_create(method, input_create);
+const BIO_METHOD* input_bio_method() {
+  // Made once per process and never freed, as OpenSSL's own methods are: each BIO_meth_new
+  // takes a new BIO type index, of which there are only so many.
+  static BIO_METHOD* const method = [] {
+    const int index = BIO_get_new_index();
+    if (index == -1) return static_cast<BIO_METHOD*>(nullptr);
+    BIO_METHOD* made = BIO_meth_new(index | BIO_TYPE_SOURCE_SINK, "loadlab TLS input");
+    if (made == nullptr) return made;
+    BIO_meth_set_read(made, input_read);
+    BIO_meth_set_ctrl(made, input_ctrl);
+    BIO_meth_set_create(made, input_create);
+    return made;
+  }();
   return method;
 }
 

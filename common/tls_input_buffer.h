@@ -28,6 +28,6 @@ class TlsInputBuffer {
 
 // A source BIO whose data is a TlsInputBuffer* (BIO_set_data): empty reads say "retry", never
 // EOF (the socket's EOF is TlsSession::transport_closed). Made once per TlsContext.
-BIO_METHOD* make_input_bio_method();
+const BIO_METHOD* input_bio_method();
 
 }  // namespace loadlab

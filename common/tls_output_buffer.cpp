@@ -64,13 +64,19 @@ int output_create(BIO* bio) {
 
 }  // namespace
 
-BIO_METHOD* make_output_bio_method() {
-  BIO_METHOD* method =
-      BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "loadlab TLS output");
-  if (method == nullptr) return nullptr;
-  BIO_meth_set_write(method, output_write);
-  BIO_meth_set_ctrl(method, output_ctrl);
-  BIO_meth_set_create(method, output_create);
+const BIO_METHOD* output_bio_method() {
+  // Made once per process and never freed, as OpenSSL's own methods are: each BIO_meth_new
+  // takes a new BIO type index, of which there are only so many.
+  static BIO_METHOD* const method = [] {
+    const int index = BIO_get_new_index();
+    if (index == -1) return static_cast<BIO_METHOD*>(nullptr);
+    BIO_METHOD* made = BIO_meth_new(index | BIO_TYPE_SOURCE_SINK, "loadlab TLS output");
+    if (made == nullptr) return made;
+    BIO_meth_set_write(made, output_write);
+    BIO_meth_set_ctrl(made, output_ctrl);
+    BIO_meth_set_create(made, output_create);
+    return made;
+  }();
   return method;
 }
 

@@ -28,8 +28,8 @@ class TlsOutputBuffer {
   std::size_t start_ = 0;  // bytes before it were consumed
 };
 
-// A sink BIO whose data is a TlsOutputBuffer* (BIO_set_data). The method is made once per
-// TlsContext and freed with it.
-BIO_METHOD* make_output_bio_method();
+// A sink BIO whose data is a TlsOutputBuffer* (BIO_set_data). One method per process; null if
+// OpenSSL could not make it.
+const BIO_METHOD* output_bio_method();
 
 }  // namespace loadlab

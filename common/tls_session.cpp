@@ -94,8 +94,8 @@ const char* to_string(TlsFailureKind kind) {
 TlsSession::TlsSession(const TlsContext& server_context) : server_(true) {
   verifies_peer_ = server_context.verifies_peer();
   ssl_ = SSL_new(server_context.native());
-  BIO* input = BIO_new(server_context.input_bio_method());
-  BIO* output = BIO_new(server_context.output_bio_method());
+  BIO* input = BIO_new(input_bio_method());
+  BIO* output = BIO_new(output_bio_method());
   if (ssl_ == nullptr || input == nullptr || output == nullptr) {
     BIO_free(input);
     BIO_free(output);

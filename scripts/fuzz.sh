@@ -13,7 +13,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bin="$root/build/fuzz/tests/fuzz"
 only=${FUZZ_TARGETS:-}
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
 # Runs one target; its summary (or, on failure, its log's tail) goes to $work/<target>.out.
 fuzz_one() {
@@ -32,6 +32,7 @@ fuzz_one() {
 
 # FUZZ_JOBS targets at a time (default: one per core), each a single-threaded process.
 jobs=${FUZZ_JOBS:-$(nproc)}
+[[ $jobs =~ ^[1-9][0-9]*$ ]] || { echo "fuzz: FUZZ_JOBS must be a whole number from 1, got '$jobs'" >&2; exit 2; }
 targets=()
 for seeds in "$root"/tests/fuzz/corpus/*/; do
   target=$(basename "$seeds")
@@ -48,6 +49,11 @@ for target in "${targets[@]}"; do
   pid_of[$target]=$!
 done
 for target in "${targets[@]}"; do
-  if wait "${pid_of[$target]}"; then cat "$work/$target.out"; else cat "$work/$target.out" >&2; failed=1; fi
+  if wait "${pid_of[$target]}"; then
+    cat "$work/$target.out"
+  else
+    cat "$work/$target.out" >&2 2>/dev/null || echo "fuzz: $target FAILED (no summary)" >&2
+    failed=1
+  fi
 done
 exit "$failed"

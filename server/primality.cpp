@@ -1,11 +1,11 @@
 #include "server/primality.h"
 
+#include "common/uint128.h"
+
 namespace loadlab::server {
 namespace {
 
-// GCC's 128-bit integer: a 64x64 multiply and a 128/64 remainder, no overflow.
-__extension__ using uint128 = unsigned __int128;
-
+// A 64x64 multiply and a 128/64 remainder in 128 bits: no overflow.
 std::uint64_t mul_mod(std::uint64_t a, std::uint64_t b, std::uint64_t m) {
   return static_cast<std::uint64_t>(static_cast<uint128>(a) * b % m);
 }

@@ -7,6 +7,8 @@
 
 #include <cstdint>
 
+#include "common/uint128.h"
+
 namespace loadlab::server {
 
 class SplitMix64 {
@@ -26,7 +28,6 @@ class SplitMix64 {
   // Uniform in [0, bound) (bound > 0), without modulo bias: Lemire's multiply-shift with
   // rejection of the few low products that would favour some values.
   std::uint64_t below(std::uint64_t bound) {
-    __extension__ using uint128 = unsigned __int128;  // GCC and Clang: -Wpedantic knows it
     uint128 product = static_cast<uint128>(next()) * bound;
     auto low = static_cast<std::uint64_t>(product);
     if (low < bound) {

@@ -2,27 +2,23 @@
 
 #include <algorithm>
 
+#include "common/uint128.h"
 #include "server/handlers/bytes.h"
 #include "server/loop_context.h"
 #include "server/query_params.h"
 #include "server/response.h"
 
 namespace loadlab::server {
-namespace {
 
-// 10 MiB of pieces times a day in ns overflows 64 bits.
-__extension__ typedef unsigned __int128 Wide;
-
-}  // namespace
-
+// 10 MiB of pieces times a day in ns overflows 64 bits: the products are 128-bit.
 std::uint64_t pieces_due(std::uint64_t total, std::uint64_t duration_ns, std::uint64_t elapsed_ns) {
   if (elapsed_ns >= duration_ns) return total;
-  return static_cast<std::uint64_t>(static_cast<Wide>(elapsed_ns) * total / duration_ns);
+  return static_cast<std::uint64_t>(static_cast<uint128>(elapsed_ns) * total / duration_ns);
 }
 
 std::uint64_t next_piece_ns(std::uint64_t total, std::uint64_t duration_ns, std::uint64_t sent) {
   // The smallest t with floor(t * total / duration) > sent.
-  const auto product = static_cast<Wide>(sent + 1) * duration_ns;
+  const auto product = static_cast<uint128>(sent + 1) * duration_ns;
   return static_cast<std::uint64_t>((product + total - 1) / total);
 }
 

@@ -36,13 +36,15 @@ void fill_words_portable(char* to, std::size_t words, std::uint64_t state) {
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 // 1 MiB (bench/client_target.sh's body) on this project's 2-core bench machine: 155 µs portable,
-// 62 µs with AVX2 (64-bit multiplies emulated), 27 µs with AVX-512 (vpmullq).
+// 62 µs with AVX2 (64-bit multiplies emulated), 27 µs with AVX-512's vpmullq. On 256-bit
+// registers: as fast here as 512-bit ones, and on Intel cores that lower their clock for heavy
+// 512-bit work, that would slow everything else the loop does too.
 [[gnu::target("arch=x86-64-v3")]] void fill_words_avx2(char* to, std::size_t words,
                                                        std::uint64_t state) {
   fill_words(to, words, state);
 }
-[[gnu::target("arch=x86-64-v4")]] void fill_words_avx512(char* to, std::size_t words,
-                                                         std::uint64_t state) {
+[[gnu::target("arch=x86-64-v4,prefer-vector-width=256")]] void fill_words_avx512(
+    char* to, std::size_t words, std::uint64_t state) {
   fill_words(to, words, state);
 }
 

@@ -523,6 +523,14 @@ TEST(TlsSessionInput, FedBytesComeOutInOrderAcrossPartialReads) {
   EXPECT_EQ(std::string(out, 3), "klm");
   EXPECT_EQ(input.size(), 0u);
   EXPECT_EQ(input.read(out, sizeof out), 0u);
+  // Appended behind an unread tail where the storage has room: nothing is moved or lost.
+  input.append("0123456789");
+  EXPECT_EQ(input.read(out, 4), 4u);
+  input.append("ab");
+  EXPECT_EQ(input.size(), 8u);
+  EXPECT_EQ(input.read(out, sizeof out), 8u);
+  EXPECT_EQ(std::string(out, sizeof out), "456789ab");
+  EXPECT_EQ(TlsInputBuffer().read(out, sizeof out), 0u);  // never fed
 }
 
 TEST(TlsFirstBytes, Classifies) {

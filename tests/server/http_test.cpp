@@ -142,18 +142,35 @@ TEST_P(Http, PipelineOfSeparateWritesPausesAndResumes) {
 
 // Responses answered together leave together: over TLS small ones share records (up to a full
 // record's plaintext) and one larger than a record goes on its own, all in request order.
+// The first `count` bytes /bytes sends for `seed`, as docs/server.md defines them.
+std::string seeded_bytes(std::uint64_t seed, std::size_t count) {
+  std::string bytes;
+  for (std::uint64_t word = 0; bytes.size() < count; ++word) {
+    std::uint64_t z = seed + (word + 1) * 0x9e3779b97f4a7c15;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111eb;
+    z ^= z >> 31;
+    for (int b = 0; b < 8; ++b) bytes += static_cast<char>(z >> (8 * b));
+  }
+  bytes.resize(count);
+  return bytes;
+}
+
 TEST_P(Http, PipelinedSmallAndLargeResponsesArriveWholeAndInOrder) {
   TestServer server(GetParam(), {"--threads", "1"});
   TcpClient client = server.connect();
   std::vector<std::size_t> sizes;
+  std::vector<int> seeds;
   std::string burst;
   for (int i = 0; i < 60; ++i) {
     // Mostly small bodies, some several kilobytes (a joined record fills up), some over 16 KiB.
     const std::size_t size = i % 7 == 6 ? 20000 + i : i % 3 == 2 ? 5000 + i : 1 + i;
     sizes.push_back(size);
+    seeds.push_back(i);
     burst += get_request("/bytes/" + std::to_string(size) + "?seed=" + std::to_string(i));
     if (i % 5 == 0) {
       sizes.push_back(0);  // 0: a /0
+      seeds.push_back(-1);
       burst += get_request("/0");
     }
   }
@@ -166,6 +183,8 @@ TEST_P(Http, PipelinedSmallAndLargeResponsesArriveWholeAndInOrder) {
       EXPECT_EQ(nlohmann::json::parse(response->body)["delay_ms"], 0) << i;
     } else {
       EXPECT_EQ(response->body.size(), sizes[i]) << i;
+      EXPECT_TRUE(response->body == seeded_bytes(static_cast<std::uint64_t>(seeds[i]), sizes[i]))
+          << "response " << i << ": not seed " << seeds[i] << "'s bytes";
     }
   }
 }

@@ -57,6 +57,7 @@ TEST(RandomBytes, BytesLookRandom) {
 TEST(RandomBytes, EveryKernelTheCpuRunsWritesThePortableKernelsWords) {
   const auto kernels = random_word_kernels();
   ASSERT_GE(kernels.size(), 1u);
+  if (kernels.size() == 1) GTEST_SKIP() << "this CPU runs the portable kernel only";
   // Lengths around every vector width (2, 4 and 8 words) and their remainders, from a state
   // whose additions wrap around 2^64.
   for (const std::size_t words : {0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 1000, 8191}) {
