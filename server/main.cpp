@@ -42,6 +42,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "loadlab-server: %s\n", problem.c_str());
     return kExitUsage;
   }
+  // Its default (8443) is only used with TLS on; given alone, it would be ignored silently.
+  if (app.count("--tls-port") > 0 && !config.tls_enabled()) {
+    std::fprintf(stderr,
+                 "loadlab-server: --tls-port is the HTTPS port: it needs --tls-cert and "
+                 "--tls-key, or --tls-self-signed\n");
+    return kExitUsage;
+  }
 
   try {
     server::resolve_defaults(config);

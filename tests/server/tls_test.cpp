@@ -204,6 +204,7 @@ TEST(Tls, BadFlagsAreRefusedWithTheReason) {
       {{"--tls-cert-out", dir.path("out.pem")}, 2, "--tls-self-signed"},
       {{"--tls-self-signed", "--port", "8443", "--tls-port", "8443"}, 2, "--tls-port must differ"},
       {{"--tls-port", "70000"}, 2, "--tls-port"},
+      {{"--tls-port", "9443"}, 2, "it needs --tls-cert and --tls-key, or --tls-self-signed"},
       {{"--tls-cert", dir.path("missing.pem"), "--tls-key", dir.path("missing.pem")},
        1,
        "missing.pem"},
