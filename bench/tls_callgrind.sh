@@ -45,25 +45,23 @@ measure_window() {  # pid: instruments it for $window seconds after $warmup
   callgrind_control -i off "$1" >/dev/null 2>&1
 }
 stop() { kill -INT "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+under_wrk() {  # server-pid, port, url: wrk through the warm-up and the window, then the server stops
+  wait_port "$2"; sleep 1
+  wrk -t1 -c100 -d"$((warmup + window + 2))s" "$3" >/dev/null &
+  local wrk_pid=$!
+  measure_window "$1"; wait "$wrk_pid"; stop "$1"
+}
 
 if want server; then
   echo "## server: instructions per request, wrk -t1 -c100 keep-alive GET /0 (native wrk)"
   port=$(free_port); plain=$(free_port)
   grind "$work/loadlab.cg" "$server_bin" --host 127.0.0.1 --port "$plain" --tls-port "$port" \
     --tls-cert "$work/cert.pem" --tls-key "$work/key.pem" --threads 1 --workers 1 --log-level warn
-  server=$last_pid
-  wait_port "$port"; sleep 1
-  wrk -t1 -c100 -d"$((warmup + window + 2))s" "https://127.0.0.1:$port/0" >/dev/null &
-  wrk_pid=$!
-  measure_window "$server"; wait "$wrk_pid"; stop "$server"
+  under_wrk "$last_pid" "$port" "https://127.0.0.1:$port/0"
   echo "loadlab-server: $(per_call "$work/loadlab.cg" llhttp__on_message_complete)"
   port=$(free_port); nginx_conf "$port"
   grind "$work/nginx.cg" nginx -p "$work/nginx" -c "$work/nginx/nginx.conf"
-  server=$last_pid
-  wait_port "$port"; sleep 1
-  wrk -t1 -c100 -d"$((warmup + window + 2))s" "https://127.0.0.1:$port/0" >/dev/null &
-  wrk_pid=$!
-  measure_window "$server"; wait "$wrk_pid"; stop "$server"
+  under_wrk "$last_pid" "$port" "https://127.0.0.1:$port/0"
   echo "nginx:          $(per_call "$work/nginx.cg" ngx_http_process_request)"
   cp "$work/loadlab.cg" "$work/nginx.cg" "${KEEP:-$work}/" 2>/dev/null || true
 fi
@@ -73,11 +71,7 @@ if want plain; then
   port=$(free_port)
   grind "$work/plain.cg" "$server_bin" --host 127.0.0.1 --port "$port" --threads 1 --workers 1 \
     --log-level warn
-  server=$last_pid
-  wait_port "$port"; sleep 1
-  wrk -t1 -c100 -d"$((warmup + window + 2))s" "http://127.0.0.1:$port/0" >/dev/null &
-  wrk_pid=$!
-  measure_window "$server"; wait "$wrk_pid"; stop "$server"
+  under_wrk "$last_pid" "$port" "http://127.0.0.1:$port/0"
   echo "loadlab-server plain: $(per_call "$work/plain.cg" llhttp__on_message_complete)"
   cp "$work/plain.cg" "${KEEP:-$work}/" 2>/dev/null || true
 fi

@@ -108,6 +108,19 @@ TlsClientOptions insecure() {
   return options;
 }
 
+// A server session and a client session that trusts any certificate: what the tests of the
+// record layer start from.
+struct Sessions {
+  explicit Sessions(TlsVersion version)
+      : server_context(TlsContext::server(cert, server_options(version))),
+        client_context(TlsContext::client(insecure())) {}
+  const SelfSignedCertificate cert = make_cert();
+  const TlsContext server_context;
+  const TlsContext client_context;
+  TlsSession server{server_context};
+  TlsSession client{client_context, "localhost", 443, nullptr};
+};
+
 class TlsVersions : public ::testing::TestWithParam<TlsVersion> {};
 INSTANTIATE_TEST_SUITE_P(Tls, TlsVersions, ::testing::Values(TlsVersion::k1_2, TlsVersion::k1_3),
                          [](const ::testing::TestParamInfo<TlsVersion>& version) {
@@ -152,11 +165,9 @@ TEST_P(TlsVersions, HandshakesNegotiatesHttp11AndCarriesDataBothWays) {
 }
 
 TEST_P(TlsVersions, LargeWritesGoThroughInPieces) {
-  const auto cert = make_cert();
-  const auto server_context = TlsContext::server(cert, server_options(GetParam()));
-  const auto client_context = TlsContext::client(insecure());
-  TlsSession server(server_context);
-  TlsSession client(client_context, "localhost", 443, nullptr);
+  Sessions sessions(GetParam());
+  TlsSession& server = sessions.server;
+  TlsSession& client = sessions.client;
   ASSERT_TRUE(connect(client, server));
   std::string body(1 << 20, '\0');
   for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>(i * 131 % 251);
@@ -177,11 +188,9 @@ TEST_P(TlsVersions, LargeWritesGoThroughInPieces) {
 // read() skips SSL_read when nothing was fed since the last one: a record decrypted into a
 // smaller buffer than its plaintext must still come out whole, from inside OpenSSL.
 TEST_P(TlsVersions, ARecordReadIntoASmallBufferComesOutWhole) {
-  const auto cert = make_cert();
-  const auto server_context = TlsContext::server(cert, server_options(GetParam()));
-  const auto client_context = TlsContext::client(insecure());
-  TlsSession server(server_context);
-  TlsSession client(client_context, "localhost", 443, nullptr);
+  Sessions sessions(GetParam());
+  TlsSession& server = sessions.server;
+  TlsSession& client = sessions.client;
   ASSERT_TRUE(connect(client, server));
   const std::string body(10000, 'b');
   ASSERT_TRUE(server.write(body));
@@ -215,11 +224,9 @@ TEST_P(TlsVersions, ARecordReadIntoASmallBufferComesOutWhole) {
 // holding the end of one record and the start of the next, with reads between the feeds, come
 // out whole and in order; running dry is "need more", never an end; close_notify is the end.
 TEST_P(TlsVersions, RecordsFedInOddPiecesComeOutInOrderAndCloseNotifyEndsThem) {
-  const auto cert = make_cert();
-  const auto server_context = TlsContext::server(cert, server_options(GetParam()));
-  const auto client_context = TlsContext::client(insecure());
-  TlsSession server(server_context);
-  TlsSession client(client_context, "localhost", 443, nullptr);
+  Sessions sessions(GetParam());
+  TlsSession& server = sessions.server;
+  TlsSession& client = sessions.client;
   ASSERT_TRUE(connect(client, server));
   std::string sent;
   for (int i = 0; i < 40; ++i) {
@@ -249,11 +256,9 @@ TEST_P(TlsVersions, RecordsFedInOddPiecesComeOutInOrderAndCloseNotifyEndsThem) {
 // when something is in it: an error some other code left on the thread must not be taken for a
 // failure of this session.
 TEST_P(TlsVersions, AStaleErrorOnTheThreadDoesNotFailASession) {
-  const auto cert = make_cert();
-  const auto server_context = TlsContext::server(cert, server_options(GetParam()));
-  const auto client_context = TlsContext::client(insecure());
-  TlsSession server(server_context);
-  TlsSession client(client_context, "localhost", 443, nullptr);
+  Sessions sessions(GetParam());
+  TlsSession& server = sessions.server;
+  TlsSession& client = sessions.client;
   ASSERT_TRUE(connect(client, server));
   ERR_raise(ERR_LIB_SSL, SSL_R_BAD_LENGTH);  // someone else's failure, never collected
   ASSERT_TRUE(client.write("ping"));
