@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "common/busy_poll.h"
 #include "loadgen/start_at.h"
 
 namespace loadlab::loadgen {
@@ -194,7 +195,7 @@ void EngineThread::run() {
       end_of_schedule();  // a shard or thread with no slot at all (-n below its place)
     }
   }
-  loop_.run();
+  stats_.busy_poll_ns = run_busy_polling(loop_.get(), options().busy_poll_us * 1000).spin_ns;
   publish(UINT64_MAX);
 }
 

@@ -158,6 +158,12 @@ void add_run_options(CLI::App& app, RunOptions& o) {
   add_off_flag(app, "--no-tls-resume", o.tls_resume,
                "https: a full handshake on every new connection (no session resumption)",
                "LOADLAB_NO_TLS_RESUME");
+  app.add_option("--busy-poll-us", o.busy_poll_us,
+                 "Spin up to this long looking for I/O before sleeping, while waits are that short "
+                 "(spares the target the cost of waking this client); 0: never spin")
+      ->envname("LOADLAB_BUSY_POLL_US")
+      ->check(whole_number_in(0, kMaxBusyPollUs))
+      ->capture_default_str();
   app.add_option("--seed", o.seed, "Seed for {rand} templates: the same seed replays the same URLs")
       ->envname("LOADLAB_SEED")
       ->check(whole_number_in(0, UINT64_MAX));

@@ -18,6 +18,9 @@ namespace loadlab::loadgen {
 inline constexpr unsigned kMaxConcurrency = 1'000'000;
 // --rate's ceiling, beyond any machine's reach; it bounds the schedule's arithmetic.
 inline constexpr double kMaxRate = 10'000'000;
+// --busy-poll-us: the longest spin before a sleep (the window adapts below it), and its ceiling.
+inline constexpr std::uint64_t kDefaultBusyPollUs = 50;
+inline constexpr std::uint64_t kMaxBusyPollUs = 1000;
 // A --urls-file line's weight, at most; the request mix is a table of the weights' sum.
 inline constexpr unsigned kMaxUrlWeight = 1000;
 
@@ -48,8 +51,11 @@ struct RunOptions {
   std::string key;              // its private key (PEM); empty: in the --cert file
   std::string tls_min = "1.2";  // "1.2" or "1.3"
   bool tls_resume = true;       // resume TLS sessions when reconnecting
-  std::uint64_t seed = 0;       // 0: random
-  OutputTargets outputs;        // the report files; outputs.quiet (-q) also hides the progress line
+  // How long each engine thread may spin looking for events before it sleeps (common/busy_poll.h);
+  // 0: it sleeps at once, as a plain event loop does.
+  std::uint64_t busy_poll_us = kDefaultBusyPollUs;
+  std::uint64_t seed = 0;  // 0: random
+  OutputTargets outputs;   // the report files; outputs.quiet (-q) also hides the progress line
   std::vector<std::string> slos;
   ObserveOptions observe;  // --scrape, --metrics-listen
   // A run spread over processes or machines, and load in stages (docs/loadgen.md, "Shards",

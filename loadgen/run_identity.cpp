@@ -9,10 +9,12 @@ namespace loadlab::loadgen {
 namespace {
 
 // What the default run id hashes: the options every shard of the run shares. Not -t (each
-// machine's cores) nor the start (in the id already), as merge does not compare them either.
+// machine's cores) nor --busy-poll-us nor the start (in the id already), as merge does not
+// compare them either.
 std::string identity_text(const RunOptions& o) {
   nlohmann::json config = options_to_json(o);
   config.erase("threads");
+  config.erase("busy_poll_us");
   config.erase("start_at");
   return config.dump();
 }

@@ -17,8 +17,11 @@ std::string list(const std::vector<unsigned>& indices) {
 
 // Options the shards of one run may differ in: `start_at` (each process resolves a relative
 // `+2s` from its own start; the run id, given or derived, already says they are one run) and
-// `threads` (each machine's cores: how a shard sends its share, not what the run asks for).
-bool may_differ(const std::string& key) { return key == "start_at" || key == "threads"; }
+// `threads` and `busy_poll_us` (each machine's cores and how its engines wait: how a shard sends
+// its share, not what the run asks for).
+bool may_differ(const std::string& key) {
+  return key == "start_at" || key == "threads" || key == "busy_poll_us";
+}
 
 // The options two reports disagree on, by name.
 std::string differences(const nlohmann::json& a, const nlohmann::json& b) {

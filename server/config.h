@@ -36,6 +36,9 @@ struct ServerConfig {
   // requests with large answers (/metrics) and reads nothing costs at most about this much.
   std::uint64_t max_queued_response_bytes = 256 * 1024;
   std::uint64_t drain_timeout_ms = 10000;
+  // How long an event loop may spin looking for I/O before it sleeps (common/busy_poll.h);
+  // 0: it sleeps at once.
+  std::uint64_t busy_poll_us = 50;
 
   // /prime worker pool
   unsigned workers = 0;  // 0: one per CPU

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/busy_poll.h"
 #include "common/http_date.h"
 #include "common/uv_handle.h"
 #include "server/handlers/handler.h"
@@ -40,8 +41,9 @@ class LoopContext {
 
   // Starts accepting (on the main thread, before run(), so a failure stops start-up).
   void listen();
-  // Runs the loop on the calling thread until it is drained.
-  void run() { loop_.run(); }
+  // Runs the loop on the calling thread until it is drained, spinning before it sleeps while
+  // requests come close together (--busy-poll-us).
+  void run() { run_busy_polling(loop_.get(), shared_.config.busy_poll_us * 1000); }
 
   // Thread-safe: ask the loop to stop accepting and finish in-flight requests, or to close
   // every connection now (the drain timeout expired).

@@ -166,6 +166,7 @@ nlohmann::json options_to_json(const RunOptions& o) {
       {"insecure", o.insecure},
       {"tls_min", o.tls_min},
       {"tls_resume", o.tls_resume},
+      {"busy_poll_us", o.busy_poll_us},
       {"timeout_ms", o.timeout_ms},
       {"connect_timeout_ms", o.connect_timeout_ms},
       {"grace_ms", o.grace_ms},

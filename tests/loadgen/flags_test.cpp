@@ -61,6 +61,7 @@ std::vector<BadFlag> bad_flags() {
   run("--grace", {"-1s", "1x", "11m", "", "99999999999999999999s"});
   run("--seed", {"-1", "abc", "99999999999999999999", "1.5"});
   run("--tls-min", {"1.1", "1.0", "abc", "", "1.30", "2", "tls1.3"});
+  run("--busy-poll-us", {"-1", "abc", "1.5", "1001", ""});
   // TLS files are checked before any traffic; a key needs its certificate.
   const std::string https = "https://127.0.0.1:1/";
   table.push_back({{"--key", "/nonexistent/client.key", kUrl}, "--cert"});
@@ -123,6 +124,8 @@ TEST(Flags, GoodValuesAtTheBoundsAreAccepted) {
            // The lowest rate: one request, then the schedule is over (not one slot, 1000 s, later).
            {"-n", "1", "--rate", "0.001"},
            {"-n", "1", "--tls-min", "1.3", "-k", "--no-tls-resume"},
+           {"-n", "1", "--busy-poll-us", "0"},
+           {"-n", "1", "--busy-poll-us", "1000"},
            {"-n", "1", "--tls-min", "1.2", "--insecure"}}) {
     std::vector<std::string> argv = {LOADLAB_LOADGEN_BIN, "-q"};
     argv.insert(argv.end(), args.begin(), args.end());

@@ -81,6 +81,24 @@ TEST(RunTiming, AShortRunReportsItsOwnLengthNotAPollingPeriod) {
   }
 }
 
+// --busy-poll-us changes how the engines wait, not what they count: at either bound every
+// response is in the report and in the server's own count, and the run still ends with its
+// last response.
+TEST(RunTiming, TheCountsAreTheSameWhetherTheEnginesSpinOrNot) {
+  for (const char* limit : {"0", "1000"}) {
+    ServerProcess server;
+    const auto report =
+        json_of(loadgen({"-q", "-n", "3000", "-c", "50", "-t", "2", "--no-scrape", "--interval",
+                         "10ms", "--busy-poll-us", limit, "--json", "-", base(server) + "/0"}));
+    EXPECT_EQ(report["requests"]["responses"], 3000) << limit;
+    EXPECT_EQ(report["config"]["busy_poll_us"], std::stoi(limit));
+    EXPECT_EQ(metric(server.port(), R"(loadlab_http_requests_total{route="delay",code="200"})"),
+              3000)
+        << limit;
+    expect_ends_with_last_response(report);
+  }
+}
+
 TEST(RunTiming, DurationIsTheSlowestResponseNotTheNextPoll) {
   ServerProcess server;
   const Timed run = loadgen(

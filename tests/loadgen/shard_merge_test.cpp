@@ -77,7 +77,7 @@ TEST(ShardMerge, AShardWithOtherOptionsIsRefusedNamingThem) {
   EXPECT_NE(error.find("disagree on rate"), std::string::npos) << error;
 }
 
-TEST(ShardMerge, ShardsOfOneRunMayDifferInStartAtAndThreads) {
+TEST(ShardMerge, ShardsOfOneRunMayDifferInStartAtThreadsAndBusyPolling) {
   // Given `--start-at +2s --run-id nightly` each process resolves its own instant, and each
   // machine has its own -t: still one run.
   nlohmann::json first = kConfig, second = kConfig;
@@ -85,6 +85,8 @@ TEST(ShardMerge, ShardsOfOneRunMayDifferInStartAtAndThreads) {
   second["start_at"] = "2025-05-01T12:00:02.015Z";
   first["threads"] = 2;
   second["threads"] = 8;
+  first["busy_poll_us"] = 50;
+  second["busy_poll_us"] = 0;
   const auto check = check_shards({shard(0, "nightly", first), shard(1, "nightly", second),
                                    shard(2, "nightly", kConfig), shard(3, "nightly", second)});
   EXPECT_TRUE(check.complete());
@@ -94,6 +96,7 @@ TEST(ShardMerge, ShardsOfOneRunMayDifferInStartAtAndThreads) {
   EXPECT_NE(error.find("disagree on rate"), std::string::npos) << error;
   EXPECT_EQ(error.find("start_at"), std::string::npos) << error;
   EXPECT_EQ(error.find("threads"), std::string::npos) << error;
+  EXPECT_EQ(error.find("busy_poll_us"), std::string::npos) << error;
 }
 
 TEST(ShardMerge, ARunOfMoreShardsThanTheBoundIsRefused) {

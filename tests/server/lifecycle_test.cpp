@@ -218,6 +218,26 @@ TEST(Lifecycle, APortInUseIsAnErrorNotAShare) {
   EXPECT_EQ(response->status, 200);
 }
 
+// --busy-poll-us (common/busy_poll.h): the loops answer and drain the same whether they never
+// spin (a plain uv_run) or spin up to the ceiling; beyond it is a usage error.
+TEST(Lifecycle, BusyPollingServesAndDrainsAtEitherBound) {
+  for (const char* limit : {"0", "1000"}) {
+    ServerProcess server({"--threads", "2", "--busy-poll-us", limit});
+    TcpClient client(server.port());
+    for (int i = 0; i < 3; ++i) client.send(get_request("/" + std::to_string(i)));
+    for (int i = 0; i < 3; ++i) {
+      const auto response = client.read_response(60s);
+      ASSERT_TRUE(response) << limit;
+      EXPECT_EQ(response->status, 200) << limit;
+    }
+    server.signal(SIGTERM);
+    EXPECT_EQ(server.wait_exit(60s), 0) << limit;
+  }
+  const auto beyond = run_command({LOADLAB_SERVER_BIN, "--busy-poll-us", "1001"}, 10s);
+  EXPECT_EQ(beyond.exit_code, 2) << beyond.err;
+  EXPECT_NE(beyond.err.find("--busy-poll-us"), std::string::npos) << beyond.err;
+}
+
 TEST(Lifecycle, BadFlagsFailFastWithUsage) {
   const auto result = run_command({LOADLAB_SERVER_BIN, "--threads", "lots"}, 10s);
   EXPECT_NE(result.exit_code, 0);
