@@ -3,13 +3,12 @@
 // Why: a thread that sleeps between events makes whoever wakes it pay for the wake-up, and on
 // loopback that is its peer. The kernel wakes a sleeping thread from inside the sender's write,
 // on the sender's core, and in a virtual machine the interrupt to an idle core exits to the
-// hypervisor. The loadgen, faster per request than nginx, slept every ~10 responses at
-// -c100 and that cost nginx ~5 % of its throughput; wrk, slower, never sleeps (bench/RESULTS.md,
-// "busy polling"). So, as Linux's guest halt-polling and socket busy-polling do, the loop looks
-// for work for up to a window before it sleeps, and the window adapts: it grows while the
-// sleeps it could have avoided were short, and shrinks to nothing when they are long, so that a
-// loop waiting on slow events (a server at rest, a load of /1000) sleeps at once and burns
-// nothing.
+// hypervisor. The loadgen, faster per request than nginx, slept every ~10 responses at -c100
+// and nginx's throughput paid for it; wrk, slower, hardly ever sleeps (bench/RESULTS.md, "Busy
+// polling"). So, as Linux's guest halt-polling and socket busy-polling do, the loop looks for
+// work for up to a window before it sleeps, and the window adapts: it grows while the sleeps it
+// could have saved were short, and falls to nothing when they are long, so that a loop waiting
+// on slow events (a server at rest, a load of /1000) sleeps at once.
 #pragma once
 
 #include <uv.h>
@@ -35,17 +34,23 @@ class BusyPollWindow {
   std::uint64_t window_ns_ = 0;
 };
 
+// --busy-poll-us, for both programs: the default limit, and the ceiling (past 1 ms a loop
+// would spin for events that are not coming soon).
+inline constexpr std::uint64_t kDefaultBusyPollUs = 50;
+inline constexpr std::uint64_t kMaxBusyPollUs = 1000;
+
 // What the spinning cost and what it saved, for whoever accounts the thread's CPU time: the
 // spin is CPU time the thread would otherwise have spent asleep.
 struct BusyPollStats {
-  std::uint64_t spin_ns = 0;      // time spent spinning, found or not
-  std::uint64_t spins_found = 0;  // spins that found an event (a sleep and a wake-up saved)
+  std::uint64_t spin_cpu_ns = 0;  // the thread's CPU time spent spinning, found or not
+  std::uint64_t spins_found = 0;  // looks before a sleep that found an event
   std::uint64_t sleeps = 0;       // waits that ended in a sleep
 };
 
 // Runs `loop` until no active handle or request is left, as uv_run(UV_RUN_DEFAULT) does (it
 // is that, when `limit_ns` is 0), spinning up to BusyPollWindow's window before each sleep.
-// Not for a loop that calls uv_stop().
+// A timer is never later than with uv_run: the time to it is reckoned after each pass's
+// callbacks and again after a spin. Not for a loop that calls uv_stop().
 BusyPollStats run_busy_polling(uv_loop_t* loop, std::uint64_t limit_ns);
 
 }  // namespace loadlab

@@ -235,10 +235,10 @@ int run_capacity(CapacityOptions& o, CapacityReport* out_report) {
     record.stats = run_load(step, hooks);
     record.wall_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start).count();
-    // Spinning for events (--busy-poll-us) is time the engines would otherwise have slept: a
-    // client that spins is no busier for it.
+    // Spinning for events (--busy-poll-us) is CPU time the engines would otherwise have spent
+    // asleep: a client that spins is no nearer its limit for it.
     const double cpu_used = std::max(
-        0.0, cpu_seconds() - cpu_before - static_cast<double>(record.stats.busy_poll_ns) / 1e9);
+        0.0, cpu_seconds() - cpu_before - static_cast<double>(record.stats.busy_poll_cpu_ns) / 1e9);
     record.cpu_cores = record.wall_s > 0 ? cpu_used / record.wall_s : 0;
     record.judgement = judge_step(slos, record.stats,
                                   ClientLoad{record.cpu_cores, threads, o.run.concurrency,

@@ -195,7 +195,8 @@ void EngineThread::run() {
       end_of_schedule();  // a shard or thread with no slot at all (-n below its place)
     }
   }
-  stats_.busy_poll_ns = run_busy_polling(loop_.get(), options().busy_poll_us * 1000).spin_ns;
+  stats_.busy_poll_cpu_ns =
+      run_busy_polling(loop_.get(), options().busy_poll_us * 1000).spin_cpu_ns;
   publish(UINT64_MAX);
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/busy_poll.h"
 #include "loadgen/observe_options.h"
 #include "loadgen/outputs/output_table.h"
 #include "loadgen/shard.h"
@@ -18,9 +19,6 @@ namespace loadlab::loadgen {
 inline constexpr unsigned kMaxConcurrency = 1'000'000;
 // --rate's ceiling, beyond any machine's reach; it bounds the schedule's arithmetic.
 inline constexpr double kMaxRate = 10'000'000;
-// --busy-poll-us: the longest spin before a sleep (the window adapts below it), and its ceiling.
-inline constexpr std::uint64_t kDefaultBusyPollUs = 50;
-inline constexpr std::uint64_t kMaxBusyPollUs = 1000;
 // A --urls-file line's weight, at most; the request mix is a table of the weights' sum.
 inline constexpr unsigned kMaxUrlWeight = 1000;
 

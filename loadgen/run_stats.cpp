@@ -247,7 +247,7 @@ void RunStats::merge(const RunStats& other) {
   bytes_read += other.bytes_read;
   connections_opened += other.connections_opened;
   retried_stale += other.retried_stale;
-  busy_poll_ns += other.busy_poll_ns;
+  busy_poll_cpu_ns += other.busy_poll_cpu_ns;
   if (other.start_unix > 0)
     start_unix = start_unix > 0 ? std::min(start_unix, other.start_unix) : other.start_unix;
   end_unix = std::max(end_unix, other.end_unix);

@@ -120,10 +120,10 @@ struct RunStats {
   // Open loop: requests sent (after any settle, engine.h). Not in the JSON report; the capacity
   // search's offered rate counts it, since its responses include some sent during the settle.
   std::uint64_t sent = 0;
-  // The engines' time spent spinning for events instead of sleeping (--busy-poll-us): CPU time
-  // that was idle time in effect, which the capacity search's client-load check leaves out.
-  // Not in the JSON report.
-  std::uint64_t busy_poll_ns = 0;
+  // The engines' CPU time spent spinning for events instead of sleeping (--busy-poll-us): time
+  // that would otherwise have been idle, which the capacity search's client-load check leaves
+  // out. Not in the JSON report.
+  std::uint64_t busy_poll_cpu_ns = 0;
 
   std::uint64_t error_count() const;
   std::uint64_t total() const { return responses + error_count(); }

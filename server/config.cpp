@@ -91,7 +91,7 @@ void add_server_options(CLI::App& app, ServerConfig& c) {
                  "Spin up to this long looking for I/O before sleeping, while waits are that short "
                  "(spares clients the cost of waking the server); 0: never spin")
       ->envname("LOADLAB_BUSY_POLL_US")
-      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1000}))
+      ->check(CLI::Range(std::uint64_t{0}, kMaxBusyPollUs))
       ->capture_default_str();
   app.add_option("--max-pipeline", c.max_pipeline,
                  "Requests queued per connection before reading pauses")

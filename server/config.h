@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "common/busy_poll.h"
 #include "common/logging.h"
 
 // Declared only: CLI11's header defines objects in every file that includes it, and this one
@@ -38,7 +39,7 @@ struct ServerConfig {
   std::uint64_t drain_timeout_ms = 10000;
   // How long an event loop may spin looking for I/O before it sleeps (common/busy_poll.h);
   // 0: it sleeps at once.
-  std::uint64_t busy_poll_us = 50;
+  std::uint64_t busy_poll_us = kDefaultBusyPollUs;
 
   // /prime worker pool
   unsigned workers = 0;  // 0: one per CPU
