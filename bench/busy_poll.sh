@@ -30,8 +30,8 @@ measured() {
   taskset -c 0 /usr/bin/time -f '%U %S' -o "$work/cpu" "$@" > "$work/out"
   wait "$p0" "$p1"
 }
-# One line: name, responses; per response: wakings on each core, interrupts on core 0, the
-# client's CPU microseconds.
+# One line: name, responses; per response: wakings on each core, the wake-up interrupts each
+# core took, the client's CPU microseconds.
 line() {
   python3 - "$1" "$2" "$work/core0" "$work/core1" "$work/cpu" "$seconds" <<'PY'
 import sys
@@ -46,8 +46,9 @@ def counts(path):
 c0, c1 = counts(f0), counts(f1)
 u, s = map(float, open(cpu).read().split())
 print(f"{name}: {n / seconds:.0f} req/s; per response: core 1 woke a thread {c1['sched_waking'] / n:.3f}, "
-      f"core 0 woke a thread {c0['sched_waking'] / n:.3f}, core 0 interrupts "
-      f"{c0['call_function_single_entry'] / n:.3f}; client CPU {(u + s) * 1e6 / n:.2f} us")
+      f"core 0 woke a thread {c0['sched_waking'] / n:.3f}; wake-up interrupts taken by core 0 "
+      f"{c0['call_function_single_entry'] / n:.3f}, by core 1 {c1['call_function_single_entry'] / n:.3f}; "
+      f"client CPU {(u + s) * 1e6 / n:.2f} us")
 PY
 }
 
