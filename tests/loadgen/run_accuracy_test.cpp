@@ -3,8 +3,10 @@
 // response times, every connection at any -c is counted right, and every byte is counted.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <mutex>
@@ -136,6 +138,14 @@ class SilentServer {
     std::lock_guard lock(mutex_);
     return clients_.size();
   }
+  // Connections whose request has arrived (and lies unread).
+  std::size_t requests_arrived() {
+    std::lock_guard lock(mutex_);
+    return static_cast<std::size_t>(std::count_if(clients_.begin(), clients_.end(), [](int fd) {
+      int pending = 0;
+      return ioctl(fd, FIONREAD, &pending) == 0 && pending > 0;
+    }));
+  }
 
  private:
   std::mutex mutex_;
@@ -214,9 +224,11 @@ TEST(RunTiming, ASecondCtrlCCancelsAtOnceAndStillReports) {
   const Timed run = loadgen(
       {"-q", "-d", "1h", "-c", "2", "--grace", "10m", "--json", "-", base(silent.server()) + "/"},
       60s, [&silent](pid_t pid) {
-        // The connects come after the signals are blocked: from now on a
-        // signal is a stop, not the default action.
-        ASSERT_TRUE(eventually([&] { return silent.accepted() >= 2; }, 30s));
+        // The connects come after the signals are blocked: from now on a signal is a stop, not
+        // the default action. Wait for both requests, not just both connections: the kernel
+        // accepts a connection before the loadgen has written on it, and a stop before that
+        // write leaves nothing there to cancel.
+        ASSERT_TRUE(eventually([&] { return silent.requests_arrived() >= 2; }, 30s));
         // Signals sent close together may merge into one: send until it exits.
         for (int i = 0; i < 150 && !has_exited(pid); ++i) {
           ::kill(pid, SIGINT);
