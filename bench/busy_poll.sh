@@ -80,10 +80,13 @@ if want 2; then
   for round in $(seq "$rounds"); do
     for limit in 0 50; do
       port=$(free_port)
-      taskset -c 1 "$server_bin" --host 127.0.0.1 --port "$(free_port)" --tls-port "$port" \
+      plain_port=$(free_port)
+      while [ "$plain_port" = "$port" ]; do plain_port=$(free_port); done
+      taskset -c 1 "$server_bin" --host 127.0.0.1 --port "$plain_port" --tls-port "$port" \
         --tls-cert "$work/cert.pem" --tls-key "$work/key.pem" --threads 1 --workers 1 \
         --busy-poll-us "$limit" --log-level warn >/dev/null &
       server_pid=$!
+      pids+=($server_pid)
       wait_port "$port"
       measured wrk -t1 -c100 -d"${seconds}s" "https://127.0.0.1:$port/0"
       line "round $round server --busy-poll-us $limit, wrk" "$(awk '/requests in/ {print $1}' "$work/out")"

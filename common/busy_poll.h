@@ -18,8 +18,9 @@
 namespace loadlab {
 
 // How long to spin before the next sleep, given how long the waits have been. Starts at
-// nothing; a wait (spin plus sleep) that ended within the limit doubles it (from kStartNs);
-// one that outlasted the limit halves it, and below kStartNs it is nothing again.
+// nothing; a wait (spin plus sleep) that I/O ended within the limit doubles it (from kStartNs);
+// one that outlasted the limit, or that a timer ended, halves it, and below kStartNs it is
+// nothing again.
 class BusyPollWindow {
  public:
   static constexpr std::uint64_t kStartNs = 10'000;

@@ -22,7 +22,9 @@ inline constexpr double kBusyCpuShare = 0.9;
 
 // What the loadgen itself did during a step.
 struct ClientLoad {
-  double cpu_cores = 0;      // its CPU time over the step's wall time (1.0: one core all along)
+  // Its CPU time over the step's wall time (1.0: one core all along), less the time its engines
+  // spent spinning for events (--busy-poll-us), which would otherwise have been idle.
+  double cpu_cores = 0;
   unsigned threads = 1;      // -t: engine threads
   unsigned connections = 1;  // -c
   // The step's length after its settle: requests due in it are asked x step_s. 0: unknown (the

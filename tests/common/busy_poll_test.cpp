@@ -1,6 +1,7 @@
 #include "common/busy_poll.h"
 
 #include <gtest/gtest.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -158,14 +159,17 @@ TEST(RunBusyPolling, ATimerDueDuringACallbackRunsWithoutASleep) {
 }
 
 // A watcher started by a callback is in the loop's epoll set only after the next uv_run; a
-// sleep on the set before that would miss its descriptor's event (here: for ever, the test's
-// timeout). Reading the first pipe starts watching a second that already holds a byte.
+// sleep on the set before that would miss its descriptor's event. run_busy_polling relies on
+// libuv's uv_backend_timeout being 0 while such a change is pending (libuv >= 1.44): this
+// guards that contract. Reading the first pipe starts watching a second that already holds a
+// byte; were it missed, a 10 s timer ends the loop and the test fails (not hangs).
 TEST(RunBusyPolling, AWatcherStartedByACallbackIsSeenBeforeAnySleep) {
   struct Chain {
     int first[2] = {-1, -1};
     int second[2] = {-1, -1};
     uv_poll_t first_poll{};
     uv_poll_t second_poll{};
+    uv_timer_t give_up{};
     bool second_read = false;
     EventLoop loop;
   } chain;
@@ -175,19 +179,72 @@ TEST(RunBusyPolling, AWatcherStartedByACallbackIsSeenBeforeAnySleep) {
   ASSERT_EQ(write(chain.second[1], "y", 1), 1);
   uv_poll_init(chain.loop.get(), &chain.first_poll, chain.first[0]);
   uv_poll_init(chain.loop.get(), &chain.second_poll, chain.second[0]);
-  chain.first_poll.data = chain.second_poll.data = &chain;
+  uv_timer_init(chain.loop.get(), &chain.give_up);
+  chain.first_poll.data = chain.second_poll.data = chain.give_up.data = &chain;
+  uv_timer_start(
+      &chain.give_up,
+      [](uv_timer_t* t) {
+        auto* self = static_cast<Chain*>(t->data);
+        uv_close(reinterpret_cast<uv_handle_t*>(&self->second_poll), nullptr);
+        uv_close(reinterpret_cast<uv_handle_t*>(t), nullptr);
+      },
+      10'000, 0);
   uv_poll_start(&chain.first_poll, UV_READABLE, [](uv_poll_t* p, int, int) {
     auto* self = static_cast<Chain*>(p->data);
     uv_close(reinterpret_cast<uv_handle_t*>(p), nullptr);
     uv_poll_start(&self->second_poll, UV_READABLE, [](uv_poll_t* q, int, int) {
-      static_cast<Chain*>(q->data)->second_read = true;
+      auto* owner = static_cast<Chain*>(q->data);
+      owner->second_read = true;
       uv_close(reinterpret_cast<uv_handle_t*>(q), nullptr);
+      uv_close(reinterpret_cast<uv_handle_t*>(&owner->give_up), nullptr);
     });
   });
-  // A window from the first wait on: the limit is one no wait under load could outlast.
-  run_busy_polling(chain.loop.get(), 60'000'000'000);
+  run_busy_polling(chain.loop.get(), 50 * kUs);
   EXPECT_TRUE(chain.second_read);
   for (const int fd : {chain.first[0], chain.first[1], chain.second[0], chain.second[1]}) close(fd);
+}
+
+// The spin itself: a timerfd the loop watches is armed 1 ms ahead, round after round. The first
+// waits are sleeps, each ended by the timerfd (I/O) within the limit, so the window doubles
+// from 10 us; once it is past 1 ms, a spin outlasts the wait and finds the expiry. A round the
+// scheduler stretches past the window only grows it further, so the outcome does not depend on
+// timing; 30 rounds reach a window of seconds.
+TEST(RunBusyPolling, OnceTheWindowOutlastsTheWaitsASpinFindsTheEvent) {
+  struct Ticks {
+    int fd = -1;
+    uv_poll_t poll{};
+    uv_check_t arm{};
+    bool armed = false;
+    int rounds = 0;
+    EventLoop loop;
+  } ticks;
+  ticks.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  ASSERT_GE(ticks.fd, 0);
+  uv_poll_init(ticks.loop.get(), &ticks.poll, ticks.fd);
+  uv_check_init(ticks.loop.get(), &ticks.arm);
+  ticks.poll.data = ticks.arm.data = &ticks;
+  uv_check_start(&ticks.arm, [](uv_check_t* c) {
+    auto* self = static_cast<Ticks*>(c->data);
+    if (self->armed) return;
+    const itimerspec in_1ms{{0, 0}, {0, 1'000'000}};
+    EXPECT_EQ(timerfd_settime(self->fd, 0, &in_1ms, nullptr), 0);
+    self->armed = true;
+  });
+  uv_poll_start(&ticks.poll, UV_READABLE, [](uv_poll_t* p, int, int) {
+    auto* self = static_cast<Ticks*>(p->data);
+    std::uint64_t expirations = 0;
+    if (read(self->fd, &expirations, sizeof expirations) != sizeof expirations) return;
+    self->armed = false;
+    if (++self->rounds < 30) return;
+    uv_close(reinterpret_cast<uv_handle_t*>(p), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&self->arm), nullptr);
+  });
+  const BusyPollStats stats = run_busy_polling(ticks.loop.get(), 60'000'000'000);
+  EXPECT_EQ(ticks.rounds, 30);
+  EXPECT_GE(stats.sleeps, 7u);  // 10, 20, ... 640 us: each of those windows ended in a sleep
+  EXPECT_GE(stats.spins_found, 1u);
+  EXPECT_GT(stats.spin_cpu_ns, 0u);
+  close(ticks.fd);
 }
 
 }  // namespace
