@@ -15,6 +15,7 @@
 #include "common/prometheus_text.h"
 #include "tests/loadgen/fake_server.h"
 #include "tests/loadgen/run_loadgen.h"
+#include "tests/support/eventually.h"
 #include "tests/support/http_client.h"
 #include "tests/support/server_process.h"
 
@@ -61,15 +62,25 @@ TEST(Scrape, ReportHoldsTheServersSeries) {
 
 TEST(Scrape, NoScrapeTurnsItOff) {
   ServerProcess server;
-  const char* scrapes = R"(loadlab_http_requests_total{route="metrics",code="200"})";
-  metric(server.port(), scrapes);  // the series exists once a scrape has been answered
-  const auto before =
-      metric(server.port(), R"(loadlab_http_requests_total{route="metrics",code="200"})");
   const auto report = run_json({"-n", "20", "-c", "2", "--no-scrape", base(server) + "/1"});
   EXPECT_TRUE(report["target"].is_null()) << report["target"].dump();
-  // Only the test's own reading of /metrics since: the loadgen asked for none.
-  EXPECT_EQ(metric(server.port(), R"(loadlab_http_requests_total{route="metrics",code="200"})"),
-            before + 1);
+  // The server counts a /metrics answer once its write has completed, which may be after the
+  // reader got it (and on the other loop): read until a reading is one more than the one before,
+  // i.e. counts every earlier reading. Then the count is the test's own readings, all but the
+  // last: the loadgen asked for none.
+  const char* scrapes = R"(loadlab_http_requests_total{route="metrics",code="200"})";
+  int readings = 0;
+  double last = metric(server.port(), scrapes);
+  ++readings;
+  double settled = -1;
+  ASSERT_TRUE(eventually([&] {
+    const double now = metric(server.port(), scrapes);
+    ++readings;
+    if (now == last + 1) settled = now;
+    last = now;
+    return settled >= 0;
+  }));
+  EXPECT_EQ(settled, readings - 1);
 }
 
 TEST(Scrape, ReportsSurviveMerge) {
